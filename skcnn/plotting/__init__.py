@@ -1,0 +1,18 @@
+"""Plots. Every function returns a matplotlib Figure and never calls ``plt.show()``.
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> from skcnn.plotting import plot_confusion_matrix
+>>> fig = plot_confusion_matrix([0, 1, 1], [0, 1, 0])
+>>> type(fig).__name__
+'Figure'
+"""
+
+from ._common import plot_confusion_matrix, plot_digits, plot_learning_curves, save_figure
+
+
+__all__ = [
+    "plot_confusion_matrix", "plot_digits", "plot_learning_curves", "save_figure",
+]
