@@ -1,0 +1,149 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skcnn import SingleNeuronClassifier
+from skcnn.datasets import load_two_clusters
+from skcnn.neuron import SaturationWarning, cost_surface
+
+SERIES = dict(loss="squared", solver="batch", learning_rate=0.1, max_iter=2000, tol=None,
+              fit_intercept=False, target_values=(0.3, 0.7), coef_init=[-0.2, 0.25])
+
+
+@parametrize_with_checks([SingleNeuronClassifier(random_state=0)])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_reproduces_published_two_cluster_result():
+    X, y = load_two_clusters(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), SingleNeuronClassifier(**SERIES)).fit(X, y)
+    neuron = pipe[-1]
+    np.testing.assert_allclose(neuron.coef_[0], [-0.4815, 0.3906], atol=0.002)
+    assert (pipe.predict(X) == y).all()
+    assert neuron.n_iter_ == 2000 and len(neuron.loss_curve_) == 2000
+    assert neuron.coef_path_.shape == (2001, 2)
+    np.testing.assert_allclose(neuron.coef_path_[0], [-0.2, 0.25])
+    # the cost flattens long before the weights settle: the series' point
+    assert neuron.loss_curve_[-1] < neuron.loss_curve_[0] / 5
+
+
+def test_sgd_lands_near_series_stochastic_result():
+    X, y = load_two_clusters(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), SingleNeuronClassifier(**{**SERIES, "solver": "sgd"}, random_state=0))
+    pipe.fit(X, y)
+    np.testing.assert_allclose(pipe[-1].coef_[0], [-0.4816, 0.3908], atol=0.01)
+    assert pipe.score(X, y) == 1.0
+
+
+@pytest.mark.parametrize("loss", ["squared", "log_loss"])
+def test_lbfgs_reaches_mesh_minimum(loss):
+    X, y = load_two_clusters(return_X_y=True)
+    Xs = StandardScaler().fit_transform(X)
+    clf = SingleNeuronClassifier(loss=loss, solver="lbfgs", fit_intercept=False, target_values=(0.3, 0.7),
+                                 tol=1e-12, max_iter=500).fit(Xs, y)
+    if loss == "squared":
+        np.testing.assert_allclose(clf.coef_[0], [-0.482, 0.390], atol=0.003)
+    assert clf.score(Xs, y) == 1.0
+    assert clf.loss_curve_[-1] <= clf.loss_curve_[0]
+
+
+def test_mesh_minimum_matches_series():
+    X, y = load_two_clusters(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), SingleNeuronClassifier(**SERIES)).fit(X, y)
+    s = cost_surface(pipe, X, y, np.arange(-0.6, -0.3, 0.002), np.arange(0.3, 0.5, 0.002))
+    w1, w2, cost = s.minimum
+    assert abs(w1 + 0.482) < 0.002 and abs(w2 - 0.390) < 0.002
+    assert cost == pytest.approx(0.000624, abs=5e-6)
+    assert s.per_sample.shape == (14, len(s.w2), len(s.w1))
+    np.testing.assert_allclose(s.per_sample.mean(axis=0), s.total)
+
+
+def test_saturation_warning_on_raw_data_only():
+    X, y = load_two_clusters(return_X_y=True)
+    with pytest.warns(SaturationWarning, match="StandardScaler"):
+        SingleNeuronClassifier(**{**SERIES, "max_iter": 5}).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SaturationWarning)
+        make_pipeline(StandardScaler(), SingleNeuronClassifier(**{**SERIES, "max_iter": 5})).fit(X, y)
+
+
+def test_saturated_descent_stalls():
+    """Reference 000: on raw inputs the weights barely move, after scaling they do."""
+    X, y = load_two_clusters(return_X_y=True)
+    with pytest.warns(SaturationWarning):
+        raw = SingleNeuronClassifier(**{**SERIES, "max_iter": 200}).fit(X, y)
+    scaled = make_pipeline(StandardScaler(), SingleNeuronClassifier(**{**SERIES, "max_iter": 200})).fit(X, y)[-1]
+    assert raw.loss_curve_[-1] > 0.9 * raw.loss_curve_[0]
+    assert scaled.loss_curve_[-1] < 0.5 * scaled.loss_curve_[0]
+
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        ([[np.nan, 1.0], [1.0, 2.0]], [0, 1], "NaN"),
+        ([[np.inf, 1.0], [1.0, 2.0]], [0, 1], "infinity"),
+        ([["a", "b"], ["c", "d"]], [0, 1], "string|convert"),
+        (np.empty((0, 2)), [], "0 sample"),
+        ([[1.0], [2.0]], [1, 1], "exactly 2 classes"),
+        ([[1.0], [2.0], [3.0]], [0, 1, 2], "exactly 2 classes"),
+        ([[1.0], [2.0], [3.0]], [0, 1], "inconsistent numbers of samples"),
+    ],
+)
+def test_bad_input_raises_clear_value_error(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        SingleNeuronClassifier().fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"target_values": (0.5, 0.5)}, "target_values"),
+        ({"target_values": (0.2, 1.5)}, "target_values"),
+        ({"coef_init": [1.0, 2.0, 3.0]}, "coef_init"),
+        ({"solver": "nope"}, "Unknown solvers 'nope'"),
+        ({"loss": "hinge"}, "loss"),
+        ({"learning_rate": -1}, "learning_rate"),
+    ],
+)
+def test_bad_parameters_name_the_parameter(params, match):
+    with pytest.raises(ValueError, match=match):
+        SingleNeuronClassifier(**params).fit([[0.0, 1.0], [1.0, 0.0]], [0, 1])
+
+
+def test_divergence_is_reported():
+    X = np.array([[-1.0], [1.0]]) * 1e154
+    with pytest.raises(ValueError, match="diverged"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        SingleNeuronClassifier(learning_rate=1e300, loss="log_loss", coef_init=[1e-300], tol=None).fit(X, [0, 1])
+
+
+def test_warm_start_continues_from_previous_weights():
+    X, y = load_two_clusters(return_X_y=True)
+    Xs = StandardScaler().fit_transform(X)
+    params = {**SERIES, "max_iter": 1000}
+    once = SingleNeuronClassifier(**{**SERIES}).fit(Xs, y)
+    twice = SingleNeuronClassifier(**params, warm_start=True).fit(Xs, y).fit(Xs, y)
+    np.testing.assert_allclose(twice.coef_, once.coef_, rtol=1e-10)
+    cold = SingleNeuronClassifier(**params).fit(Xs, y).fit(Xs, y)
+    assert not np.allclose(cold.coef_, once.coef_)
+
+
+def test_string_labels_and_target_midpoint():
+    X, y = load_two_clusters(return_X_y=True)
+    labels = np.where(y == 1, "left", "right")
+    pipe = make_pipeline(StandardScaler(), SingleNeuronClassifier(**SERIES)).fit(X, labels)
+    assert set(pipe.predict(X)) == {"left", "right"}
+    proba = pipe.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+    np.testing.assert_array_equal(pipe.classes_[proba.argmax(axis=1)], pipe.predict(X))
+    assert ((pipe.decision_function(X) > 0) == (pipe.predict(X) == pipe.classes_[1])).all()
+
+
+def test_verbose_prints(capsys):
+    SingleNeuronClassifier(max_iter=10, tol=None, verbose=1, random_state=0).fit([[-1.0], [1.0]], [0, 1])
+    assert "epoch" in capsys.readouterr().out
