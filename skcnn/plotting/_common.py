@@ -86,7 +86,10 @@ def plot_confusion_matrix(y_true, y_pred, *, labels=None, ax=None, cmap="Blues",
     pct = 100.0 * cm / np.maximum(rows, 1)
     small = len(labels) > 6
     for (i, j), text in np.ndenumerate(disp.text_):
-        text.set_text(f"{cm[i, j]}\n{pct[i, j]:.0f}%" if small else f"{cm[i, j]}\n{pct[i, j]:.1f}%")
+        if small and cm[i, j] == 0:
+            text.set_text("")  # ten classes: empty cells stay empty so the errors stand out
+        else:
+            text.set_text(f"{cm[i, j]}\n{pct[i, j]:.0f}%" if small else f"{cm[i, j]}\n{pct[i, j]:.1f}%")
         text.set_fontsize(7 if small else 9)
     ax.set_title(title or f"Confusion matrix (accuracy {np.trace(cm) / max(cm.sum(), 1):.3f})")
     return fig

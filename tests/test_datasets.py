@@ -1,0 +1,80 @@
+import gzip
+import sys
+
+import numpy as np
+import pytest
+
+from skcnn import datasets
+from skcnn.datasets import load_fashion_mnist, load_mnist, load_two_clusters
+
+
+def test_embedded_mnist_is_offline_and_balanced(mnist_5k):
+    assert mnist_5k.images.shape == (5000, 28, 28) and mnist_5k.images.dtype == np.uint8
+    assert mnist_5k.data.shape == (5000, 784)
+    np.testing.assert_array_equal(np.bincount(mnist_5k.target), [500] * 10)
+    np.testing.assert_array_equal(mnist_5k.data[7].reshape(28, 28), mnist_5k.images[7])
+    X, y = load_mnist(return_X_y=True)
+    assert X.shape == (5000, 784) and y.shape == (5000,)
+
+
+def test_two_clusters():
+    b = load_two_clusters()
+    assert b.data.shape == (14, 2) and b.feature_names == ["K1", "K2"]
+    left = b.data[:, 0] < 50
+    assert (b.target[left] == 1).all() and (b.target[~left] == 0).all()
+    np.testing.assert_allclose(b.target_values[left], 0.7)
+
+
+def _fake_mnist(path, n_train=6, n_test=4):
+    rng = np.random.default_rng(0)
+    np.savez(path, x_train=rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+             y_train=np.arange(n_train) % 10, x_test=rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+             y_test=np.arange(n_test) % 10)
+
+
+def test_full_mnist_downloads_once_into_data_home(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_get_file(fname, origin, file_hash, cache_dir, cache_subdir):
+        calls.append((fname, origin, cache_subdir))
+        target = tmp_path / cache_subdir / fname
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _fake_mnist(target)
+        return str(target)
+
+    monkeypatch.setattr(datasets, "_get_file", fake_get_file)
+    full = load_mnist("full", data_home=tmp_path)
+    assert full.images.shape == (10, 28, 28) and full.n_train == 6
+    assert calls == [("mnist.npz", "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz", "datasets")]
+    X, y = load_mnist("test", data_home=tmp_path, return_X_y=True)  # from the cache: no second download
+    assert X.shape == (4, 784) and len(calls) == 1
+
+
+def test_offline_error_is_clear(tmp_path, monkeypatch):
+    def offline(*args, **kwargs):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(datasets, "_get_file", offline)
+    with pytest.raises(ConnectionError, match=r"Could not download mnist.*subset='5k'"):
+        load_mnist("full", data_home=tmp_path)
+
+
+def test_fashion_mnist_reads_keras_idx_files(tmp_path):
+    folder = tmp_path / "datasets" / "fashion-mnist"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 5), ("t10k", 3)):
+        with gzip.open(folder / f"{prefix}-labels-idx1-ubyte.gz", "wb") as f:
+            f.write(b"\0" * 8 + (np.arange(n) % 10).astype(np.uint8).tobytes())
+        with gzip.open(folder / f"{prefix}-images-idx3-ubyte.gz", "wb") as f:
+            f.write(b"\0" * 16 + rng.integers(0, 256, n * 784, dtype=np.uint8).tobytes())
+    b = load_fashion_mnist(data_home=tmp_path)
+    assert b.images.shape == (8, 28, 28) and b.n_train == 5
+    assert b.target_names[0] == "T-shirt/top"
+    X, y = load_fashion_mnist("train", data_home=tmp_path, return_X_y=True)
+    assert X.shape == (5, 784) and y.tolist() == [0, 1, 2, 3, 4]
+
+
+def test_bad_subset():
+    with pytest.raises(ValueError, match="subset must be"):
+        load_mnist("10k")

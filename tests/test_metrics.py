@@ -1,0 +1,37 @@
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score, precision_score, recall_score
+
+from skcnn.metrics import classification_table, misclassified
+
+
+def test_table_agrees_with_sklearn():
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 4, 200)
+    y_pred = np.where(rng.random(200) < 0.7, y_true, rng.integers(0, 4, 200))
+    t = classification_table(y_true, y_pred)
+    np.testing.assert_allclose(t.precision, precision_score(y_true, y_pred, average=None))
+    np.testing.assert_allclose(t.recall, recall_score(y_true, y_pred, average=None))
+    np.testing.assert_allclose(t.f1, f1_score(y_true, y_pred, average=None))
+    np.testing.assert_allclose(t.accuracy, t.tp / t.an)
+    assert (t.tp + t.fn == t.an).all() and t.an.sum() == 200
+    assert t.overall_accuracy == pytest.approx(np.mean(y_true == y_pred))
+    assert "overall accuracy" in str(t) and len(str(t).splitlines()) == 6
+    assert t.to_frame().shape == (4, 8)
+    assert set(t.as_dict()[0]) == {"precision", "recall", "f1", "accuracy", "tp", "fp", "fn", "an"}
+
+
+def test_class_never_predicted_has_zero_precision():
+    t = classification_table([0, 1, 1], [0, 0, 0])
+    assert t.precision.tolist() == [pytest.approx(1 / 3), 0.0] and t.f1[1] == 0.0
+
+
+def test_misclassified_indices():
+    m = misclassified(["4", "4", "9", "1", "4"], ["4", "9", "4", "4", "4"], label="4")
+    assert m.tp.tolist() == [0, 4] and m.fp.tolist() == [2, 3] and m.fn.tolist() == [1]
+
+
+@pytest.mark.parametrize("y_true, y_pred, match", [([0, 1], [0], "inconsistent"), ([], [], "empty")])
+def test_bad_input(y_true, y_pred, match):
+    with pytest.raises(ValueError, match=match):
+        classification_table(y_true, y_pred)
