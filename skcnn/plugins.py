@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import warnings
 from typing import Any, Callable, Iterator
@@ -52,6 +53,9 @@ class Registry:
     ----------
     kind : str
         What the registry holds (used in error messages), e.g. ``"activations"``.
+    providers : tuple of str
+        Modules that register the built-in entries; imported at the first
+        look-up, so the registry is complete without importing them up front.
 
     Examples
     --------
@@ -65,9 +69,23 @@ class Registry:
     ValueError: Unknown colors 'blue'. Registered colors: 'red'.
     """
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, providers: tuple[str, ...] = ()):
         self.kind = kind
+        self.providers = providers
         self._items: dict[str, Any] = {}
+        self._provided = not providers
+
+    def _load(self) -> None:
+        """Import the modules that register the built-in entries, then the entry points."""
+        if not self._provided:
+            self._provided = True
+            for module in self.providers:
+                try:
+                    importlib.import_module(module)
+                except ModuleNotFoundError as exc:  # a provider that is not written yet
+                    if exc.name != module:
+                        raise
+        load_entry_points()
 
     def register(self, name: str, obj: Any = None, *, overwrite: bool = False):
         """Register ``obj`` under ``name``; without ``obj``, return a decorator.
@@ -121,7 +139,7 @@ class Registry:
                 )
             return name_or_obj
         if name_or_obj not in self._items:
-            load_entry_points()
+            self._load()
         try:
             return self._items[name_or_obj]
         except KeyError:
@@ -131,7 +149,7 @@ class Registry:
 
     def names(self) -> list[str]:
         """Sorted list of registered names (entry points included)."""
-        load_entry_points()
+        self._load()
         return sorted(self._items)
 
     def _quoted_names(self) -> str:
@@ -139,7 +157,7 @@ class Registry:
 
     def __contains__(self, name: object) -> bool:
         if isinstance(name, str) and name not in self._items:
-            load_entry_points()
+            self._load()
         return name in self._items
 
     def __iter__(self) -> Iterator[str]:
@@ -152,13 +170,13 @@ class Registry:
         return f"Registry({self.kind!r}, names={sorted(self._items)})"
 
 
-activations = Registry("activations")
-losses = Registry("losses")
-initializers = Registry("initializers")
-solvers = Registry("solvers")
-cnn_architectures = Registry("cnn_architectures")
-oip_starts = Registry("oip_starts")
-dream_objectives = Registry("dream_objectives")
+activations = Registry("activations", ("skcnn._nn.activations",))
+losses = Registry("losses", ("skcnn._nn.losses",))
+initializers = Registry("initializers", ("skcnn._nn.init",))
+solvers = Registry("solvers", ("skcnn._nn.optim",))
+cnn_architectures = Registry("cnn_architectures", ("skcnn.cnn.architectures",))
+oip_starts = Registry("oip_starts", ("skcnn.inspect.oip",))
+dream_objectives = Registry("dream_objectives", ("skcnn.inspect.dream",))
 
 registries: dict[str, Registry] = {
     r.kind: r
