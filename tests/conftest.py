@@ -1,9 +1,4 @@
-"""Shared test setup: a non-interactive matplotlib, quiet TensorFlow, small data fixtures."""
-
-import os
-
-os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+"""Shared data fixtures (the environment is set in the root conftest.py)."""
 
 import numpy as np
 import pytest
