@@ -1,0 +1,619 @@
+"""KerasCNNClassifier: the series' CNN with flat, grid-searchable hyperparameters."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import math
+import numbers
+import random
+import time
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..plugins import cnn_architectures
+from ._keras import import_keras
+
+__all__ = ["KerasCNNClassifier"]
+
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+LR_SCHEDULES = ("exponential", "step", "cosine")
+DEVICES = ("auto", "cpu", "gpu")
+# Hyperparameters handed to the architecture builder (plus ``dtype``).
+ARCHITECTURE_PARAMS = ("conv_filters", "kernel_size", "pool_size", "pool", "conv_activation", "dense_units",
+                       "dense_activation", "dropout", "l2")
+# Images per forward pass in predict: large enough to amortize the per-call cost,
+# small enough to keep the feature maps of one chunk in a few hundred MB.
+_PREDICT_CHUNK = 1024
+
+
+@contextlib.contextmanager
+def _seeded(keras, seed):
+    """Seed Keras, TensorFlow, NumPy and ``random`` inside the block; restore NumPy's and ``random``'s state after."""
+    if seed is None:
+        yield
+        return
+    py_state, np_state = random.getstate(), np.random.get_state()
+    keras.utils.set_random_seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _builder_kwargs(builder, kwargs):
+    """The subset of ``kwargs`` that ``builder`` accepts (all of them if it takes ``**kwargs``)."""
+    try:
+        parameters = inspect.signature(builder).parameters
+    except (TypeError, ValueError):
+        return kwargs
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return kwargs
+    return {k: v for k, v in kwargs.items() if k in parameters}
+
+
+class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
+    """The convolutional network of the series, as a scikit-learn classifier (Keras 3 on TensorFlow).
+
+    Convolutions with a pooling layer between two of them, dense layers and a
+    softmax, trained with sparse categorical cross-entropy. Every
+    hyperparameter is a flat constructor argument, so the estimator works with
+    ``clone``, ``Pipeline``, ``GridSearchCV`` and joblib. TensorFlow is
+    imported the first time the estimator fits or predicts.
+
+    Parameters
+    ----------
+    architecture : str or callable, default="series"
+        A name in :data:`skcnn.plugins.cnn_architectures` (``"series"``,
+        ``"padded"``, or one you registered) or a callable
+        ``builder(input_shape, n_classes, **hyperparameters)`` returning an
+        uncompiled ``keras.Model`` with a softmax output. The builder
+        receives the hyperparameters below that its signature names.
+    conv_filters : sequence of int, default=(32, 64, 64)
+        Number of maps of each convolution.
+    kernel_size : int or pair of int, default=3
+        Size of the convolution kernels.
+    pool_size : int or pair of int, default=2
+        Size of the pooling windows.
+    pool : {"max", "avg"}, default="max"
+        Kind of pooling.
+    conv_activation : str, default="relu"
+        Keras activation of the convolutions.
+    dense_units : sequence of int, default=(70,)
+        Units of the hidden dense layers.
+    dense_activation : str, default="relu"
+        Keras activation of the hidden dense layers.
+    dropout : float, default=0.0
+        Dropout rate after each hidden dense layer.
+    l2 : float, default=0.0
+        L2 penalty on every kernel.
+    optimizer : str or keras.optimizers.Optimizer, default="rmsprop"
+        Keras optimizer name or instance (its configuration is copied; the
+        instance itself is never trained).
+    learning_rate : float, optional
+        Initial learning rate; the optimizer's default if None.
+    momentum : float, optional
+        Momentum of ``"sgd"`` or ``"rmsprop"``; the optimizer's default if None.
+    lr_schedule : {None, "exponential", "step", "cosine"}, keras schedule or callable, default=None
+        ``"exponential"`` multiplies the rate by 0.8 per epoch, ``"step"``
+        divides it by 10 after half and again after three quarters of the
+        epochs, ``"cosine"`` decays it to zero over the epochs. A
+        ``keras.optimizers.schedules.LearningRateSchedule`` is used as the
+        learning rate; any other callable ``f(epoch, lr) -> lr`` runs in a
+        ``keras.callbacks.LearningRateScheduler``.
+    epochs : int, default=5
+        Passes over the training data per call to :meth:`fit`.
+    batch_size : int, default=64
+        Samples per gradient step.
+    shuffle : bool, default=True
+        Shuffle the training data before each epoch.
+    validation_fraction : float, optional
+        Fraction of the training data held out (stratified) to report
+        ``val_loss`` and ``val_accuracy`` each epoch and to drive early stopping.
+    early_stopping : bool, default=False
+        Stop when the monitored loss (validation loss if there is a
+        validation set, else training loss) has not improved for
+        ``n_iter_no_change`` epochs, and restore the best weights.
+    n_iter_no_change : int, default=3
+        Patience of early stopping, in epochs.
+    callbacks : list of keras.callbacks.Callback, optional
+        Extra Keras callbacks for ``model.fit``.
+    class_weight : dict, "balanced" or None, default=None
+        Weights per class label, as in scikit-learn.
+    image_shape : tuple of int, optional
+        ``(height, width)`` or ``(height, width, channels)`` of one image when
+        X holds flattened images. If None, 3-D and 4-D inputs give their own
+        shape, and flat X with a square number of features is taken as square
+        one-channel images (otherwise as images one pixel high).
+    precision : {"float32", "mixed_bfloat16", "mixed_float16"}, default="float32"
+        Keras precision policy of the hidden layers; the softmax output
+        always computes in float32.
+    device : {"auto", "cpu", "gpu"} or str, default="auto"
+        Where TensorFlow runs: ``"auto"`` takes the first visible GPU, else the
+        CPU; a TensorFlow device name such as ``"/GPU:1"`` is used as given.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, dropout, shuffling and the validation
+        split. With an int, two fits give identical predictions on the CPU.
+    verbose : int, default=0
+        Keras' progress output (0, 1 or 2).
+    warm_start : bool, default=False
+        Continue training the fitted model (and its optimizer state) instead
+        of starting again. Without it every fit starts from the same initial
+        weights, which are kept in ``initial_weights_``, as long as the
+        architecture, data shape and classes stay the same.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network.
+    history_ : dict of str -> list of float
+        Per-epoch ``loss`` and ``accuracy`` (and ``val_loss``,
+        ``val_accuracy`` with a validation set); extended by warm starts.
+    initial_weights_ : list of ndarray
+        The weights training started from.
+    classes_ : ndarray
+        Class labels.
+    n_features_in_ : int
+        Pixels per image (height * width * channels).
+    feature_names_in_ : ndarray of str
+        Column names, when X was a DataFrame.
+    image_shape_ : tuple of int
+        ``(height, width, channels)`` of the network's input.
+    fit_time_ : float
+        Wall-clock seconds of the last :meth:`fit`.
+
+    See Also
+    --------
+    skcnn.plugins.cnn_architectures : registered model builders.
+    skcnn.MLPScratchClassifier : the NumPy multilayer perceptron of the series.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcnn import KerasCNNClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.random((20, 8, 8)).astype("float32")
+    >>> y = np.array(["even", "odd"] * 10)
+    >>> clf = KerasCNNClassifier(conv_filters=(4,), dense_units=(8,), epochs=1, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3]).shape, clf.image_shape_, clf.n_features_in_
+    ((3,), (8, 8, 1), 64)
+    >>> sorted(clf.history_)
+    ['accuracy', 'loss']
+    """
+
+    def __init__(self, architecture="series", *, conv_filters=(32, 64, 64), kernel_size=3, pool_size=2, pool="max",
+                 conv_activation="relu", dense_units=(70,), dense_activation="relu", dropout=0.0, l2=0.0,
+                 optimizer="rmsprop", learning_rate=None, momentum=None, lr_schedule=None, epochs=5,
+                 batch_size=64, shuffle=True, validation_fraction=None, early_stopping=False, n_iter_no_change=3,
+                 callbacks=None, class_weight=None, image_shape=None, precision="float32", device="auto",
+                 random_state=None, verbose=0, warm_start=False):
+        self.architecture = architecture
+        self.conv_filters = conv_filters
+        self.kernel_size = kernel_size
+        self.pool_size = pool_size
+        self.pool = pool
+        self.conv_activation = conv_activation
+        self.dense_units = dense_units
+        self.dense_activation = dense_activation
+        self.dropout = dropout
+        self.l2 = l2
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.lr_schedule = lr_schedule
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
+        self.class_weight = class_weight
+        self.image_shape = image_shape
+        self.precision = precision
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self):
+        """Validate the training hyperparameters (the builder checks the architecture's own)."""
+        def fail(name, expected):
+            raise ValueError(f"{name} must be {expected}, got {getattr(self, name)!r}.")
+
+        if not _is_int(self.epochs) or self.epochs < 1:
+            fail("epochs", "an int >= 1")
+        if not _is_int(self.batch_size) or self.batch_size < 1:
+            fail("batch_size", "an int >= 1")
+        if not _is_int(self.n_iter_no_change) or self.n_iter_no_change < 1:
+            fail("n_iter_no_change", "an int >= 1")
+        if self.validation_fraction is not None and not (
+                isinstance(self.validation_fraction, numbers.Real) and 0.0 < self.validation_fraction < 1.0):
+            fail("validation_fraction", "None or a float in (0, 1)")
+        if self.learning_rate is not None and not (
+                isinstance(self.learning_rate, numbers.Real) and self.learning_rate > 0):
+            fail("learning_rate", "None or a float > 0")
+        if self.momentum is not None and not (isinstance(self.momentum, numbers.Real) and 0 <= self.momentum < 1):
+            fail("momentum", "None or a float in [0, 1)")
+        if isinstance(self.lr_schedule, str) and self.lr_schedule not in LR_SCHEDULES or not (
+                self.lr_schedule is None or isinstance(self.lr_schedule, str) or callable(self.lr_schedule)):
+            fail("lr_schedule", f"None, one of {LR_SCHEDULES}, a keras LearningRateSchedule or a callable")
+        if self.precision not in PRECISIONS:
+            fail("precision", f"one of {PRECISIONS}")
+        if not (self.device in DEVICES or isinstance(self.device, str) and self.device.startswith("/")):
+            fail("device", f"one of {DEVICES} or a TensorFlow device name such as '/GPU:0'")
+        if self.verbose not in (0, 1, 2):
+            fail("verbose", "0, 1 or 2")
+        if not (self.class_weight is None or self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
+            fail("class_weight", "None, 'balanced' or a dict {label: weight}")
+        if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
+            fail("callbacks", "None or a list of keras.callbacks.Callback")
+        cnn_architectures.get(self.architecture)  # unknown names list the registered ones
+
+    def _checked_image_shape(self):
+        shape = self.image_shape
+        try:
+            shape = tuple(shape)
+        except TypeError:
+            shape = ()
+        if len(shape) not in (2, 3) or not all(_is_int(s) and s >= 1 for s in shape):
+            raise ValueError(
+                f"image_shape must be None or a tuple (height, width) or (height, width, channels) of positive "
+                f"ints, got {self.image_shape!r}."
+            )
+        return tuple(int(s) for s in shape) + ((1,) if len(shape) == 2 else ())
+
+    def _resolve_image_shape(self, images, n_features):
+        """The network's input shape from the ``image_shape`` parameter and the data."""
+        if self.image_shape is not None:
+            shape = self._checked_image_shape()
+            if images is not None and images != shape:
+                raise ValueError(
+                    f"image_shape={self.image_shape!r} does not match the images in X, whose shape is {images}; "
+                    "leave image_shape=None for 3-D or 4-D X, or pass matching images."
+                )
+            if math.prod(shape) != n_features:
+                raise ValueError(
+                    f"image_shape={self.image_shape!r} holds {math.prod(shape)} values per image, but X has "
+                    f"{n_features} features per sample; pass the (height, width, channels) of the flattened images."
+                )
+            return shape
+        if images is not None:
+            return images
+        side = math.isqrt(n_features)
+        return (side, side, 1) if side * side == n_features else (1, n_features, 1)
+
+    def _validate_X(self, X, y=None, *, fit, reset=True):
+        """Validate X and return it as float32 images ``(n, h, w, c)``; in fit also y and the image shape."""
+        images = None
+        if not hasattr(X, "ndim") and not hasattr(X, "__array__") and not hasattr(X, "iloc"):
+            X = np.asarray(X)
+        if getattr(X, "ndim", 2) > 2:
+            X = np.asarray(X)
+            if X.ndim > 4:
+                raise ValueError(
+                    f"X must be 2-D (n_samples, n_pixels), 3-D (n_samples, height, width) or 4-D "
+                    f"(n_samples, height, width, channels); got an array of shape {X.shape}."
+                )
+            images = tuple(int(s) for s in X.shape[1:]) + ((1,) if X.ndim == 3 else ())
+            X = X.reshape(X.shape[0], -1)
+        if not fit:
+            X = validate_data(self, X, reset=False, dtype=np.float32)
+        else:
+            X, y = validate_data(self, X, y, reset=reset, dtype=np.float32)
+        if fit:
+            shape = self._resolve_image_shape(images, X.shape[1])
+        else:
+            shape = self.image_shape_
+            if images is not None and images != shape:
+                raise ValueError(f"X holds images of shape {images}, but {type(self).__name__} was fitted on "
+                                 f"images of shape {shape}.")
+        X = X.reshape((X.shape[0],) + shape)
+        return (X, y, shape) if fit else X
+
+    def _seed(self):
+        """An int seed from random_state, or None."""
+        if self.random_state is None:
+            return None
+        if _is_int(self.random_state):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def _device_name(self, tf):
+        if self.device not in DEVICES:
+            return self.device
+        gpus = tf.config.list_logical_devices("GPU") if self.device != "cpu" else []
+        if self.device == "gpu" and not gpus:
+            raise ValueError("device='gpu', but TensorFlow sees no GPU; use device='auto' or device='cpu'.")
+        return gpus[0].name if gpus else "/CPU:0"
+
+    # ------------------------------------------------------------------- build
+    def _architecture_key(self, n_classes):
+        """What determines the network's shape and its initial weights."""
+        params = tuple((name, getattr(self, name)) for name in ARCHITECTURE_PARAMS)
+        seed = self.random_state if _is_int(self.random_state) else None
+        return (self.architecture, params, self.image_shape_, n_classes, self.precision, seed)
+
+    def _build_model(self, keras, n_classes):
+        builder = cnn_architectures.get(self.architecture)
+        kwargs = {name: getattr(self, name) for name in ARCHITECTURE_PARAMS}
+        kwargs["dtype"] = None if self.precision == "float32" else self.precision
+        own = getattr(builder, "__module__", "") == "skcnn.cnn.architectures"
+        try:
+            model = builder(self.image_shape_, n_classes, **_builder_kwargs(builder, kwargs))
+        except Exception as exc:
+            if own and isinstance(exc, ValueError):
+                raise
+            raise ValueError(
+                f"architecture={self.architecture!r} could not build a model for images of shape "
+                f"{self.image_shape_} and {n_classes} classes: {exc}"
+            ) from exc
+        if not isinstance(model, keras.Model):
+            raise ValueError(f"architecture={self.architecture!r} must return a keras.Model, got "
+                             f"{type(model).__name__}.")
+        if tuple(model.output_shape)[-1] != n_classes:
+            raise ValueError(f"architecture={self.architecture!r} returned a model with output shape "
+                             f"{model.output_shape}, expected (None, {n_classes}) softmax outputs.")
+        return model
+
+    def _make_optimizer(self, keras, steps_per_epoch):
+        """A fresh optimizer with the learning rate, momentum and schedule applied."""
+        opt = self.optimizer
+        if isinstance(opt, str):
+            try:
+                opt = keras.optimizers.get(opt)
+            except ValueError:
+                raise ValueError(
+                    f"optimizer={self.optimizer!r} is not a Keras optimizer name; use e.g. 'rmsprop', 'sgd', 'adam', "
+                    "'adamw', 'nadam', or pass a keras.optimizers.Optimizer instance."
+                ) from None
+        elif not isinstance(opt, keras.optimizers.Optimizer):
+            raise ValueError(f"optimizer must be a Keras optimizer name or a keras.optimizers.Optimizer instance, "
+                             f"got {opt!r}.")
+        config = opt.get_config()
+        if self.momentum is not None:
+            if "momentum" not in config:
+                raise ValueError(f"momentum is set, but optimizer {type(opt).__name__} has no momentum; use "
+                                 "optimizer='sgd' or 'rmsprop', or leave momentum=None.")
+            config["momentum"] = float(self.momentum)
+        if self.learning_rate is not None:
+            config["learning_rate"] = float(self.learning_rate)
+        schedule = self.lr_schedule
+        if isinstance(schedule, str):
+            base = float(config["learning_rate"]) if not isinstance(config["learning_rate"], dict) else None
+            if base is None:
+                raise ValueError("lr_schedule is set but the optimizer already has a schedule; set learning_rate.")
+            total = max(1, self.epochs * steps_per_epoch)
+            schedules = keras.optimizers.schedules
+            if schedule == "exponential":
+                config["learning_rate"] = schedules.ExponentialDecay(base, steps_per_epoch, 0.8)
+            elif schedule == "step":
+                config["learning_rate"] = schedules.PiecewiseConstantDecay(
+                    [max(1, total // 2), max(2, 3 * total // 4)], [base, base / 10, base / 100])
+            else:
+                config["learning_rate"] = schedules.CosineDecay(base, total)
+        elif isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
+            config["learning_rate"] = schedule
+        optimizer = type(opt).from_config(config)
+        if self.precision == "mixed_float16":
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        return optimizer
+
+    def _fit_callbacks(self, keras, validation):
+        callbacks = list(self.callbacks or [])
+        if callable(self.lr_schedule) and not isinstance(self.lr_schedule,
+                                                         keras.optimizers.schedules.LearningRateSchedule):
+            callbacks.append(keras.callbacks.LearningRateScheduler(self.lr_schedule))
+        if self.early_stopping:
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor="val_loss" if validation else "loss", patience=self.n_iter_no_change,
+                restore_best_weights=True))
+        return callbacks
+
+    def _class_weights(self, y_encoded):
+        if self.class_weight is None:
+            return None
+        n_classes = len(self.classes_)
+        if self.class_weight == "balanced":
+            present = np.unique(y_encoded)
+            weights = compute_class_weight("balanced", classes=present, y=y_encoded)
+            return {int(k): float(w) for k, w in zip(present, weights)}
+        unknown = [label for label in self.class_weight if label not in set(self.classes_.tolist())]
+        if unknown:
+            raise ValueError(f"class_weight names labels {unknown} that are not in y; the classes are "
+                             f"{self.classes_.tolist()}.")
+        weights = {k: 1.0 for k in range(n_classes)}
+        for label, weight in self.class_weight.items():
+            weights[int(np.searchsorted(self.classes_, label))] = float(weight)
+        return weights
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, X, y):
+        """Train the network on images X and labels y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, height, width, channels), (n_samples, height, width) \
+or (n_samples, n_pixels)
+            Training images; flat rows need ``image_shape`` unless they are square.
+        y : array-like of shape (n_samples,)
+            Class labels (ints, strings, ...), at least two classes.
+
+        Returns
+        -------
+        self : KerasCNNClassifier
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).random((20, 64))
+        >>> clf = KerasCNNClassifier(conv_filters=(4,), dense_units=(), epochs=2, image_shape=(8, 8), random_state=0)
+        >>> len(clf.fit(X, [0, 1] * 10).history_["loss"])
+        2
+        """
+        start = time.perf_counter()
+        self._check_params()
+        warm = bool(self.warm_start) and hasattr(self, "model_")
+        X, y, image_shape = self._validate_X(X, y, fit=True, reset=not warm)
+        if warm and image_shape != self.image_shape_:
+            raise ValueError(f"warm_start=True needs images of shape {self.image_shape_}, got {image_shape}.")
+        check_classification_targets(y)
+        classes, y_encoded = np.unique(y, return_inverse=True)
+        if warm:
+            unknown = np.setdiff1d(classes, self.classes_)
+            if unknown.size:
+                raise ValueError(f"warm_start=True cannot learn new classes {unknown.tolist()}; the model knows "
+                                 f"{self.classes_.tolist()}. Set warm_start=False to train from scratch.")
+            y_encoded = np.searchsorted(self.classes_, y)
+        else:
+            if len(classes) < 2:
+                raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in y; got 1 class "
+                                 f"({classes[0]!r}).")
+            self.classes_ = classes
+            self.image_shape_ = image_shape
+        y_encoded = y_encoded.astype(np.int32)
+
+        keras, tf = import_keras()
+        seed = self._seed()
+        with tf.device(self._device_name(tf)):
+            if warm:
+                model = self.model_
+            else:
+                key = self._architecture_key(len(classes))
+                with _seeded(keras, seed):
+                    model = self._build_model(keras, len(classes))
+                if getattr(self, "_initial_key", None) == key and hasattr(self, "initial_weights_"):
+                    model.set_weights(self.initial_weights_)
+                else:
+                    self.initial_weights_ = model.get_weights()
+                    self._initial_key = key
+
+            validation = None
+            X_train, y_train = X, y_encoded
+            if self.validation_fraction is not None:
+                X_train, X_val, y_train, y_val = self._split(X, y_encoded, seed)
+                validation = (X_val, y_val)
+            steps_per_epoch = math.ceil(len(X_train) / self.batch_size)
+            if not (warm and model.optimizer is not None and model.compiled):
+                model.compile(optimizer=self._make_optimizer(keras, steps_per_epoch),
+                              loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            done = len(self.history_.get("loss", [])) if warm else 0
+            with _seeded(keras, seed):
+                history = model.fit(
+                    X_train, y_train, batch_size=self.batch_size, epochs=done + self.epochs, initial_epoch=done,
+                    verbose=self.verbose, shuffle=bool(self.shuffle), validation_data=validation,
+                    class_weight=self._class_weights(y_train), callbacks=self._fit_callbacks(keras, validation),
+                )
+        new = {name: [float(v) for v in values] for name, values in history.history.items()}
+        if warm:
+            new = {name: list(self.history_.get(name, [])) + values for name, values in new.items()}
+        self.model_ = model
+        self.history_ = new
+        self.fit_time_ = time.perf_counter() - start
+        return self
+
+    def _split(self, X, y, seed):
+        n_val = math.ceil(self.validation_fraction * len(y))
+        if n_val >= len(y):
+            raise ValueError(f"validation_fraction={self.validation_fraction} leaves no training samples out of "
+                             f"{len(y)}.")
+        counts = np.bincount(y)
+        stratify = y if counts[counts > 0].min() >= 2 and n_val >= len(counts) else None
+        return train_test_split(X, y, test_size=n_val, stratify=stratify, random_state=seed)
+
+    # ----------------------------------------------------------------- predict
+    def predict_proba(self, X):
+        """Class probabilities (the softmax outputs).
+
+        Parameters
+        ----------
+        X : array-like
+            Images shaped like the training images (flat, 3-D or 4-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``; rows sum to 1.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).random((20, 8, 8))
+        >>> clf = KerasCNNClassifier(conv_filters=(4,), dense_units=(), epochs=1, random_state=0).fit(X, [0, 1] * 10)
+        >>> clf.predict_proba(X[:2]).sum(axis=1).round(6)
+        array([1., 1.])
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, fit=False)
+        _, tf = import_keras()
+        proba = np.empty((X.shape[0], len(self.classes_)), dtype=np.float64)
+        # A direct call of the model per chunk costs far less than model.predict,
+        # which builds a data pipeline and traces a function on every new model.
+        with tf.device(self._device_name(tf)):
+            for start in range(0, X.shape[0], _PREDICT_CHUNK):
+                stop = start + _PREDICT_CHUNK
+                proba[start:stop] = np.asarray(self.model_(X[start:stop], training=False))
+        proba /= proba.sum(axis=1, keepdims=True)
+        return proba
+
+    def predict(self, X):
+        """Predicted class labels.
+
+        Parameters
+        ----------
+        X : array-like
+            Images shaped like the training images (flat, 3-D or 4-D).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).random((20, 8, 8))
+        >>> clf = KerasCNNClassifier(conv_filters=(4,), dense_units=(), epochs=1, random_state=0)
+        >>> set(clf.fit(X, ["a", "b"] * 10).predict(X)) <= {"a", "b"}
+        True
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def summary(self, **kwargs):
+        """Print the Keras summary of the fitted network.
+
+        Parameters
+        ----------
+        **kwargs
+            Passed to ``keras.Model.summary`` (e.g. ``print_fn``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).random((20, 8, 8))
+        >>> clf = KerasCNNClassifier(conv_filters=(4,), dense_units=(), epochs=1, random_state=0).fit(X, [0, 1] * 10)
+        >>> lines = []
+        >>> clf.summary(print_fn=lambda line, **kw: lines.append(line))
+        >>> "conv1" in "".join(lines)
+        True
+        """
+        check_is_fitted(self)
+        return self.model_.summary(**kwargs)
