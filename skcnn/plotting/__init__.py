@@ -11,10 +11,12 @@ Examples
 """
 
 from ._common import plot_confusion_matrix, plot_digits, plot_learning_curves, save_figure
+from ._cluster import plot_cluster_scan
 from ._neuron import plot_cost_surface, plot_decision_contour, plot_neuron_history
 
 
 __all__ = [
     "plot_confusion_matrix", "plot_digits", "plot_learning_curves", "save_figure",
+    "plot_cluster_scan",
     "plot_cost_surface", "plot_decision_contour", "plot_neuron_history",
 ]

@@ -1,0 +1,208 @@
+"""ClusterDistanceTransformer, scan_clusters, cluster_alpha and plot_cluster_scan."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.datasets import make_blobs
+from sklearn.exceptions import NotFittedError
+from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skcnn import ClusterDistanceTransformer
+from skcnn.cluster import ClusterScan, cluster_alpha, scan_clusters
+from skcnn.plotting import plot_cluster_scan, save_figure
+
+
+@parametrize_with_checks([ClusterDistanceTransformer(n_clusters=3, random_state=0)])
+def test_sklearn_contract(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def pixels(mnist_5k):
+    """300 MNIST digits scaled to [0, 1], and 100 more to transform."""
+    X = mnist_5k.data[:400] / 255.0
+    return X[:300], X[300:]
+
+
+@pytest.mark.parametrize(
+    "scale, reference",
+    [("standard", StandardScaler()), ("minmax", MinMaxScaler()), (None, None), (RobustScaler(), RobustScaler())],
+)
+def test_transform_is_kmeans_distances_then_scaler(pixels, scale, reference):
+    X_train, X_new = pixels
+    cdt = ClusterDistanceTransformer(n_clusters=12, scale=scale, batch_size=100, random_state=3).fit(X_train)
+    kmeans = MiniBatchKMeans(n_clusters=12, batch_size=100, n_init=3, max_iter=100, random_state=3).fit(X_train)
+    assert_allclose(cdt.cluster_centers_, kmeans.cluster_centers_)
+    assert cdt.inertia_ == pytest.approx(kmeans.inertia_)
+    expected_train, expected_new = kmeans.transform(X_train), kmeans.transform(X_new)
+    if reference is not None:
+        expected_train = reference.fit_transform(expected_train)
+        expected_new = reference.transform(expected_new)
+    assert_allclose(cdt.transform(X_train), expected_train, rtol=1e-5, atol=1e-5)
+    assert_allclose(cdt.transform(X_new), expected_new, rtol=1e-5, atol=1e-5)
+    assert_allclose(cdt.fit_transform(X_train), expected_train, rtol=1e-5, atol=1e-5)
+    if scale is not None and not isinstance(scale, str):
+        assert cdt.scaler_ is not scale  # the given transformer is cloned, never fitted in place
+
+
+def test_attributes_and_dtype(pixels):
+    X_train, _ = pixels
+    assert X_train.dtype == np.float32
+    cdt = ClusterDistanceTransformer(n_clusters=7, random_state=0).fit(X_train)
+    assert cdt.n_features_in_ == 784
+    assert cdt.cluster_centers_.shape == (7, 784)
+    assert cdt.n_iter_ >= 1 and cdt.inertia_ > 0
+    Z = cdt.transform(X_train)
+    assert Z.dtype == np.float32 and Z.shape == (300, 7)
+    assert_allclose(Z.mean(axis=0), 0, atol=1e-5)
+    assert_allclose(Z.std(axis=0), 1, atol=1e-4)
+    names = cdt.get_feature_names_out()
+    assert names.tolist() == [f"clusterdistancetransformer{i}" for i in range(7)]
+
+
+def test_minmax_range_on_training_data(pixels):
+    Z = ClusterDistanceTransformer(n_clusters=5, scale="minmax", random_state=0).fit_transform(pixels[0])
+    assert_allclose(Z.min(axis=0), 0, atol=1e-6)
+    assert_allclose(Z.max(axis=0), 1, atol=1e-6)
+
+
+def test_set_output_pandas(pixels):
+    pd = pytest.importorskip("pandas")
+    X_train, X_new = pixels
+    frame = pd.DataFrame(X_new, index=np.arange(100, 200))
+    cdt = ClusterDistanceTransformer(n_clusters=4, random_state=0).set_output(transform="pandas").fit(X_train)
+    out = cdt.transform(frame.to_numpy())
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == [f"clusterdistancetransformer{i}" for i in range(4)]
+    assert isinstance(cdt.fit_transform(X_train), pd.DataFrame)
+
+
+def test_same_seed_same_centroids(pixels):
+    a = ClusterDistanceTransformer(n_clusters=6, random_state=11).fit(pixels[0])
+    b = ClusterDistanceTransformer(n_clusters=6, random_state=11).fit(pixels[0])
+    assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"n_clusters": 0}, "n_clusters"),
+        ({"n_clusters": 2.5}, "n_clusters"),
+        ({"n_clusters": 500}, "n_clusters"),
+        ({"scale": "zscore"}, "scale"),
+        ({"scale": 3}, "scale"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"n_init": "many"}, "n_init"),
+        ({"max_iter": -1}, "max_iter"),
+    ],
+)
+def test_bad_parameters_name_themselves(pixels, params, name):
+    params = {"n_clusters": 3, **params}
+    with pytest.raises(ValueError, match=name):
+        ClusterDistanceTransformer(**params).fit(pixels[0])
+
+
+def test_transform_checks_fit_and_width(pixels):
+    X_train, X_new = pixels
+    with pytest.raises(NotFittedError):
+        ClusterDistanceTransformer().transform(X_new)
+    cdt = ClusterDistanceTransformer(n_clusters=3, random_state=0).fit(X_train)
+    with pytest.raises(ValueError, match="784 features"):
+        cdt.transform(X_new[:, :100])
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, _ = make_blobs(n_samples=400, n_features=6, centers=5, cluster_std=1.5, random_state=1)
+    return X
+
+
+def test_scan_identical_for_any_n_jobs(blobs):
+    kwargs = dict(ks=[2, 3, 5, 8, 13], silhouette_sample=150, batch_size=64, random_state=42)
+    serial = scan_clusters(blobs, n_jobs=1, **kwargs)
+    parallel = scan_clusters(blobs, n_jobs=2, **kwargs)
+    assert_array_equal(serial.ks, parallel.ks)
+    assert_array_equal(serial.inertia, parallel.inertia)
+    assert_array_equal(serial.silhouette, parallel.silhouette)
+    assert_array_equal(serial.n_iter, parallel.n_iter)
+    # A K's numbers depend on random_state and K only, not on the other K scanned.
+    alone = scan_clusters(blobs, **{**kwargs, "ks": [8]})
+    assert alone.inertia[0] == serial.inertia[3] and alone.silhouette[0] == serial.silhouette[3]
+
+
+def test_scan_result(blobs):
+    pd = pytest.importorskip("pandas")
+    scan = scan_clusters(blobs, ks=range(2, 9, 2), random_state=0)
+    assert isinstance(scan, ClusterScan)
+    assert scan.ks.tolist() == [2, 4, 6, 8]
+    assert np.all(np.diff(scan.inertia) < 0)
+    assert np.all((scan.silhouette > -1) & (scan.silhouette < 1))
+    assert np.all(scan.fit_time > 0) and np.all(scan.n_iter >= 1)
+    assert scan.silhouette_sample == 400
+    assert scan.best_k == 4  # five blobs, two of them overlapping
+    frame = scan.to_frame()
+    assert isinstance(frame, pd.DataFrame)
+    assert frame.index.name == "n_clusters" and list(frame.index) == [2, 4, 6, 8]
+    assert list(frame.columns) == ["inertia", "silhouette", "fit_time", "n_iter"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"ks": [1, 3]}, "ks"),
+        ({"ks": []}, "ks"),
+        ({"ks": 5}, "ks"),
+        ({"ks": [3, 400]}, "ks"),
+        ({"ks": [3], "silhouette_sample": 1}, "silhouette_sample"),
+        ({"ks": [3], "n_init": 0}, "n_init"),
+        ({"ks": [3], "batch_size": -5}, "batch_size"),
+    ],
+)
+def test_scan_bad_input(blobs, kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        scan_clusters(blobs, **kwargs)
+
+
+def test_scan_rejects_nan(blobs):
+    X = blobs.copy()
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        scan_clusters(X, ks=[3])
+
+
+def test_cluster_alpha():
+    assert cluster_alpha(0.2, 100, 784) == pytest.approx(0.2 * 100 / 784)
+    assert isinstance(cluster_alpha(1, 70, 784), float)
+    assert_allclose(cluster_alpha([0.0, 0.1, 0.2], n_clusters=392, n_features=784), [0.0, 0.05, 0.1])
+
+
+@pytest.mark.parametrize(
+    "args, name",
+    [((-0.1, 70, 784), "alpha"), ((np.nan, 70, 784), "alpha"), (("0.2", 70, 784), "alpha"),
+     ((0.2, 0, 784), "n_clusters"), ((0.2, 70, 78.4), "n_features")],
+)
+def test_cluster_alpha_bad_input(args, name):
+    with pytest.raises(ValueError, match=name):
+        cluster_alpha(*args)
+
+
+def test_plot_cluster_scan(tmp_path):
+    scan = ClusterScan(ks=np.array([30, 10, 20]), inertia=np.array([5.0, 9.0, 6.0]),
+                       silhouette=np.array([0.1, 0.2, 0.3]), fit_time=np.array([0.3, 0.1, 0.2]),
+                       n_iter=np.array([3, 3, 3]), silhouette_sample=100)
+    fig = plot_cluster_scan(scan, title="scan")
+    assert len(fig.axes) == 3
+    assert fig.get_suptitle() == "scan"
+    line = fig.axes[0].lines[0]
+    assert line.get_xdata().tolist() == [10, 20, 30]  # drawn in order of K
+    assert line.get_ydata().tolist() == [9.0, 6.0, 5.0]
+    assert fig.axes[1].lines[1].get_xdata()[0] == 20  # the best silhouette is marked
+    assert all(len(ax.lines) == 1 for ax in plot_cluster_scan(scan, mark_k=False).axes)
+    assert save_figure(fig, tmp_path / "scan.png").stat().st_size > 0
+
+
+def test_plot_cluster_scan_bad_input():
+    with pytest.raises(ValueError, match="scan"):
+        plot_cluster_scan({"ks": [1, 2]})
