@@ -1,0 +1,738 @@
+"""The series' multilayer perceptron, written in NumPy, shaped like a scikit-learn classifier.
+
+:class:`MLPScratchClassifier` trains a fully connected network with sigmoid
+(or any registered) hidden activations and one output node per class, by
+mini-batch gradient descent with momentum and learning-rate decay, or by a
+:func:`scipy.optimize.minimize` method (conjugate gradient, L-BFGS, ...) on
+the unrolled parameter vector. All weights live in one flat float32 vector;
+``coefs_`` and ``intercepts_`` are views of it in scikit-learn's layout.
+
+Examples
+--------
+>>> from sklearn.datasets import load_iris
+>>> from sklearn.pipeline import make_pipeline
+>>> from sklearn.preprocessing import StandardScaler
+>>> from skcnn import MLPScratchClassifier
+>>> X, y = load_iris(return_X_y=True)
+>>> clf = make_pipeline(StandardScaler(), MLPScratchClassifier(hidden_layer_sizes=(10,), random_state=0))
+>>> clf.fit(X, y).score(X, y) > 0.9
+True
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from ._nn.activations import get_activation
+from ._nn.losses import get_loss
+from ._nn.network import FlatNetwork, Workspace, used_inputs
+from ._nn.optim import StoppingRule, get_solver, sgd_epoch
+from .plugins import initializers
+
+__all__ = ["MLPScratchClassifier"]
+
+_OUTPUTS = ("sigmoid", "softmax")
+
+
+def _is_sgd(estimator):
+    """partial_fit exists only for the mini-batch solver."""
+    try:
+        return get_solver(estimator.solver).kind == "sgd"
+    except ValueError:
+        return False
+
+
+class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
+    """Multilayer perceptron classifier in NumPy: the series' MLP, fast and sklearn-shaped.
+
+    The network has ``len(hidden_layer_sizes)`` hidden layers and one output
+    node per class. With ``output_activation="sigmoid"`` every output node is
+    an independent sigmoid (the series' design) and ``predict_proba``
+    normalizes the outputs to sum to 1; with ``"softmax"`` the outputs are
+    probabilities already. Inputs should be standardized (a
+    :class:`~sklearn.preprocessing.StandardScaler` in a Pipeline): sigmoid
+    units saturate on raw pixel values.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(70, 30)
+        Nodes per hidden layer.
+    activation : str, callable or list, default="sigmoid"
+        Hidden activation: a name from :data:`skcnn.plugins.activations`
+        (``"sigmoid"``, ``"relu"``, ``"tanh"``, ``"elu"``, ``"leaky_relu"``,
+        ``"selu"``, ``"softplus"``, ``"identity"``), an
+        :class:`~skcnn._nn.Activation`, or a list with one per hidden layer.
+    output_activation : {"sigmoid", "softmax"}, default="sigmoid"
+    loss : str, default="log_loss"
+        ``"log_loss"`` (cross-entropy: per output node for sigmoid outputs,
+        categorical for softmax) or ``"squared"`` (the series' mean squared
+        error, ``0.5 * sum_k (a_k - t_k)**2`` averaged over samples), or another
+        name from :data:`skcnn.plugins.losses`.
+    solver : str or callable, default="sgd"
+        ``"sgd"`` (mini-batches with momentum), ``"cg"``, ``"lbfgs"``, any
+        :func:`scipy.optimize.minimize` method name, or a callable
+        ``minimizer(fun, x0, max_iter=, tol=, callback=)`` (see
+        :func:`skcnn._nn.get_solver`).
+    batch_size : int, default=500
+        Samples per mini-batch (clipped to the number of samples).
+    learning_rate : float, default=0.5
+        Step size of ``solver="sgd"`` at epoch 0 (the gradient is averaged
+        over the batch).
+    decrease_const : float, default=0.0
+        Learning-rate decay: the step in epoch ``t`` is
+        ``learning_rate / (1 + decrease_const * t)``.
+    momentum : float, default=0.9
+        Momentum of the sgd updates, in [0, 1).
+    max_batches : int or None, default=None
+        Stop each epoch after this many mini-batches.
+    alpha_l1, alpha_l2 : float, default=0.0 and 1.0
+        L1 (the series' Lambda1) and L2 (Lambda2) penalties on the weights
+        (biases are not penalized); the cost of a batch of ``n`` samples is
+        ``loss + alpha_l2 / (2 n) * sum(W**2) + alpha_l1 / n * sum(|W|)``.
+    init : str or callable, default="uniform"
+        Weight initializer from :data:`skcnn.plugins.initializers`:
+        ``"uniform"`` draws from ``+- init_scale / sqrt(fan_in)`` (the series'
+        rule), ``"glorot"`` from ``+- init_scale * sqrt(6 / (fan_in + fan_out))``.
+        Biases start at zero.
+    init_scale : float, default=1.0
+    max_iter : int, default=200
+        Maximum number of epochs (sgd) or iterations (scipy solvers).
+    tol : float, default=1e-4
+        An epoch improves when the training loss drops by more than ``tol``
+        (or, with ``early_stopping``, the validation accuracy rises by more).
+    n_iter_no_change : int, default=10
+        Stop after this many epochs in a row without improvement (sgd).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified),
+        stop when its accuracy stops improving, and keep the best weights.
+    validation_fraction : float or None, default=None
+        Fraction held out for validation. Without ``early_stopping`` it only
+        records ``validation_scores_``; None means 0.1 with ``early_stopping``
+        and no hold-out otherwise.
+    shuffle : bool, default=True
+        Reshuffle the samples before every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialization, shuffling and the validation split.
+    verbose : int, default=0
+        0: silent; 1: one line per epoch; 2 or more: a progress bar.
+    warm_start : bool, default=False
+        Continue from the weights of the previous ``fit``.
+    dtype : {"float32", "float64"} or None, default="float32"
+        Working precision; None keeps float32 or float64 input as it is.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coefs_ : list of ndarray
+        ``coefs_[i]`` has shape ``(n_units_i, n_units_i+1)``; views of the flat
+        parameter vector, like ``intercepts_``.
+    intercepts_ : list of ndarray
+    n_features_in_ : int
+    n_layers_ : int
+        Input, hidden and output layers.
+    n_outputs_ : int
+        Output nodes (one per class).
+    n_iter_ : int
+        Epochs (or solver iterations) run by the last ``fit``.
+    loss_curve_ : list of float
+        Training cost per epoch (mean of the batch costs, penalty included).
+    batch_loss_curve_ : list of float
+        Cost of every mini-batch (penalty included).
+    batch_error_curve_ : list of float
+        Mean absolute output error of every mini-batch.
+    reg_ratio_curve_ : list of float
+        Penalty divided by the data loss, per mini-batch.
+    validation_scores_ : list of float
+        Validation accuracy per epoch (empty without a hold-out).
+    best_loss_ : float or None
+        Lowest epoch loss (None with ``early_stopping``).
+    best_validation_score_ : float or None
+    fit_time_ : float
+        Seconds spent in the last ``fit`` or ``partial_fit``.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = MLPScratchClassifier(hidden_layer_sizes=(30,), max_iter=30, random_state=0)
+    >>> clf.fit(X / 16, y).coefs_[0].shape
+    (64, 30)
+    >>> clf.predict_proba(X[:2] / 16).shape
+    (2, 10)
+    """
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": "no_validation",
+        "output_activation": [StrOptions(set(_OUTPUTS))],
+        "loss": "no_validation",
+        "solver": "no_validation",
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "decrease_const": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "max_batches": [Interval(Integral, 1, None, closed="left"), None],
+        "alpha_l1": [Interval(Real, 0, None, closed="left")],
+        "alpha_l2": [Interval(Real, 0, None, closed="left")],
+        "init": "no_validation",
+        "init_scale": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "dtype": [StrOptions({"float32", "float64"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(70, 30),
+        activation="sigmoid",
+        output_activation="sigmoid",
+        loss="log_loss",
+        solver="sgd",
+        batch_size=500,
+        learning_rate=0.5,
+        decrease_const=0.0,
+        momentum=0.9,
+        max_batches=None,
+        alpha_l1=0.0,
+        alpha_l2=1.0,
+        init="uniform",
+        init_scale=1.0,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=None,
+        shuffle=True,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        dtype="float32",
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.output_activation = output_activation
+        self.loss = loss
+        self.solver = solver
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.decrease_const = decrease_const
+        self.momentum = momentum
+        self.max_batches = max_batches
+        self.alpha_l1 = alpha_l1
+        self.alpha_l2 = alpha_l2
+        self.init = init
+        self.init_scale = init_scale
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.dtype = dtype
+
+    # ------------------------------------------------------------------ public API
+    def fit(self, X, y):
+        """Train on ``(X, y)``, from scratch unless ``warm_start`` and already fitted.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.r_[np.zeros((20, 2)), np.ones((20, 2))]
+        >>> y = np.r_[np.zeros(20), np.ones(20)]
+        >>> MLPScratchClassifier((5,), random_state=0).fit(X, y).n_iter_ > 0
+        True
+        """
+        return self._fit(X, y, incremental=False)
+
+    @available_if(_is_sgd)
+    def partial_fit(self, X, y, classes=None):
+        """Run one sgd epoch over ``(X, y)``, keeping weights and momentum between calls.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), optional
+            All classes; required on the first call.
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> clf = MLPScratchClassifier((5,), random_state=0)
+        >>> X, y = np.eye(4), np.array([0, 1, 2, 2])
+        >>> clf.partial_fit(X, y, classes=[0, 1, 2]).partial_fit(X, y).n_iter_
+        2
+        """
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True; use fit instead.")
+        return self._fit(X, y, classes=classes, incremental=True)
+
+    def predict_proba(self, X):
+        """Class probabilities (normalized sigmoid outputs, or the softmax).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X, y = np.eye(3), np.array([0, 1, 2])
+        >>> p = MLPScratchClassifier((4,), random_state=0).fit(X, y).predict_proba(X)
+        >>> np.allclose(p.sum(axis=1), 1)
+        True
+        """
+        out = self._forward(X)
+        if self._output_name != "softmax":
+            out = out / out.sum(axis=1, keepdims=True)
+        return out
+
+    def predict(self, X):
+        """Predicted class of every sample (the output node with the largest value).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X, y = np.eye(3), np.array(["a", "b", "c"])
+        >>> MLPScratchClassifier((4,), random_state=0).fit(X, y).predict(X).dtype.kind
+        'U'
+        """
+        return self.classes_[np.argmax(self._forward(X), axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.classifier_tags.multi_class = True
+        tags.classifier_tags.multi_label = False
+        tags.non_deterministic = False
+        return tags
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self):
+        state = super().__getstate__()
+        for key in ("_net", "_work"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_theta" in state:
+            # pickling copies views separately: make coefs_/intercepts_ views of _theta again
+            self._theta = self._network().pack(state["coefs_"], state["intercepts_"], out=self._theta)
+            self.coefs_, self.intercepts_ = self._network().unpack(self._theta)
+
+    # ------------------------------------------------------------------ internals
+    @property
+    def _output_name(self):
+        return self._spec["output"]
+
+    def _network(self):
+        """The :class:`FlatNetwork` of the fitted model (rebuilt after unpickling)."""
+        net = getattr(self, "_net", None)
+        if net is None:
+            spec = self._spec
+            net = FlatNetwork(spec["sizes"], spec["hidden"], spec["output"], spec["loss"], spec["dtype"])
+            self._net = net
+        return net
+
+    def _params(self):
+        """The flat parameter vector, repacked first if ``coefs_``/``intercepts_`` were replaced."""
+        theta = self._theta
+        arrays = list(self.coefs_) + list(self.intercepts_)
+        if not all(isinstance(w, np.ndarray) and np.may_share_memory(w, theta) for w in arrays):
+            net = self._network()
+            theta = net.pack(self.coefs_, self.intercepts_)
+            self._theta = theta
+            self.coefs_, self.intercepts_ = net.unpack(theta)
+        return theta
+
+    def _forward(self, X):
+        check_is_fitted(self)
+        theta = self._params()
+        X = validate_data(self, X, reset=False, dtype=theta.dtype)
+        return self._network().forward(theta, X)
+
+    def _resolve_spec(self, n_features, n_outputs, dtype):
+        """Check the parameters that are names or lists; return what builds the network."""
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, Integral) else list(np.ravel(np.asarray(sizes, dtype=object)))
+        if any(not isinstance(s, Integral) or isinstance(s, bool) or s < 1 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must be a positive int or a sequence of positive ints, "
+                f"got {self.hidden_layer_sizes!r}."
+            )
+        acts = self.activation
+        if isinstance(acts, (list, tuple)):
+            if len(acts) != len(sizes):
+                raise ValueError(
+                    f"activation is a list of {len(acts)} entries; expected one per hidden layer "
+                    f"({len(sizes)}) or a single activation."
+                )
+            acts = list(acts)
+        else:
+            acts = [acts] * len(sizes)
+        for a in acts:
+            _checked("activation", get_activation, a)
+        loss = self.loss
+        if loss == "log_loss" and self.output_activation == "softmax":
+            loss = "categorical_crossentropy"
+        _checked("loss", get_loss, loss)
+        _checked("solver", get_solver, self.solver)
+        _checked("init", initializers.get, self.init)
+        return {
+            "sizes": [int(n_features), *(int(s) for s in sizes), int(n_outputs)],
+            "hidden": acts,
+            "output": self.output_activation,
+            "loss": loss,
+            "dtype": dtype,
+        }
+
+    def _validate_input(self, X, y, first):
+        if first:
+            dtype = [np.float64, np.float32] if self.dtype is None else np.dtype(self.dtype)
+        else:
+            dtype = self._theta.dtype
+        X, y = validate_data(self, X, y, reset=first, dtype=dtype)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        return X, y
+
+    def _fit(self, X, y, classes=None, incremental=False):
+        self._validate_params()
+        start = time.perf_counter()
+        fitted = hasattr(self, "_theta")
+        if incremental:
+            first = _check_partial_fit_first_call(self, classes)
+            if first:
+                fitted = False
+        else:
+            first = not (self.warm_start and fitted)
+        X, y = self._validate_input(X, y, first)
+        if first:
+            classes = self.classes_ if incremental else np.unique(y)
+            if len(classes) < 2:
+                raise ValueError(
+                    f"MLPScratchClassifier needs samples of at least 2 classes; got 1 class ({classes[0]!r})."
+                )
+            self._initialize(X, classes)
+        else:
+            unknown = np.setdiff1d(np.unique(y), self.classes_)
+            if len(unknown):
+                raise ValueError(
+                    f"y contains classes {unknown.tolist()} not seen before; expected labels among "
+                    f"{self.classes_.tolist()} (pass all classes to the first partial_fit, or fit "
+                    f"without warm_start)."
+                )
+        target = np.searchsorted(self.classes_, y)
+        T = np.zeros((len(y), len(self.classes_)), dtype=self._theta.dtype)
+        T[np.arange(len(y)), target] = 1
+        solver = get_solver(self.solver)
+        if solver.kind == "sgd":
+            self._fit_sgd(X, T, target, incremental)
+        elif solver.kind == "minimize":
+            self._fit_minimize(solver, X, T, target)
+        else:
+            raise ValueError(f"solver={self.solver!r} has kind {solver.kind!r}; expected 'sgd' or a minimizer.")
+        self.fit_time_ = time.perf_counter() - start
+        return self
+
+    def _initialize(self, X, classes):
+        self.classes_ = np.asarray(classes)
+        self._spec = self._resolve_spec(X.shape[1], len(self.classes_), X.dtype)
+        self._net = None
+        net = self._network()
+        self._rng = check_random_state(self.random_state)
+        self._theta = net.init_params(self._rng, self.init, float(self.init_scale))
+        self.coefs_, self.intercepts_ = net.unpack(self._theta)
+        self.n_layers_ = len(self._spec["sizes"])
+        self.n_outputs_ = len(self.classes_)
+        self.out_activation_ = self.output_activation
+        self.n_iter_ = 0
+        self.loss_curve_ = []
+        self.batch_loss_curve_ = []
+        self.batch_error_curve_ = []
+        self.reg_ratio_curve_ = []
+        self.validation_scores_ = []
+        self.best_loss_ = None
+        self.best_validation_score_ = None
+        self._velocity = np.zeros_like(self._theta)
+
+    def _split_validation(self, X, T, target, incremental):
+        fraction = self.validation_fraction
+        if fraction is None and self.early_stopping:
+            fraction = 0.1
+        if incremental or fraction is None:
+            return X, T, None, None
+        stratify = target if np.bincount(target).min() >= 2 else None
+        idx_train, idx_val = train_test_split(
+            np.arange(len(target)), test_size=fraction, stratify=stratify,
+            random_state=self._rng.randint(np.iinfo(np.int32).max),
+        )
+        if len(idx_val) < 2:
+            raise ValueError(
+                f"validation_fraction={fraction} leaves {len(idx_val)} validation sample(s); "
+                f"expected at least 2: increase validation_fraction or use more data."
+            )
+        return X[idx_train], T[idx_train], X[idx_val], target[idx_val]
+
+    def _fit_sgd(self, X, T, target, incremental):
+        net = self._network()
+        theta = self._params()
+        X, T, X_val, y_val = self._split_validation(X, T, target, incremental)
+        if not incremental:
+            self._velocity = np.zeros_like(theta)
+            self.n_iter_ = 0
+        velocity = self._velocity
+        inputs, X = used_inputs(X)
+        n, batch = X.shape[0], max(1, min(int(self.batch_size), X.shape[0]))
+        work = Workspace(net, batch)
+        xbuf = np.empty((batch, X.shape[1]), dtype=X.dtype)
+        tbuf = np.empty((batch, T.shape[1]), dtype=T.dtype)
+        grad = np.empty_like(theta)
+        val_work = Workspace(net, len(X_val), backward=False) if X_val is not None else None
+        l1, l2 = float(self.alpha_l1), float(self.alpha_l2)
+        curves = (self.batch_loss_curve_, self.batch_error_curve_, self.reg_ratio_curve_)
+        epoch_sum = [0.0, 0]
+
+        def batch_grad(idx):
+            m = len(idx)
+            if self.shuffle:
+                xb = np.take(X, idx, axis=0, out=xbuf[:m], mode="clip")
+                tb = np.take(T, idx, axis=0, out=tbuf[:m], mode="clip")
+            else:
+                xb, tb = X[idx[0]:idx[0] + m], T[idx[0]:idx[0] + m]
+            stats = net.cost_grad(theta, grad, xb, tb, alpha_l1=l1, alpha_l2=l2, work=work, inputs=inputs)
+            curves[0].append(stats.cost)
+            curves[1].append(stats.error)
+            curves[2].append(stats.reg / stats.loss if stats.loss > 0 else 0.0)
+            epoch_sum[0] += stats.cost * m
+            epoch_sum[1] += m
+            return stats.cost, grad
+
+        rule = StoppingRule(self.tol, self.n_iter_no_change, higher_is_better=X_val is not None and
+                            self.early_stopping)
+        if self.early_stopping:
+            self.best_loss_ = None
+            best_theta = theta.copy()
+            self.best_validation_score_ = -np.inf
+        elif not incremental or self.best_loss_ is None:
+            self.best_loss_ = np.inf
+        snapshot = theta.copy()
+        snapshot_velocity = velocity.copy()
+        lengths = self._history_lengths()
+        epochs = 1 if incremental else int(self.max_iter)
+        bar = _progress(self.verbose, epochs)
+        stopped = False
+        try:
+            for _ in range(epochs):
+                eta = float(self.learning_rate) / (1.0 + float(self.decrease_const) * len(self.loss_curve_))
+                epoch_sum[0], epoch_sum[1] = 0.0, 0
+                sgd_epoch(batch_grad, theta, velocity, n_samples=n, batch_size=batch, learning_rate=eta,
+                          momentum=float(self.momentum), rng=self._rng if self.shuffle else None,
+                          max_batches=self.max_batches)
+                epoch_loss = epoch_sum[0] / max(epoch_sum[1], 1)
+                if not np.isfinite(epoch_loss):
+                    raise ValueError(
+                        f"The training loss became {epoch_loss} in epoch {self.n_iter_ + 1}: learning_rate="
+                        f"{self.learning_rate} is too large for this data; lower it (or standardize X)."
+                    )
+                self.loss_curve_.append(epoch_loss)
+                self.n_iter_ += 1
+                score = None
+                if X_val is not None:
+                    out = net.forward(theta, X_val, val_work)
+                    score = float(np.mean(np.argmax(out, axis=1) == y_val))
+                    self.validation_scores_.append(score)
+                if self.early_stopping:
+                    if score > self.best_validation_score_:
+                        self.best_validation_score_ = score
+                        np.copyto(best_theta, theta)
+                    stop = rule.update(score)
+                else:
+                    self.best_loss_ = min(self.best_loss_, epoch_loss)
+                    stop = rule.update(epoch_loss)
+                np.copyto(snapshot, theta)
+                np.copyto(snapshot_velocity, velocity)
+                lengths = self._history_lengths()
+                _report(self.verbose, bar, self.n_iter_, epoch_loss, score)
+                if stop and not incremental:
+                    stopped = True
+                    break
+        except KeyboardInterrupt:
+            np.copyto(theta, snapshot)
+            np.copyto(velocity, snapshot_velocity)
+            self._truncate_histories(lengths)
+            warnings.warn("Training interrupted by user; kept the weights and histories of the last finished "
+                          f"epoch ({self.n_iter_}).", UserWarning, stacklevel=3)
+            stopped = True
+        finally:
+            if bar is not None:
+                bar.close()
+        if self.early_stopping and self.validation_scores_:
+            np.copyto(theta, best_theta)
+        if not stopped and not incremental:
+            warnings.warn(
+                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and the optimization "
+                f"hasn't converged yet; raise max_iter or learning_rate.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    def _fit_minimize(self, solver, X, T, target):
+        net = self._network()
+        theta = self._params()
+        X, T, X_val, y_val = self._split_validation(X, T, target, False)
+        work = Workspace(net, X.shape[0])
+        grad = np.empty_like(theta)
+        l1, l2 = float(self.alpha_l1), float(self.alpha_l2)
+        last = {}
+        inputs, X_used = used_inputs(X)
+
+        def fun(x):
+            theta[:] = x
+            stats = net.cost_grad(theta, grad, X_used, T, alpha_l1=l1, alpha_l2=l2, work=work, inputs=inputs)
+            last["stats"] = stats
+            return stats.cost, grad.astype(np.float64)
+
+        snapshot = theta.copy()
+        bar = _progress(self.verbose, int(self.max_iter))
+        n_done = [0]
+
+        def callback(xk, loss):
+            np.copyto(snapshot, xk)
+            stats = last["stats"]
+            self.batch_loss_curve_.append(stats.cost)
+            self.batch_error_curve_.append(stats.error)
+            self.reg_ratio_curve_.append(stats.reg / stats.loss if stats.loss > 0 else 0.0)
+            score = None
+            if X_val is not None:
+                theta[:] = xk
+                out = net.forward(theta, X_val)
+                score = float(np.mean(np.argmax(out, axis=1) == y_val))
+                self.validation_scores_.append(score)
+            n_done[0] += 1
+            _report(self.verbose, bar, n_done[0], loss, score)
+
+        self.n_iter_ = 0
+        n_curve, n_batches = len(self.loss_curve_), len(self.batch_loss_curve_)
+        try:
+            result = solver.minimizer(fun, theta.astype(np.float64), max_iter=int(self.max_iter),
+                                      tol=float(self.tol), callback=callback)
+            x = getattr(result, "x", result)
+            theta[:] = x
+            curve = list(getattr(result, "loss_curve", []))
+            self.n_iter_ = int(getattr(result, "n_iter", len(curve)) or n_done[0])
+            if not getattr(result, "success", True) and self.n_iter_ >= self.max_iter:
+                warnings.warn(
+                    f"solver={self.solver!r} reached max_iter={self.max_iter} before converging; "
+                    f"raise max_iter.", ConvergenceWarning, stacklevel=3,
+                )
+        except KeyboardInterrupt:
+            np.copyto(theta, snapshot)
+            curve = list(self.batch_loss_curve_[n_batches:])
+            self.n_iter_ = n_done[0]
+            warnings.warn("Training interrupted by user; kept the weights of the last finished iteration.",
+                          UserWarning, stacklevel=3)
+        finally:
+            if bar is not None:
+                bar.close()
+        del self.loss_curve_[n_curve:]
+        self.loss_curve_.extend(float(c) for c in curve)
+        if not self.loss_curve_:
+            self.loss_curve_.append(float(fun(theta.astype(np.float64))[0]))
+        if not np.all(np.isfinite(theta)):
+            raise ValueError(f"solver={self.solver!r} produced non-finite weights; standardize X or "
+                             f"raise alpha_l2.")
+        self.best_loss_ = float(min(self.loss_curve_[n_curve:] or self.loss_curve_))
+        self.best_validation_score_ = max(self.validation_scores_) if self.validation_scores_ else None
+        self.n_iter_ = max(self.n_iter_, 1)
+
+    def _history_lengths(self):
+        return {name: len(getattr(self, name)) for name in _HISTORIES}
+
+    def _truncate_histories(self, lengths):
+        for name, length in lengths.items():
+            del getattr(self, name)[length:]
+
+
+_HISTORIES = ("loss_curve_", "batch_loss_curve_", "batch_error_curve_", "reg_ratio_curve_", "validation_scores_")
+
+
+def _checked(name, lookup, value):
+    """Call ``lookup(value)``, re-raising its ValueError with the parameter's name in front."""
+    try:
+        return lookup(value)
+    except ValueError as exc:
+        raise ValueError(f"Invalid {name}={value!r}: {exc}") from None
+
+
+def _progress(verbose, total):
+    """A tqdm progress bar when ``verbose >= 2``, else None."""
+    if int(verbose) < 2:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="MLPScratchClassifier", unit="epoch", file=sys.stderr, leave=False)
+
+
+def _report(verbose, bar, epoch, loss, score):
+    if bar is not None:
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss:.5f}", **({} if score is None else {"val_acc": f"{score:.4f}"}))
+    elif verbose:
+        line = f"Epoch {epoch}, loss = {loss:.6f}"
+        if score is not None:
+            line += f", validation accuracy = {score:.4f}"
+        print(line)

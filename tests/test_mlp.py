@@ -1,0 +1,343 @@
+"""Tests of MLPScratchClassifier, its network core and its plots."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skcnn import MLPScratchClassifier
+from skcnn._nn.activations import Activation, get_activation
+from skcnn._nn.network import FlatNetwork, Workspace, used_inputs
+
+HIDDEN_ACTIVATIONS = ["sigmoid", "relu", "tanh", "elu", "leaky_relu", "selu", "softplus", "identity"]
+
+
+@pytest.fixture
+def blobs():
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(n_samples=240, centers=3, n_features=6, random_state=0)
+    return (X - X.mean(0)) / X.std(0), y
+
+
+# --------------------------------------------------------------------------- sklearn contract
+@parametrize_with_checks([MLPScratchClassifier(), MLPScratchClassifier(hidden_layer_sizes=(8,), solver="lbfgs")])
+def test_sklearn_contract(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
+
+
+# --------------------------------------------------------------------------- gradients
+def _numeric_grad(f, theta, eps=1e-6):
+    g = np.empty_like(theta)
+    for i in range(theta.size):
+        old = theta[i]
+        theta[i] = old + eps
+        up = f(theta)
+        theta[i] = old - eps
+        down = f(theta)
+        theta[i] = old
+        g[i] = (up - down) / (2 * eps)
+    return g
+
+
+@pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
+@pytest.mark.parametrize("output", ["sigmoid", "softmax"])
+@pytest.mark.parametrize("loss", ["log_loss", "squared"])
+def test_gradient_matches_finite_differences(activation, output, loss):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(7, 4))
+    T = np.eye(3)[rng.randint(0, 3, 7)]
+    clf = MLPScratchClassifier((5, 4), activation=activation, output_activation=output, loss=loss)
+    spec = clf._resolve_spec(4, 3, np.float64)
+    net = FlatNetwork(spec["sizes"], spec["hidden"], spec["output"], spec["loss"], np.float64)
+    theta = net.init_params(rng, "uniform", 1.5)
+    theta[net.n_weights:] = rng.uniform(-0.5, 0.5, net.n_params - net.n_weights)  # nonzero biases
+    grad = np.empty_like(theta)
+    penalties = {"alpha_l1": 0.3, "alpha_l2": 0.7}
+    stats = net.cost_grad(theta, grad, X, T, **penalties)
+    assert stats.reg > 0 and np.isclose(stats.cost, stats.loss + stats.reg)
+    numeric = _numeric_grad(lambda th: net.cost_grad(th, np.empty_like(th), X, T, **penalties).cost, theta)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-8)
+
+
+def test_dropping_all_zero_inputs_is_exact():
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(9, 6))
+    X[:, [0, 3, 4]] = 0
+    T = np.eye(2)[rng.randint(0, 2, 9)]
+    net = FlatNetwork([6, 5, 2], ["tanh"], "sigmoid", "log_loss", np.float64)
+    theta = net.init_params(rng)
+    full, part = np.empty_like(theta), np.empty_like(theta)
+    cols, X_used = used_inputs(X)
+    assert cols.tolist() == [1, 2, 5]
+    a = net.cost_grad(theta, full, X, T, alpha_l2=0.5)
+    b = net.cost_grad(theta, part, X_used, T, alpha_l2=0.5, work=Workspace(net, 9), inputs=cols)
+    assert a.cost == pytest.approx(b.cost)
+    np.testing.assert_allclose(full, part, rtol=1e-12, atol=1e-15)
+
+
+def test_coefs_are_views_of_one_flat_vector(blobs):
+    X, y = blobs
+    clf = MLPScratchClassifier((7, 5), max_iter=3, random_state=0).fit(X, y)
+    assert [w.shape for w in clf.coefs_] == [(6, 7), (7, 5), (5, 3)]
+    assert [b.shape for b in clf.intercepts_] == [(7,), (5,), (3,)]
+    assert all(np.shares_memory(w, clf._theta) for w in clf.coefs_ + clf.intercepts_)
+    assert clf.coefs_[0].dtype == np.float32
+    clone = pickle.loads(pickle.dumps(clf))
+    assert all(np.shares_memory(w, clone._theta) for w in clone.coefs_ + clone.intercepts_)
+    np.testing.assert_array_equal(clone.predict_proba(X), clf.predict_proba(X))
+
+
+def test_replaced_coefs_are_used(blobs):
+    X, y = blobs
+    clf = MLPScratchClassifier((4,), max_iter=3, random_state=0).fit(X, y)
+    clf.coefs_ = [np.zeros_like(w) for w in clf.coefs_]
+    clf.intercepts_ = [np.zeros_like(b) for b in clf.intercepts_]
+    np.testing.assert_allclose(clf.predict_proba(X), 1 / 3, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype, expected", [("float32", np.float32), ("float64", np.float64), (None, np.float64)])
+def test_dtype(blobs, dtype, expected):
+    X, y = blobs
+    clf = MLPScratchClassifier((4,), max_iter=2, dtype=dtype, random_state=0).fit(X.astype(np.float64), y)
+    assert clf.coefs_[0].dtype == expected
+    assert MLPScratchClassifier((4,), max_iter=2, dtype=None).fit(X.astype(np.float32), y).coefs_[0].dtype == np.float32
+
+
+# --------------------------------------------------------------------------- training behaviour
+def test_histories(blobs):
+    X, y = blobs
+    clf = MLPScratchClassifier((6,), batch_size=50, max_iter=4, tol=0, n_iter_no_change=10, alpha_l2=1.0,
+                               validation_fraction=0.25, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    n_batches = 4 * int(np.ceil(180 / 50))
+    assert clf.n_iter_ == len(clf.loss_curve_) == len(clf.validation_scores_) == 4
+    assert len(clf.batch_loss_curve_) == len(clf.batch_error_curve_) == len(clf.reg_ratio_curve_) == n_batches
+    assert all(r > 0 for r in clf.reg_ratio_curve_)
+    assert clf.best_loss_ == min(clf.loss_curve_)
+    capped = MLPScratchClassifier((6,), batch_size=50, max_iter=2, max_batches=2, random_state=0).fit(X, y)
+    assert len(capped.batch_loss_curve_) == 4
+
+
+def test_n_iter_no_change_as_in_sklearn(blobs):
+    X, y = blobs
+    for early in (False, True):
+        ours = MLPScratchClassifier((5,), tol=1e9, n_iter_no_change=3, early_stopping=early, random_state=0)
+        theirs = MLPClassifier((5,), tol=1e9, n_iter_no_change=3, early_stopping=early, random_state=0)
+        # epoch 1 sets the best value; epochs 2..5 fail to improve by tol; 4 > n_iter_no_change stops
+        assert ours.fit(X, y).n_iter_ == theirs.fit(X, y).n_iter_ == 5
+
+
+def test_early_stopping_keeps_best_weights(blobs):
+    X, y = blobs
+    kw = dict(hidden_layer_sizes=(5,), batch_size=40, learning_rate=0.05, random_state=2)
+    clf = MLPScratchClassifier(early_stopping=True, tol=1e9, n_iter_no_change=2, **kw).fit(X, y)
+    assert clf.best_loss_ is None
+    assert clf.n_iter_ == 4  # as sklearn: no epoch improves by tol
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    best_epoch = int(np.argmax(clf.validation_scores_)) + 1
+    assert best_epoch < clf.n_iter_
+    with pytest.warns(ConvergenceWarning):
+        at_best = MLPScratchClassifier(early_stopping=True, max_iter=best_epoch, **kw).fit(X, y)
+    np.testing.assert_array_equal(clf.coefs_[0], at_best.coefs_[0])
+
+
+def test_early_stopping_stops_on_plateau(blobs):
+    X, y = blobs
+    clf = MLPScratchClassifier((5,), early_stopping=True, n_iter_no_change=5, max_iter=500, random_state=0)
+    clf.fit(X, y)
+    assert clf.n_iter_ < 500
+    assert clf.best_validation_score_ == max(clf.validation_scores_) > 0.9
+
+
+def test_partial_fit(blobs):
+    X, y = blobs
+    clf = MLPScratchClassifier((5,), random_state=0)
+    with pytest.raises(ValueError, match="classes"):
+        clf.partial_fit(X, y)
+    for chunk in np.array_split(np.arange(len(y)), 3):
+        clf.partial_fit(X[chunk], y[chunk], classes=np.unique(y))
+    assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    for _ in range(30):
+        clf.partial_fit(X, y)
+    assert clf.score(X, y) > 0.9
+    with pytest.raises(ValueError, match="not seen before"):
+        clf.partial_fit(X[:3], [0, 1, 7])
+    with pytest.raises(ValueError, match="early_stopping"):
+        MLPScratchClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
+    assert not hasattr(MLPScratchClassifier(solver="cg"), "partial_fit")
+
+
+def test_warm_start(blobs):
+    X, y = blobs
+    clf = MLPScratchClassifier((5,), max_iter=3, tol=0, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    before = clf.coefs_[0].copy()
+    clf.set_params(warm_start=True)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    assert len(clf.loss_curve_) == 6 and clf.n_iter_ == 3
+    assert clf.loss_curve_[3] < clf.loss_curve_[0]
+    assert not np.array_equal(before, clf.coefs_[0])
+    with pytest.raises(ValueError, match="not seen before"):
+        clf.fit(X, np.where(y == 2, 5, y))
+    clf.set_params(warm_start=False)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    assert len(clf.loss_curve_) == 3
+
+
+class _Interrupting:
+    """A sigmoid that raises KeyboardInterrupt on its n-th forward call."""
+
+    def __init__(self, n):
+        self.n = n
+        sig = get_activation("sigmoid")
+        self.activation = Activation("interrupting", self._forward, sig.derivative)
+        self._sig = sig
+
+    def _forward(self, z, out=None):
+        self.n -= 1
+        if self.n == 0:
+            raise KeyboardInterrupt
+        return self._sig.forward(z, out)
+
+
+def test_keyboard_interrupt_keeps_last_epoch(blobs):
+    X, y = blobs
+    kw = dict(hidden_layer_sizes=(5,), batch_size=60, tol=0, random_state=0)
+    stopper = _Interrupting(3 * 4 + 2)  # 4 batches per epoch: stop inside epoch 4
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf = MLPScratchClassifier(activation=stopper.activation, **kw).fit(X, y)
+    assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3 and len(clf.batch_loss_curve_) == 12
+    with pytest.warns(ConvergenceWarning):
+        reference = MLPScratchClassifier(max_iter=3, **kw).fit(X, y)
+    np.testing.assert_array_equal(clf.coefs_[0], reference.coefs_[0])
+
+
+def test_verbose(blobs, capsys):
+    X, y = blobs
+    MLPScratchClassifier((4,), max_iter=2, verbose=1, validation_fraction=0.2, random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("Epoch 1, loss =") and "validation accuracy" in lines[0]
+    MLPScratchClassifier((4,), max_iter=2, verbose=2, random_state=0).fit(X, y)
+    assert "MLPScratchClassifier" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "cg", "BFGS"])
+def test_scipy_solvers(blobs, solver):
+    X, y = blobs
+    clf = MLPScratchClassifier((5,), solver=solver, max_iter=60, random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.95
+    assert clf.n_iter_ == len(clf.loss_curve_) == len(clf.batch_loss_curve_)
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"alpha_l2": -1.0}, "alpha_l2"),
+        ({"learning_rate": 0}, "learning_rate"),
+        ({"momentum": 1.0}, "momentum"),
+        ({"hidden_layer_sizes": (3, 0)}, "hidden_layer_sizes"),
+        ({"activation": "swish?"}, "activation"),
+        ({"activation": ["relu"] * 3}, "one per hidden layer"),
+        ({"output_activation": "tanh"}, "output_activation"),
+        ({"loss": "hinge"}, "loss"),
+        ({"solver": "adamw"}, "solver"),
+        ({"init": "zeros"}, "init"),
+        ({"validation_fraction": 1.5}, "validation_fraction"),
+        ({"dtype": "float16"}, "dtype"),
+    ],
+)
+def test_bad_parameters_raise(blobs, params, match):
+    X, y = blobs
+    with pytest.raises(ValueError, match=match):
+        MLPScratchClassifier(**params).fit(X, y)
+
+
+def test_diverging_learning_rate_raises(blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match="learning_rate"):
+        MLPScratchClassifier((5,), activation="identity", loss="squared", learning_rate=1e6,
+                             random_state=0).fit(X * 1e3, y)
+
+
+def test_list_of_activations_and_callable(blobs):
+    X, y = blobs
+    clf = MLPScratchClassifier((6, 4), activation=["relu", get_activation("tanh")], output_activation="softmax",
+                               max_iter=50, random_state=0).fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1, rtol=1e-5)
+    assert clf.score(X, y) > 0.9
+
+
+# --------------------------------------------------------------------------- plots
+def test_plots(blobs, tmp_path):
+    from skcnn.plotting import plot_mlp_learning_curves, plot_mlp_weights, save_figure
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.random.RandomState(0).normal(size=(60, 16))
+    y = np.arange(60) % 3
+    pipe = make_pipeline(StandardScaler(), MLPScratchClassifier((6,), max_iter=5, alpha_l2=1.0, random_state=0))
+    pipe.fit(X, y)
+    fig = plot_mlp_learning_curves(pipe, title="curves")
+    assert [ax.get_title() for ax in fig.axes] == ["batch cost", "batch error", "regularization / cost",
+                                                    "epoch loss"]
+    assert save_figure(fig, tmp_path / "curves.png").stat().st_size > 0
+    assert len(plot_mlp_weights(pipe, n_cols=3).axes) == 6
+    with pytest.raises(ValueError, match="image_shape"):
+        plot_mlp_weights(pipe, layer=1)
+    with pytest.raises(ValueError, match="fitted"):
+        plot_mlp_learning_curves(MLPScratchClassifier())
+
+
+# --------------------------------------------------------------------------- real training
+def _standardized(split):
+    from sklearn.preprocessing import StandardScaler
+
+    X_train, X_test, y_train, y_test = split
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+@pytest.mark.slow
+def test_defaults_reach_093_on_benchmark_split(mnist_split):
+    X_train, X_test, y_train, y_test = _standardized(mnist_split)
+    clf = MLPScratchClassifier(random_state=0).fit(X_train, y_train)
+    assert clf.score(X_test, y_test) >= 0.93
+
+
+@pytest.mark.slow
+def test_cg_solver_on_mnist(mnist_split):
+    X_train, X_test, y_train, y_test = _standardized(mnist_split)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPScratchClassifier((25,), solver="cg", max_iter=150, random_state=0).fit(X_train, y_train)
+    assert clf.score(X_test, y_test) > 0.88
+
+
+@pytest.mark.slow
+def test_grid_search_in_processes(mnist_small):
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = mnist_small
+    pipe = Pipeline([("standardscaler", StandardScaler()),
+                     ("mlpscratchclassifier", MLPScratchClassifier((20,), max_iter=15, random_state=0))])
+    search = GridSearchCV(pipe, {"mlpscratchclassifier__alpha_l2": [0.1, 3.0]}, cv=2, n_jobs=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X[:300], y[:300])
+    assert search.best_score_ > 0.6
+    assert search.best_params_["mlpscratchclassifier__alpha_l2"] in (0.1, 3.0)
