@@ -104,11 +104,27 @@ def _identity_forward(z, out=None):
     return _into(out, z) if out is not z else z
 
 
+def _sigmoid(z, out=None):
+    """Logistic function; float32 goes through ``tanh`` (several times faster than ``expit``).
+
+    ``sigmoid(z) = (1 + tanh(z / 2)) / 2`` is exact math; in float32 its absolute
+    error stays below 1e-7 (tiny outputs round to 0, which losses clip anyway).
+    Other dtypes use :func:`scipy.special.expit`.
+    """
+    if getattr(z, "dtype", None) != np.float32:
+        return expit(z, out=out)
+    out = np.multiply(z, 0.5, out=out)
+    np.tanh(out, out=out)
+    np.multiply(out, 0.5, out=out)
+    np.add(out, 0.5, out=out)
+    return out
+
+
 def _softplus(z, out=None):
     return np.logaddexp(0, z, out=out)
 
 
-_register("sigmoid", lambda z, out=None: expit(z, out=out), lambda z, a: a * (1 - a))
+_register("sigmoid", _sigmoid, lambda z, a: a * (1 - a))
 _register("tanh", lambda z, out=None: np.tanh(z, out=out), lambda z, a: 1 - a * a)
 _register("relu", lambda z, out=None: np.maximum(z, 0, out=out), lambda z, a: (a > 0).astype(a.dtype))
 _register("leaky_relu", _leaky_forward, lambda z, a: np.where(a > 0, 1, _LEAKY_SLOPE).astype(a.dtype))

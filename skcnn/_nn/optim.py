@@ -200,15 +200,17 @@ def sgd_epoch(grad_fn, params, velocity, *, n_samples, batch_size, learning_rate
     if max_batches is not None:
         starts = starts[: int(max_batches)]
     losses = []
+    step = np.empty_like(params)  # reused for learning_rate * grad: no allocation per batch
     for start in starts:
         idx = order[start:start + batch_size]
         loss, grad = grad_fn(idx)
+        np.multiply(grad, learning_rate, out=step, casting="unsafe")
         if momentum:
             velocity *= momentum
-            velocity -= learning_rate * grad
+            velocity -= step
             params += velocity
         else:
-            params -= learning_rate * grad
+            params -= step
         losses.append(loss)
         if on_batch is not None:
             on_batch(idx, loss)

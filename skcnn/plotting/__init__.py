@@ -13,10 +13,12 @@ Examples
 from ._common import plot_confusion_matrix, plot_digits, plot_learning_curves, save_figure
 from ._cluster import plot_cluster_scan
 from ._neuron import plot_cost_surface, plot_decision_contour, plot_neuron_history
+from ._mlp import plot_mlp_learning_curves, plot_mlp_weights
 
 
 __all__ = [
     "plot_confusion_matrix", "plot_digits", "plot_learning_curves", "save_figure",
     "plot_cluster_scan",
     "plot_cost_surface", "plot_decision_contour", "plot_neuron_history",
+    "plot_mlp_learning_curves", "plot_mlp_weights",
 ]
