@@ -113,7 +113,7 @@ class FlatNetwork:
     --------
     >>> net = FlatNetwork([784, 70, 30, 10], ["sigmoid", "sigmoid"], "softmax", "categorical_crossentropy")
     >>> net.n_params, [w.shape for w in net.unpack(net.init_params(np.random.RandomState(0)))[0]]
-    (57280, [(784, 70), (70, 30), (30, 10)])
+    (57390, [(784, 70), (70, 30), (30, 10)])
     """
 
     def __init__(self, layer_sizes, hidden_activations, output_activation, loss, dtype=np.float32):
