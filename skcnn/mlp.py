@@ -349,7 +349,8 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         >>> MLPScratchClassifier((4,), random_state=0).fit(X, y).predict(X).dtype.kind
         'U'
         """
-        return self.classes_[np.argmax(self._forward(X), axis=1)]
+        out = self._forward(X)
+        return self.classes_[np.argmax(out, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -370,7 +371,8 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         super().__setstate__(state)
         if "_theta" in state:
             # pickling copies views separately: make coefs_/intercepts_ views of _theta again
-            self._theta = self._network().pack(state["coefs_"], state["intercepts_"], out=self._theta)
+            # (a new array: the unpickled one may be a read-only memory map)
+            self._theta = self._network().pack(state["coefs_"], state["intercepts_"])
             self.coefs_, self.intercepts_ = self._network().unpack(self._theta)
 
     # ------------------------------------------------------------------ internals
