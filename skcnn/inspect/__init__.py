@@ -1,0 +1,47 @@
+"""Look inside a fitted CNN: layer activations, original input patterns (OIPs), dreams.
+
+Every inspector wraps a fitted :class:`~skcnn.KerasCNNClassifier`, a Pipeline
+that ends in one, or a ``keras.Model``, returns NumPy arrays and small result
+objects, and leaves pictures to :mod:`skcnn.plotting`. Layers are named as
+Keras names them, by index, or as ``conv1``, ``pool1``, ``conv2``, ...
+
+Names are imported on first use (PEP 562), and TensorFlow only when an
+inspector first touches a model.
+
+Examples
+--------
+>>> import skcnn.inspect as inspect
+>>> inspect.GradientAscent.__name__
+'GradientAscent'
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_LAZY = {
+    "ActivationInspector": "activations",
+    "ClassSignature": "activations",
+    "OIPInspector": "oip",
+    "OIPResult": "oip",
+    "OIPLayerResult": "oip",
+    "multiscale_start": "oip",
+    "precursor_candidates": "oip",
+    "GradientAscent": "_ascent",
+    "AscentResult": "_ascent",
+    "resolve_target": "_target",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'skcnn.inspect' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
