@@ -100,8 +100,10 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         Stop each epoch after this many mini-batches.
     alpha_l1, alpha_l2 : float, default=0.0 and 1.0
         L1 (the series' Lambda1) and L2 (Lambda2) penalties on the weights
-        (biases are not penalized); the cost of a batch of ``n`` samples is
-        ``loss + alpha_l2 / (2 n) * sum(W**2) + alpha_l1 / n * sum(|W|)``.
+        (biases are not penalized); the cost of a batch is
+        ``loss + alpha_l2 / (2 n) * sum(W**2) + alpha_l1 / n * sum(|W|)`` with
+        ``n`` the batch size (the number of samples for the scipy solvers),
+        as in scikit-learn.
     init : str or callable, default="uniform"
         Weight initializer from :data:`skcnn.plugins.initializers`:
         ``"uniform"`` draws from ``+- init_scale / sqrt(fan_in)`` (the series'
@@ -555,7 +557,8 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
                 tb = np.take(T, idx, axis=0, out=tbuf[:m], mode="clip")
             else:
                 xb, tb = X[idx[0]:idx[0] + m], T[idx[0]:idx[0] + m]
-            stats = net.cost_grad(theta, grad, xb, tb, alpha_l1=l1, alpha_l2=l2, work=work, inputs=inputs)
+            stats = net.cost_grad(theta, grad, xb, tb, alpha_l1=l1, alpha_l2=l2, work=work, inputs=inputs,
+                                  n_penalty=batch)
             curves[0].append(stats.cost)
             curves[1].append(stats.error)
             curves[2].append(stats.reg / stats.loss if stats.loss > 0 else 0.0)

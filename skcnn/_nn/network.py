@@ -189,7 +189,7 @@ class FlatNetwork:
         return a
 
     def cost_grad(self, theta, grad, X, T, *, alpha_l1=0.0, alpha_l2=0.0, work: Workspace | None = None,
-                  inputs=None):
+                  inputs=None, n_penalty=None):
         """Cost of ``theta`` on ``(X, T)``; its gradient is written into ``grad``.
 
         Parameters
@@ -207,6 +207,11 @@ class FlatNetwork:
             layer multiplies by those rows of its weights only; the other
             rows get no data gradient. Exact, and cheaper when many inputs are
             always zero (standardized MNIST: about one pixel in six).
+
+        n_penalty : int, optional
+            The ``n`` that divides the penalties (default: the rows of ``X``).
+            Mini-batch training passes the nominal batch size, so a short last
+            batch is not penalized more than the others.
 
         Returns
         -------
@@ -241,7 +246,7 @@ class FlatNetwork:
         if inputs is not None:
             gfirst[work.unused] = 0
             gfirst[inputs] = work.first_grad
-        reg = self._regularize(theta, grad, n, alpha_l1, alpha_l2)
+        reg = self._regularize(theta, grad, n_penalty or n, alpha_l1, alpha_l2)
         return BatchStats(data_loss + reg, data_loss, reg, error)
 
     @property
