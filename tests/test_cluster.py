@@ -1,11 +1,13 @@
 """ClusterDistanceTransformer, scan_clusters, cluster_alpha and plot_cluster_scan."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.datasets import make_blobs
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -206,3 +208,32 @@ def test_plot_cluster_scan(tmp_path):
 def test_plot_cluster_scan_bad_input():
     with pytest.raises(ValueError, match="scan"):
         plot_cluster_scan({"ks": [1, 2]})
+
+
+def test_grid_search_pipeline_with_mlp(mnist_small):
+    """The series' chain as one Pipeline, K and the tied L2 strength searched in two processes."""
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
+
+    from skcnn import MLPScratchClassifier
+
+    X, y = mnist_small
+    X_train, y_train, X_test, y_test = X[:400], y[:400], X[400:], y[400:]
+    pipe = Pipeline([
+        ("scale", StandardScaler()),
+        ("clusters", ClusterDistanceTransformer(random_state=0)),
+        ("mlp", MLPScratchClassifier(hidden_layer_sizes=(20,), batch_size=50, max_iter=40, random_state=0)),
+    ])
+    grid = [{"clusters__n_clusters": [k], "mlp__alpha_l2": list(cluster_alpha([0.5, 2.0], k, 784))} for k in (10, 20)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GridSearchCV(pipe, grid, cv=2, n_jobs=2).fit(X_train, y_train)
+    assert len(search.cv_results_["params"]) == 4
+    k = search.best_params_["clusters__n_clusters"]
+    assert k in (10, 20)
+    assert np.isclose(cluster_alpha([0.5, 2.0], k, 784), search.best_params_["mlp__alpha_l2"]).any()
+    fitted = search.best_estimator_
+    assert fitted.named_steps["clusters"].cluster_centers_.shape == (k, 784)
+    assert fitted.named_steps["mlp"].n_features_in_ == k
+    assert search.predict(X_test).shape == (200,)
+    assert search.score(X_test, y_test) > 0.5  # ten classes: chance is 0.1
