@@ -50,8 +50,12 @@ def _check_int(name, value, low):
 def _check_kmeans_params(batch_size, n_init, max_iter):
     _check_int("batch_size", batch_size, 1)
     _check_int("max_iter", max_iter, 1)
-    if not (isinstance(n_init, str) and n_init == "auto"):
+    if isinstance(n_init, str) and n_init == "auto":
+        return
+    try:
         _check_int("n_init", n_init, 1)
+    except ValueError:
+        raise ValueError(f"n_init must be an integer >= 1 or 'auto'; got {n_init!r}.") from None
 
 
 def _make_kmeans(n_clusters, *, batch_size, n_init, max_iter, random_state):
@@ -351,7 +355,7 @@ def scan_clusters(X, ks=range(10, 171, 10), *, batch_size=500, n_init=3, max_ite
     X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32], input_name="X")
     n_samples = X.shape[0]
     try:
-        ks = np.array([_check_int("ks", k, 2) for k in ks], dtype=int)
+        ks = np.array([_check_int("every K in ks", k, 2) for k in ks], dtype=int)
     except TypeError:
         raise ValueError(f"ks must be an iterable of integers >= 2; got {ks!r}.") from None
     if ks.size == 0:

@@ -85,6 +85,8 @@ def test_same_seed_same_centroids(pixels):
     a = ClusterDistanceTransformer(n_clusters=6, random_state=11).fit(pixels[0])
     b = ClusterDistanceTransformer(n_clusters=6, random_state=11).fit(pixels[0])
     assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    auto = ClusterDistanceTransformer(n_clusters=6, n_init="auto", random_state=11).fit(pixels[0])
+    assert auto.kmeans_.n_init == "auto"
 
 
 @pytest.mark.parametrize(
