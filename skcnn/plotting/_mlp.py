@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import new_figure, plot_learning_curves
+from ._common import plot_digits, plot_learning_curves
 
 __all__ = ["plot_mlp_learning_curves", "plot_mlp_weights"]
 
@@ -111,19 +111,10 @@ def plot_mlp_weights(estimator, *, layer=0, image_shape=None, n_cols=10, max_nod
     if int(np.prod(image_shape)) != n_inputs:
         raise ValueError(f"image_shape={image_shape} does not hold {n_inputs} weights.")
     nodes = weights.T[:max_nodes]
-    n = len(nodes)
-    n_cols = max(1, min(int(n_cols), n))
-    n_rows = int(np.ceil(n / n_cols))
-    fig, axes = new_figure(figsize=(size * n_cols, size * n_rows + (0.4 if title else 0.1)), nrows=n_rows,
-                           ncols=n_cols)
-    for k, ax in enumerate(axes.ravel()):
-        ax.set_axis_off()
-        if k >= n:
-            fig.delaxes(ax)
-            continue
-        limit = float(np.abs(nodes[k]).max()) or 1.0
-        ax.imshow(nodes[k].reshape(image_shape), cmap=cmap, vmin=-limit, vmax=limit, interpolation="nearest")
-        ax.set_title(str(k), fontsize=7)
-    if title:
-        fig.suptitle(title)
+    limits = np.abs(nodes).max(axis=1, keepdims=True)
+    scaled = nodes / np.where(limits > 0, limits, 1.0)  # every picture in [-1, 1], 0 stays white
+    fig = plot_digits(scaled, labels=np.arange(len(nodes)), n_cols=n_cols, max_images=len(nodes),
+                      image_shape=tuple(image_shape), cmap=cmap, title=title, size=size)
+    for ax in fig.axes:
+        ax.images[0].set_clim(-1.0, 1.0)
     return fig
