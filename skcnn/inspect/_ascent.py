@@ -54,11 +54,16 @@ class AscentResult:
         Each image's objective (after the activation function) at the end.
     history : ndarray of shape (steps, n) or None
         Each image's objective before every step.
+    climbed : ndarray of shape (n,) or None
+        The value that was climbed at the end: ``scores``, except for images
+        climbing the pre-activation, whose value before the activation
+        function it is. Ranks images whose map is dead (score 0).
     """
 
     images: np.ndarray
     scores: np.ndarray
     history: np.ndarray | None = None
+    climbed: np.ndarray | None = None
 
 
 def _check_number(value, name, *, low=0.0, integer=False, strict=False):
@@ -299,8 +304,8 @@ class GradientAscent:
                 if value_range is not None:
                     x = tf.clip_by_value(x, value_range[0], value_range[1])
                 history = history.write(step, post)
-            final, _ = forward(x, maps, spatial, weights)
-            return x, final, history.stack()
+            final, climbed = forward(x, maps, spatial, weights)
+            return x, final, climbed, history.stack()
 
         @tf.function(input_signature=signature[:4], jit_compile=self.jit_compile)
         def score(x, maps, spatial, weights):
@@ -427,19 +432,21 @@ class GradientAscent:
         seed0 = np.random.default_rng(random_state).integers(0, 2**31 - 1, size=2) if self.jitter else (0, 0)
         out = np.empty_like(images)
         scores = np.empty(len(images), dtype=np.float32)
+        climbed = np.empty(len(images), dtype=np.float32)
         history = np.empty((int(steps), len(images)), dtype=np.float32)
         chunks = self._chunks(len(images))
         bar = _progress(chunks, verbose, description, len(images))
         for k, (start, stop) in enumerate(bar):
             (x, m, s, w), count = self._pad((images, maps, spatial, weights), stop, start)
             seed = tf.constant([int(seed0[0]), (int(seed0[1]) + 7919 * k) % (2**31 - 1)], tf.int32)
-            x, final, hist = self._step_fn(tf.constant(x), tf.constant(m), tf.constant(s), tf.constant(w),
+            x, final, value, hist = self._step_fn(tf.constant(x), tf.constant(m), tf.constant(s), tf.constant(w),
                                            tf.constant(int(steps), tf.int32),
                                            tf.constant(float(learning_rate), tf.float32), seed)
             out[start:stop] = x.numpy()[:count]
             scores[start:stop] = final.numpy()[:count]
+            climbed[start:stop] = value.numpy()[:count]
             history[:, start:stop] = hist.numpy()[:, :count]
-        return AscentResult(out, scores, history)
+        return AscentResult(out, scores, history, climbed)
 
     def score(self, images, *, maps=None, points=None, spatial=None, weights=None):
         """Each image's objective (after the activation function), without any step.

@@ -14,6 +14,7 @@ from ._common import plot_confusion_matrix, plot_digits, plot_learning_curves, s
 from ._cluster import plot_cluster_scan
 from ._neuron import plot_cost_surface, plot_decision_contour, plot_neuron_history
 from ._mlp import plot_mlp_learning_curves, plot_mlp_weights
+from ._inspect import map_mosaic, plot_class_signature, plot_maps, plot_maps_compare, plot_oips
 
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "plot_cluster_scan",
     "plot_cost_surface", "plot_decision_contour", "plot_neuron_history",
     "plot_mlp_learning_curves", "plot_mlp_weights",
+    "map_mosaic", "plot_class_signature", "plot_maps", "plot_maps_compare", "plot_oips",
 ]

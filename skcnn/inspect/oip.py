@@ -1,0 +1,650 @@
+"""OIPInspector: "original input patterns", the input images that drive one map of a CNN hardest.
+
+An OIP is found by gradient ascent on the input image (the engine in
+:mod:`skcnn.inspect._ascent`), starting from a pattern that gives the map a
+chance to respond. Start patterns come from the registry
+:data:`skcnn.plugins.oip_starts`:
+
+- ``"multiscale"``: random fluctuations on four length scales, added with a
+  weight per scale;
+- ``"precursor"``: the series' systematic search. The image is covered by a
+  ``grid x grid`` array of squares, each square takes one of a few grey values
+  (``values``), every combination is upscaled bicubically to the input size
+  and standardized, each candidate gets a few ascent steps (``screen_steps``),
+  and the best ones are kept as starts for the full optimization.
+
+A start function has the signature
+``start(maps, n_starts, image_shape, rng, *, screen, **options)`` and returns
+an array ``(len(maps), n_starts, h, w, c)`` of model-space images;
+``screen(images, maps, steps)`` climbs images for a few steps and returns the
+climbed values, for starts that select among candidates.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..plugins import oip_starts
+from ._ascent import GradientAscent
+from ._target import resolve_target
+
+__all__ = ["OIPInspector", "OIPResult", "OIPLayerResult", "multiscale_start", "precursor_start",
+           "precursor_candidates", "enhance_contrast", "bicubic_upscale"]
+
+
+# ------------------------------------------------------------------ helpers
+def _cubic_weights(t, a=-0.5):
+    """Keys' cubic convolution kernel at distance ``t``."""
+    t = np.abs(t)
+    return np.where(t <= 1, (a + 2) * t**3 - (a + 3) * t**2 + 1,
+                    np.where(t < 2, a * t**3 - 5 * a * t**2 + 8 * a * t - 4 * a, 0.0))
+
+
+def _bicubic_matrix(n_in, n_out):
+    """Matrix ``(n_out, n_in)`` of 1-D bicubic resampling (pixel centres aligned, edges clamped)."""
+    matrix = np.zeros((n_out, n_in))
+    centres = (np.arange(n_out) + 0.5) * n_in / n_out - 0.5
+    base = np.floor(centres).astype(int)
+    for offset in range(-1, 3):
+        source = base + offset
+        weight = _cubic_weights(centres - source)
+        np.add.at(matrix, (np.arange(n_out), np.clip(source, 0, n_in - 1)), weight)
+    return matrix / matrix.sum(axis=1, keepdims=True)
+
+
+def bicubic_upscale(grids, size):
+    """Resample images ``(n, gh, gw)`` to ``(n, h, w)`` by bicubic interpolation.
+
+    Separable and linear: one matrix per axis, so a whole batch costs two
+    matrix products.
+
+    Parameters
+    ----------
+    grids : array-like of shape (n, gh, gw)
+    size : (int, int)
+        Output ``(h, w)``.
+
+    Returns
+    -------
+    ndarray of shape (n, h, w)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = bicubic_upscale(np.arange(4.0).reshape(1, 2, 2), (4, 4))
+    >>> out.shape, bool(np.allclose(out.mean(), 1.5))
+    ((1, 4, 4), True)
+    """
+    grids = np.asarray(grids, dtype=np.float64)
+    rows = _bicubic_matrix(grids.shape[1], int(size[0]))
+    cols = _bicubic_matrix(grids.shape[2], int(size[1]))
+    return np.einsum("hi,nij,wj->nhw", rows, grids, cols)
+
+
+def _standardize(images, amplitude=1.0):
+    """Each image to mean 0 and standard deviation ``amplitude`` (constant images stay at 0)."""
+    axes = tuple(range(1, images.ndim))
+    centred = images - images.mean(axis=axes, keepdims=True)
+    spread = centred.std(axis=axes, keepdims=True)
+    return (amplitude * centred / np.where(spread > 0, spread, 1.0)).astype(np.float32)
+
+
+def enhance_contrast(images, percentiles=(1.0, 99.0)):
+    """Stretch each image so its ``percentiles`` span [0, 1] (clipped), for display.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, ...) or a single 2-D image
+    percentiles : (float, float), default=(1, 99)
+
+    Returns
+    -------
+    ndarray of the same shape, values in [0, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> enhance_contrast(np.array([[0.0, 1.0], [2.0, 100.0]]), percentiles=(0, 50)).round(2).tolist()
+    [[0.0, 0.67], [1.0, 1.0]]
+    """
+    images = np.asarray(images, dtype=np.float64)
+    low, high = percentiles
+    if not 0 <= low < high <= 100:
+        raise ValueError(f"percentiles must be (low, high) with 0 <= low < high <= 100; got {percentiles!r}.")
+    single = images.ndim == 2
+    batch = images[None] if single else images
+    axes = tuple(range(1, batch.ndim))
+    lo = np.percentile(batch, low, axis=axes, keepdims=True)
+    hi = np.percentile(batch, high, axis=axes, keepdims=True)
+    out = np.clip((batch - lo) / np.where(hi > lo, hi - lo, 1.0), 0.0, 1.0)
+    return out[0] if single else out
+
+
+def _check_int(value, name, low=1):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
+    return int(value)
+
+
+def _check_positive(value, name):
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value > 0 or not np.isfinite(value):
+        raise ValueError(f"{name} must be a positive number, got {value!r}.")
+    return float(value)
+
+
+# ----------------------------------------------------------- start patterns
+@oip_starts.register("multiscale")
+def multiscale_start(maps, n_starts, image_shape, rng, *, screen=None, length_scales=(1, 3, 7, 14),
+                     scale_weights=(0.25, 0.5, 1.0, 1.0), amplitude=1.0):
+    """Random fluctuations on several length scales, one weight per scale.
+
+    For each length scale ``L`` (pixels), uniform noise on a grid of squares
+    of side ``L`` is upscaled bicubically to the image size; the layers are
+    added with ``scale_weights`` and every image is standardized to mean 0 and
+    standard deviation ``amplitude`` (model space).
+
+    Parameters
+    ----------
+    maps : sequence of int
+        The maps the starts are for (only their number matters here).
+    n_starts : int
+        Starts per map.
+    image_shape : (int, int, int)
+    rng : numpy.random.Generator
+    screen : callable, optional
+        Unused.
+    length_scales : sequence of int, default=(1, 3, 7, 14)
+    scale_weights : sequence of float, default=(0.25, 0.5, 1.0, 1.0)
+    amplitude : float, default=1.0
+
+    Returns
+    -------
+    ndarray of shape (len(maps), n_starts, h, w, c)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> starts = multiscale_start([0, 1], 3, (8, 8, 1), np.random.default_rng(0))
+    >>> starts.shape, bool(np.allclose(starts.std(axis=(2, 3, 4)), 1.0, atol=1e-5))
+    ((2, 3, 8, 8, 1), True)
+    """
+    if len(length_scales) != len(scale_weights) or not len(length_scales):
+        raise ValueError(f"length_scales and scale_weights must have the same, non-zero length; got "
+                         f"{len(length_scales)} and {len(scale_weights)}.")
+    h, w, c = image_shape
+    n = len(maps) * n_starts * c
+    total = np.zeros((n, h, w))
+    for scale, weight in zip(length_scales, scale_weights):
+        scale = _check_int(scale, "length_scales")
+        gh, gw = max(1, int(np.ceil(h / scale))), max(1, int(np.ceil(w / scale)))
+        noise = rng.uniform(-1.0, 1.0, size=(n, gh, gw))
+        total += float(weight) * (noise if (gh, gw) == (h, w) else bicubic_upscale(noise, (h, w)))
+    images = total.reshape(len(maps), n_starts, c, h, w).transpose(0, 1, 3, 4, 2)
+    flat = _standardize(images.reshape((-1, h, w, c)), amplitude)
+    return flat.reshape((len(maps), n_starts, h, w, c))
+
+
+def precursor_candidates(image_shape, *, grid=3, values=(0.2, 0.5, 0.8), indices=None, amplitude=1.0):
+    """The precursor's candidate images: every assignment of ``values`` to ``grid x grid`` squares.
+
+    Candidate ``k`` gives square ``j`` (row-major) the value
+    ``values[(k // len(values)**j) % len(values)]``; the ``grid x grid``
+    pattern is upscaled bicubically to the image size and standardized to
+    mean 0 and standard deviation ``amplitude``. Candidates whose squares are
+    all equal are constant (zero after standardization).
+
+    Parameters
+    ----------
+    image_shape : (int, int, int)
+    grid : int, default=3
+    values : sequence of float, default=(0.2, 0.5, 0.8)
+    indices : array-like of int, optional
+        Which candidates (default: all ``len(values)**(grid*grid)``).
+    amplitude : float, default=1.0
+
+    Returns
+    -------
+    ndarray of shape (len(indices), h, w, c), float32
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cands = precursor_candidates((28, 28, 1))
+    >>> cands.shape
+    (19683, 28, 28, 1)
+    >>> one = precursor_candidates((9, 9, 1), indices=[1])[0, :, :, 0]  # top-left square 0.5, the rest 0.2
+    >>> bool(one[:3, :3].mean() > 1.0 > 0.0 > one[6:, 6:].mean())
+    True
+    """
+    grid = _check_int(grid, "grid")
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or len(values) < 2:
+        raise ValueError(f"values must hold at least two grey values; got {values!r}.")
+    squares = grid * grid
+    total = len(values) ** squares
+    indices = np.arange(total) if indices is None else np.asarray(indices, dtype=np.int64)
+    if indices.size and (indices.min() < 0 or indices.max() >= total):
+        raise ValueError(f"indices must lie in [0, {total}); got values from {indices.min()} to {indices.max()}.")
+    digits = (indices[:, None] // len(values) ** np.arange(squares)) % len(values)
+    grids = values[digits].reshape(-1, grid, grid)
+    h, w, c = image_shape
+    images = bicubic_upscale(grids, (h, w))
+    images = np.repeat(images[..., None], c, axis=3)
+    return _standardize(images, amplitude)
+
+
+@oip_starts.register("precursor")
+def precursor_start(maps, n_starts, image_shape, rng, *, screen, grid=3, values=(0.2, 0.5, 0.8), screen_steps=10,
+                    n_candidates=None, amplitude=1.0, block_size=16384, verbose=0):
+    """The series' precursor search: screen every coarse pattern, keep the best as starts.
+
+    Every candidate of :func:`precursor_candidates` is climbed for
+    ``screen_steps`` steps on each map; the ``n_starts`` with the highest
+    climbed value per map are returned (still the unclimbed patterns, for the
+    full optimization to start from).
+
+    Parameters
+    ----------
+    maps : sequence of int
+    n_starts : int
+        Starts kept per map (the series keeps 8).
+    image_shape : (int, int, int)
+    rng : numpy.random.Generator
+        Draws the subset when ``n_candidates`` is given.
+    screen : callable
+        ``screen(images, maps, steps) -> values``, from the inspector.
+    grid, values, amplitude
+        See :func:`precursor_candidates`.
+    screen_steps : int, default=10
+    n_candidates : int, optional
+        Screen a random subset of this many candidates (default: all
+        ``len(values)**(grid*grid)``, 19683 for the defaults).
+    block_size : int, default=16384
+        Images (candidates times maps) screened per call; bounds memory.
+    verbose : int, default=0
+
+    Returns
+    -------
+    ndarray of shape (len(maps), n_starts, h, w, c)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> brightest_corner = lambda images, maps, steps: images[:, 0, 0, 0]
+    >>> best = precursor_start([0], 2, (6, 6, 1), np.random.default_rng(0), screen=brightest_corner, grid=2)
+    >>> best.shape, bool(best[0, 0, 0, 0, 0] >= best[0, 1, 0, 0, 0])
+    ((1, 2, 6, 6, 1), True)
+    """
+    if screen is None:
+        raise ValueError("the precursor start needs a screen function; use it through OIPInspector.")
+    total = len(values) ** (int(grid) ** 2)
+    if n_candidates is None or n_candidates >= total:
+        pool = np.arange(total)
+    else:
+        pool = np.sort(rng.choice(total, size=_check_int(n_candidates, "n_candidates"), replace=False))
+    if n_starts > len(pool):
+        raise ValueError(f"n_starts ({n_starts}) exceeds the {len(pool)} precursor candidates.")
+    maps = np.asarray(maps)
+    per_block = max(1, int(block_size) // len(maps))
+    best_values = np.full((len(maps), 0), -np.inf)
+    best_index = np.zeros((len(maps), 0), dtype=np.int64)
+    blocks = range(0, len(pool), per_block)
+    if verbose and len(blocks) > 1:
+        from tqdm.auto import tqdm
+
+        blocks = tqdm(blocks, desc=f"precursor ({len(pool)} candidates x {len(maps)} maps)", unit="block",
+                      leave=False)
+    for start in blocks:
+        ids = pool[start:start + per_block]
+        cands = precursor_candidates(image_shape, grid=grid, values=values, indices=ids, amplitude=amplitude)
+        batch = np.broadcast_to(cands[None], (len(maps),) + cands.shape).reshape((-1,) + cands.shape[1:])
+        scores = screen(batch, np.repeat(maps, len(ids)), screen_steps).reshape(len(maps), len(ids))
+        merged_values = np.concatenate([best_values, scores], axis=1)
+        merged_index = np.concatenate([best_index, np.broadcast_to(ids, scores.shape)], axis=1)
+        keep = np.argsort(-merged_values, axis=1, kind="stable")[:, :n_starts]
+        best_values = np.take_along_axis(merged_values, keep, axis=1)
+        best_index = np.take_along_axis(merged_index, keep, axis=1)
+    chosen = precursor_candidates(image_shape, grid=grid, values=values, indices=best_index.ravel(),
+                                  amplitude=amplitude)
+    return chosen.reshape((len(maps), n_starts) + tuple(image_shape))
+
+
+def _fast_dtype():
+    """``"bfloat16"`` where the hardware computes it natively (a GPU, or a CPU with AVX512-BF16/AMX)."""
+    try:
+        import tensorflow as tf
+
+        if tf.config.list_physical_devices("GPU"):
+            return "bfloat16"
+    except Exception:  # noqa: BLE001 - any doubt means float32
+        return "float32"
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as info:
+            flags = info.read(200_000)
+    except OSError:
+        return "float32"
+    return "bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "float32"
+
+
+# ------------------------------------------------------------------ results
+@dataclass
+class OIPResult:
+    """The OIP of one map.
+
+    Attributes
+    ----------
+    layer : str
+        Keras name of the layer.
+    map : int
+    point : tuple of int or None
+        The point of the map that was climbed, or None for the whole map.
+    image : ndarray of shape (h, w, c)
+        The pattern in model space (what the network sees).
+    image_pixels : ndarray or None
+        The pattern in pixel space (through a Pipeline's inverse steps), or
+        None when a step cannot be inverted.
+    start : ndarray of shape (h, w, c)
+        The start image the best OIP grew from.
+    activation : float
+        The map's mean activation (or the point's) for ``image``.
+    start_activation : float
+        The same for ``start``.
+    loss_history : ndarray of shape (steps,)
+        The objective before every step.
+    start_activations : ndarray of shape (n_starts,)
+        Final activation from every start that was tried.
+    """
+
+    layer: str
+    map: int
+    point: tuple | None
+    image: np.ndarray
+    image_pixels: np.ndarray | None
+    start: np.ndarray
+    activation: float
+    start_activation: float
+    loss_history: np.ndarray
+    start_activations: np.ndarray
+
+    @property
+    def alive(self):
+        """True when the map responds to the OIP (activation > 0)."""
+        return bool(self.activation > 0)
+
+
+@dataclass
+class OIPLayerResult:
+    """One OIP per map of a layer.
+
+    Attributes
+    ----------
+    layer : str
+    maps : ndarray of int
+        The maps, in the order of the arrays' first axis.
+    images : ndarray of shape (n_maps, h, w, c)
+        Model space.
+    images_pixels : ndarray or None
+        Pixel space.
+    activations : ndarray of shape (n_maps,)
+    loss_history : ndarray of shape (steps, n_maps)
+    dead : ndarray of int
+        Maps whose activation stayed at 0 (no OIP found).
+    seconds : float
+        Wall-clock time of the search.
+    """
+
+    layer: str
+    maps: np.ndarray
+    images: np.ndarray
+    images_pixels: np.ndarray | None
+    activations: np.ndarray
+    loss_history: np.ndarray
+    dead: np.ndarray
+    seconds: float = 0.0
+
+
+# ---------------------------------------------------------------- inspector
+class OIPInspector:
+    """Original input patterns: images that maximize one map (or one point of it).
+
+    Parameters
+    ----------
+    target : KerasCNNClassifier, Pipeline or keras.Model
+        A fitted classifier, a Pipeline ending in one, or a Keras model.
+    pre_activation : bool or "auto", default="auto"
+        Climb the value before the layer's activation function: never
+        (False), always (True), or only while a map is dead after its ReLU
+        (``"auto"``, so that dead starts can come alive).
+    jitter : int, default=0
+        Random shift (pixels) of the image at every step.
+    l2 : float, default=0.0
+        L2 penalty on the image.
+    tv : float, default=0.0
+        Total-variation penalty on the image.
+    chunk_size : int, default=512
+        Images per compiled call (memory bound).
+    screen_dtype : {"auto", "float32", "bfloat16"}, default="auto"
+        Precision of the precursor's short screening runs; ``"auto"`` takes
+        bfloat16 on hardware that computes it natively. Full optimizations
+        always run in float32.
+    verbose : int, default=0
+        Progress bars for long runs when > 0.
+
+    Attributes
+    ----------
+    target_ : Target
+
+    Examples
+    --------
+    >>> import numpy as np, keras
+    >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(
+    ...     2, 3, activation="relu", name="c1", kernel_initializer=keras.initializers.GlorotUniform(0))])
+    >>> inspector = OIPInspector(model)
+    >>> res = inspector.oip("c1", 1, steps=20, learning_rate=0.1, random_state=0)
+    >>> res.image.shape, res.loss_history.shape, res.activation > res.start_activation
+    ((8, 8, 1), (20,), True)
+    >>> layer = inspector.oip_layer("conv1", steps=5, learning_rate=0.1, random_state=0)
+    >>> layer.images.shape, layer.dead.tolist()
+    ((2, 8, 8, 1), [])
+    """
+
+    def __init__(self, target, *, pre_activation="auto", jitter=0, l2=0.0, tv=0.0, chunk_size=512,
+                 screen_dtype="auto", verbose=0):
+        self.target = target
+        self.pre_activation = pre_activation
+        self.jitter = jitter
+        self.l2 = l2
+        self.tv = tv
+        self.chunk_size = chunk_size
+        self.screen_dtype = screen_dtype
+        self.verbose = verbose
+        self.target_ = resolve_target(target)
+        self._engines = {}
+
+    def _engine(self, layer_index, dtype="float32", *, regularized=True):
+        key = (layer_index, dtype, regularized)
+        if key not in self._engines:
+            self._engines[key] = GradientAscent(
+                self.target_, layer_index, pre_activation=self.pre_activation,
+                jitter=self.jitter if regularized else 0, l2=self.l2 if regularized else 0.0,
+                tv=self.tv if regularized else 0.0, chunk_size=self.chunk_size, compute_dtype=dtype)
+        return self._engines[key]
+
+    def _screen_dtype(self):
+        if self.screen_dtype == "auto":
+            return _fast_dtype()
+        if self.screen_dtype not in ("float32", "bfloat16"):
+            raise ValueError(f"screen_dtype must be 'auto', 'float32' or 'bfloat16'; got {self.screen_dtype!r}.")
+        return self.screen_dtype
+
+    def _starts(self, layer_index, maps, start, n_starts, rng, learning_rate, start_options):
+        """Start images ``(len(maps), n_starts, h, w, c)`` from a name, a callable or an array."""
+        shape = self.target_.input_shape
+        if isinstance(start, str) or callable(start):
+            fn = oip_starts.get(start)
+            screen_engine = None
+
+            def screen(images, screen_maps, steps):
+                nonlocal screen_engine
+                if screen_engine is None:
+                    screen_engine = self._engine(layer_index, self._screen_dtype(), regularized=False)
+                result = screen_engine.run(images, maps=screen_maps, steps=int(steps), learning_rate=learning_rate,
+                                           verbose=self.verbose, description="screening")
+                return result.climbed
+
+            options = dict(start_options or {})
+            if start == "precursor" or fn is precursor_start:
+                options.setdefault("verbose", self.verbose)
+            starts = np.asarray(fn(list(maps), n_starts, shape, rng, screen=screen, **options), dtype=np.float32)
+            expected = (len(maps), n_starts) + shape
+            if starts.shape != expected:
+                raise ValueError(f"start function {start!r} returned shape {starts.shape}; expected {expected}.")
+            return starts
+        images = np.asarray(start, dtype=np.float32)
+        if images.shape == shape or (images.ndim == 2 and shape[2] == 1 and images.shape == shape[:2]):
+            images = images.reshape((1,) + shape)
+        if images.ndim == 3 and shape[2] == 1:
+            images = images[..., None]
+        if images.ndim != 4 or images.shape[1:] != shape or not np.all(np.isfinite(images)):
+            raise ValueError(
+                f"start must be 'multiscale', 'precursor', another registered start "
+                f"({', '.join(oip_starts.names())}), a callable, or finite model-space images of shape {shape} "
+                f"or (n, {', '.join(map(str, shape))}); got an array of shape {images.shape}."
+            )
+        return np.broadcast_to(images[None], (len(maps),) + images.shape).copy()
+
+    def _check_common(self, steps, learning_rate, n_starts):
+        return (_check_int(steps, "steps", low=0), _check_positive(learning_rate, "learning_rate"),
+                None if n_starts is None else _check_int(n_starts, "n_starts"))
+
+    def _search(self, layer, maps, *, point, steps, learning_rate, start, n_starts, random_state, start_options):
+        """Optimize ``n_starts`` starts for each map in one batch; return everything per start."""
+        index = self.target_.layer_index(layer)
+        n_maps = self.target_.layer_shape(index)[2]
+        maps = np.asarray(maps)
+        if maps.ndim != 1 or not np.issubdtype(maps.dtype, np.integer) or len(maps) == 0:
+            raise ValueError(f"maps must be a non-empty list of ints; got {maps!r}.")
+        if np.any((maps < 0) | (maps >= n_maps)):
+            raise ValueError(f"map indices must lie in [0, {n_maps}) for layer "
+                             f"{self.target_.layer_name(index)!r}; got {maps.tolist()}.")
+        rng = np.random.default_rng(random_state)
+        starts = self._starts(index, maps, start, n_starts, rng, learning_rate, start_options)
+        k = starts.shape[1]
+        flat = starts.reshape((-1,) + self.target_.input_shape)
+        engine = self._engine(index)
+        per_image_maps = np.repeat(maps, k)
+        points = None if point is None else np.asarray(point, dtype=int)
+        before = engine.score(flat, maps=per_image_maps, points=points)
+        result = engine.run(flat, maps=per_image_maps, points=points, steps=steps, learning_rate=learning_rate,
+                            random_state=int(rng.integers(2**31 - 1)), verbose=self.verbose, description="OIP")
+        shape = (len(maps), k)
+        scores, climbed = result.scores.reshape(shape), result.climbed.reshape(shape)
+        live = scores > 0
+        # The best live start; where none came alive, the one closest to life.
+        best = np.where(live.any(axis=1), np.argmax(np.where(live, scores, -np.inf), axis=1),
+                        np.argmax(climbed, axis=1))
+        pick = np.arange(len(maps)) * k + best
+        return index, maps, pick, flat, before, result
+
+    def oip(self, layer, map, *, point=None, steps=300, learning_rate=0.05, start="multiscale", n_starts=None,
+            random_state=None, start_options=None):
+        """Find the input pattern that drives one map (or one point of it) hardest.
+
+        Parameters
+        ----------
+        layer : str or int
+            Keras name, alias (``"conv3"``) or index.
+        map : int
+            Index of the map in the layer.
+        point : (int, int), optional
+            Climb this point of the map instead of the map's mean.
+        steps : int, default=300
+            Ascent steps of the full optimization.
+        learning_rate : float, default=0.05
+            Step length (per step, each image moves by this much times its
+            RMS-normalized gradient).
+        start : str, callable or array-like, default="multiscale"
+            A registered start (``"multiscale"``, ``"precursor"``), a start
+            function, or start images in model space ``(h, w, c)`` or
+            ``(n, h, w, c)``.
+        n_starts : int, optional
+            Starts optimized together; the best result is kept. Default: 1
+            for ``"multiscale"``, 8 for ``"precursor"``.
+        random_state : int, optional
+            Seeds the start patterns and the jitter; the same seed gives the
+            same image.
+        start_options : dict, optional
+            Keyword arguments for the start function (e.g. ``grid``,
+            ``values``, ``screen_steps``, ``n_candidates`` for the precursor).
+
+        Returns
+        -------
+        OIPResult
+        """
+        if not isinstance(map, numbers.Integral) or isinstance(map, bool):
+            raise ValueError(f"map must be an int index; got {map!r}.")
+        if point is not None:
+            try:
+                point = tuple(int(v) for v in point)
+            except (TypeError, ValueError):
+                point = ()
+            if len(point) != 2:
+                raise ValueError(f"point must be None or a (row, col) pair of ints; got {point!r}.")
+        steps, learning_rate, n_starts = self._check_common(steps, learning_rate, n_starts)
+        if n_starts is None:
+            n_starts = 8 if isinstance(start, str) and start == "precursor" else 1
+        index, maps, pick, flat, before, result = self._search(
+            layer, [int(map)], point=point, steps=steps, learning_rate=learning_rate, start=start,
+            n_starts=n_starts, random_state=random_state, start_options=start_options)
+        i = int(pick[0])
+        image = result.images[i]
+        pixels = self.target_.to_pixels(image[None])
+        return OIPResult(
+            layer=self.target_.layer_name(index), map=int(map), point=point, image=image,
+            image_pixels=None if pixels is None else pixels[0], start=flat[i], activation=float(result.scores[i]),
+            start_activation=float(before[i]), loss_history=result.history[:, i].copy(),
+            start_activations=result.scores.copy(),
+        )
+
+    def oip_layer(self, layer, maps=None, *, steps=300, learning_rate=0.05, start="multiscale", n_starts=None,
+                  random_state=None, start_options=None):
+        """One OIP per map of a layer, all maps optimized in one batch.
+
+        Parameters
+        ----------
+        layer : str or int
+        maps : sequence of int, optional
+            Which maps (default: all).
+        steps, learning_rate, start, n_starts, random_state, start_options
+            As in :meth:`oip`; ``n_starts`` starts are optimized per map and
+            the best is kept.
+
+        Returns
+        -------
+        OIPLayerResult
+            ``dead`` lists the maps that stayed at zero activation.
+        """
+        import time
+
+        begin = time.perf_counter()
+        steps, learning_rate, n_starts = self._check_common(steps, learning_rate, n_starts)
+        if n_starts is None:
+            n_starts = 8 if isinstance(start, str) and start == "precursor" else 1
+        index = self.target_.layer_index(layer)
+        if maps is None:
+            maps = np.arange(self.target_.layer_shape(index)[2])
+        index, maps, pick, _, _, result = self._search(
+            index, maps, point=None, steps=steps, learning_rate=learning_rate, start=start, n_starts=n_starts,
+            random_state=random_state, start_options=start_options)
+        images = result.images[pick]
+        activations = result.scores[pick]
+        return OIPLayerResult(
+            layer=self.target_.layer_name(index), maps=maps, images=images,
+            images_pixels=self.target_.to_pixels(images), activations=activations,
+            loss_history=result.history[:, pick], dead=maps[activations <= 0],
+            seconds=time.perf_counter() - begin,
+        )
+
