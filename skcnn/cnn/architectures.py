@@ -218,7 +218,7 @@ def series(input_shape, n_classes, *, conv_filters=(32, 64, 64), kernel_size=3, 
     --------
     >>> model = series((28, 28, 1), 10)
     >>> model.count_params()
-    96848
+    96844
     >>> series((8, 8, 1), 10, conv_filters=(4,), dense_units=()).output.shape
     (None, 10)
     """

@@ -31,6 +31,8 @@ ARCHITECTURE_PARAMS = ("conv_filters", "kernel_size", "pool_size", "pool", "conv
 # Images per forward pass in predict: large enough to amortize the per-call cost,
 # small enough to keep the feature maps of one chunk in a few hundred MB.
 _PREDICT_CHUNK = 1024
+# Up to this many images, predict calls the model eagerly (no tracing).
+_EAGER_PREDICT_MAX = 256
 
 
 @contextlib.contextmanager
@@ -486,7 +488,7 @@ or (n_samples, n_pixels)
         else:
             if len(classes) < 2:
                 raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in y; got 1 class "
-                                 f"({classes[0]!r}).")
+                                 f"({classes.tolist()[0]!r}).")
             self.classes_ = classes
             self.image_shape_ = image_shape
         y_encoded = y_encoded.astype(np.int32)
@@ -514,7 +516,8 @@ or (n_samples, n_pixels)
             steps_per_epoch = math.ceil(len(X_train) / self.batch_size)
             if not (warm and model.optimizer is not None and model.compiled):
                 model.compile(optimizer=self._make_optimizer(keras, steps_per_epoch),
-                              loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                              loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                              run_eagerly=self._eager(self.epochs * steps_per_epoch))
             done = len(self.history_.get("loss", [])) if warm else 0
             with _seeded(keras, seed):
                 history = model.fit(
@@ -529,6 +532,14 @@ or (n_samples, n_pixels)
         self.history_ = new
         self.fit_time_ = time.perf_counter() - start
         return self
+
+    # Up to this many gradient steps per fit, Keras runs eagerly: tracing the
+    # training step (about a second per new model, twice with a partial last
+    # batch) costs more than the graph saves. Larger fits run as a graph.
+    _EAGER_MAX_STEPS = 50
+
+    def _eager(self, n_steps):
+        return n_steps <= self._EAGER_MAX_STEPS
 
     def _split(self, X, y, seed):
         n_val = math.ceil(self.validation_fraction * len(y))
@@ -565,12 +576,16 @@ or (n_samples, n_pixels)
         X = self._validate_X(X, fit=False)
         _, tf = import_keras()
         proba = np.empty((X.shape[0], len(self.classes_)), dtype=np.float64)
-        # A direct call of the model per chunk costs far less than model.predict,
-        # which builds a data pipeline and traces a function on every new model.
+        # model.predict builds a data pipeline and runs batches of 32 on each call.
+        # A few images go through the model eagerly; more go in large chunks
+        # through Keras' compiled predict step (traced once per model).
         with tf.device(self._device_name(tf)):
-            for start in range(0, X.shape[0], _PREDICT_CHUNK):
-                stop = start + _PREDICT_CHUNK
-                proba[start:stop] = np.asarray(self.model_(X[start:stop], training=False))
+            if X.shape[0] <= _EAGER_PREDICT_MAX:
+                proba[:] = np.asarray(self.model_(X, training=False))
+            else:
+                for start in range(0, X.shape[0], _PREDICT_CHUNK):
+                    stop = start + _PREDICT_CHUNK
+                    proba[start:stop] = self.model_.predict_on_batch(X[start:stop])
         proba /= proba.sum(axis=1, keepdims=True)
         return proba
 
@@ -595,7 +610,8 @@ or (n_samples, n_pixels)
         >>> set(clf.fit(X, ["a", "b"] * 10).predict(X)) <= {"a", "b"}
         True
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def summary(self, **kwargs):
         """Print the Keras summary of the fitted network.

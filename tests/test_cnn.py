@@ -1,0 +1,334 @@
+"""Tests for KerasCNNClassifier and the CNN architectures (tiny data, one or two epochs)."""
+
+import copy
+import pickle
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skcnn import KerasCNNClassifier
+from skcnn.plugins import cnn_architectures
+
+# A small, fast configuration: one 1x1 convolution (fits any image size, even
+# the 1-pixel-high "images" of the estimator checks' tabular data), one epoch.
+TINY = dict(conv_filters=(4,), kernel_size=1, dense_units=(16,), epochs=1, batch_size=32, optimizer="adam",
+            learning_rate=0.05, random_state=0)
+# Expected failures of scikit-learn's estimator checks, with the reason for each.
+# None: the estimator passes every check (scikeras marks 2 as failing and skips 2).
+EXPECTED_FAILED_CHECKS = {}
+
+
+def small_cnn(**params):
+    """The series' layout, shrunk: fits 28x28 digits in a second or two."""
+    return KerasCNNClassifier(**{**dict(conv_filters=(4, 8), dense_units=(16,), epochs=1, random_state=0), **params})
+
+
+@pytest.fixture
+def digits8():
+    """40 random 8x8 'images' with two string classes."""
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 8, 8)).astype("float32")
+    y = np.where(X[:, :4].mean(axis=(1, 2)) > 0.5, "bright", "dark")
+    return X, y
+
+
+@parametrize_with_checks([KerasCNNClassifier(**TINY)],
+                         expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_import_skcnn_does_not_import_tensorflow():
+    code = ("import sys, skcnn, skcnn.cnn; from skcnn import KerasCNNClassifier; "
+            "KerasCNNClassifier(epochs=1).get_params(); assert 'tensorflow' not in sys.modules, 'TF imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---------------------------------------------------------------- input shapes
+def test_image_layouts_give_the_same_model(mnist_small):
+    X, y = mnist_small[0][:200], mnist_small[1][:200]
+    images = X.reshape(-1, 28, 28)
+    flat = small_cnn(image_shape=(28, 28, 1)).fit(X, y)
+    square = small_cnn().fit(X, y)
+    three_d = small_cnn().fit(images, y)
+    four_d = small_cnn().fit(images[..., None], y)
+    expected = flat.predict_proba(X)
+    for clf, X_in in ((square, X), (three_d, images), (four_d, images[..., None])):
+        assert clf.image_shape_ == (28, 28, 1)
+        assert clf.n_features_in_ == 784
+        np.testing.assert_allclose(clf.predict_proba(X_in), expected, rtol=1e-5, atol=1e-6)
+    # a fitted model takes any of the layouts of its images
+    np.testing.assert_allclose(four_d.predict_proba(X), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_pipeline_on_flat_pixels_with_string_labels(mnist_small):
+    X, y = mnist_small
+    labels = np.array([f"digit {k}" for k in y])
+    pipe = make_pipeline(StandardScaler(), small_cnn(image_shape=(28, 28, 1))).fit(X, labels)
+    clf = pipe[-1]
+    assert list(clf.classes_) == sorted(set(labels))
+    assert pipe.predict(X[:5]).dtype == labels.dtype
+    assert pipe.predict_proba(X).shape == (600, 10)
+    assert set(clf.history_) == {"loss", "accuracy"}
+    assert len(clf.history_["loss"]) == 1 and clf.fit_time_ > 0
+    assert [layer.name for layer in clf.model_.layers] == [
+        "image", "conv1", "pool1", "conv2", "flatten", "dense1", "output"]
+
+
+def test_binary_string_labels(digits8):
+    X, y = digits8
+    clf = KerasCNNClassifier(architecture="padded", conv_filters=(4, 4), dense_units=(8,), epochs=2,
+                             random_state=0).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (40, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert set(clf.predict(X)) <= {"bright", "dark"}
+
+
+# ----------------------------------------------------------------- bad inputs
+@pytest.mark.parametrize("make_input, match", [
+    (lambda X, y: (X.reshape(40, -1), y, dict(image_shape=(7, 7))), r"image_shape=\(7, 7\) holds 49 values"),
+    (lambda X, y: (X, y, dict(image_shape=(4, 16))), r"does not match the images in X"),
+    (lambda X, y: (np.where(X > 0.99, np.nan, X), y, {}), "NaN"),
+    (lambda X, y: (X, np.full(len(y), "dark"), {}), r"at least 2 classes in y; got 1 class \('dark'\)"),
+    (lambda X, y: (X[:, 0, 0], y, {}), "Expected 2D array, got 1D array"),
+    (lambda X, y: (X[:, None, :, :, None], y, {}), "got an array of shape"),
+    (lambda X, y: (X, y[:-1], {}), "inconsistent numbers of samples"),
+    (lambda X, y: (X, y, dict(epochs=0)), "epochs must be an int >= 1, got 0"),
+    (lambda X, y: (X, y, dict(batch_size=2.5)), "batch_size must be an int"),
+    (lambda X, y: (X, y, dict(precision="float64")), "precision must be one of"),
+    (lambda X, y: (X, y, dict(device="tpu")), "device must be one of"),
+    (lambda X, y: (X, y, dict(validation_fraction=1.5)), "validation_fraction must be"),
+    (lambda X, y: (X, y, dict(lr_schedule="linear")), "lr_schedule must be"),
+    (lambda X, y: (X, y, dict(optimizer="sgdd")), "optimizer='sgdd' is not a Keras optimizer"),
+    (lambda X, y: (X, y, dict(optimizer="adam", momentum=0.9)), "Adam has no momentum"),
+    (lambda X, y: (X, y, dict(architecture="resnet")), "Unknown cnn_architectures 'resnet'.*'padded', 'series'"),
+    (lambda X, y: (X, y, dict(pool="median")), "pool must be 'max' or 'avg'"),
+    (lambda X, y: (X, y, dict(conv_filters=())), "conv_filters must be a sequence of positive ints"),
+    (lambda X, y: (X, y, dict(kernel_size=(3, 3, 3))), "kernel_size must be a positive int or a pair"),
+    (lambda X, y: (X, y, dict(dropout=1.0)), r"dropout must be a float in \[0, 1\)"),
+    (lambda X, y: (X, y, dict(class_weight={"purple": 2.0})), "class_weight names labels"),
+])
+def test_bad_input_raises_a_clear_value_error(digits8, make_input, match):
+    X, y, params = make_input(*digits8)
+    clf = KerasCNNClassifier(**{**dict(conv_filters=(2,), dense_units=(), epochs=1), **params})
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, y)
+
+
+def test_too_small_images_name_the_layer(digits8):
+    X, y = digits8
+    with pytest.raises(ValueError, match=r"too small for architecture 'series': layer 'pool2'"):
+        KerasCNNClassifier(epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match=r"layer 'conv1' \(kernel_size 9x9\)"):
+        KerasCNNClassifier(kernel_size=9, epochs=1).fit(X, y)
+    # the padded variant keeps the size through the convolutions
+    KerasCNNClassifier(architecture="padded", conv_filters=(2, 2, 2), dense_units=(), epochs=1).fit(X, y)
+
+
+def test_predict_checks_the_fitted_shape(digits8):
+    X, y = digits8
+    clf = KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="X has 63 features, but KerasCNNClassifier is expecting 64"):
+        clf.predict(X.reshape(40, -1)[:, :63])
+    with pytest.raises(ValueError, match=r"images of shape \(4, 16, 1\), but .* fitted on images of shape \(8, 8, 1\)"):
+        clf.predict(X.reshape(40, 4, 16))
+
+
+# ---------------------------------------------------------- determinism, reuse
+@pytest.mark.parametrize("batch_size", [64, 8], ids=["eager", "graph"])
+def test_same_random_state_gives_identical_predictions(mnist_small, batch_size):
+    # 600 digits: batch 64 runs 10 steps (eager), batch 8 runs 75 (a traced graph)
+    X, y = mnist_small
+    first = small_cnn(batch_size=batch_size, random_state=3).fit(X, y).predict_proba(X)
+    second = small_cnn(batch_size=batch_size, random_state=3).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    other = small_cnn(batch_size=batch_size, random_state=4).fit(X, y).predict_proba(X)
+    assert not np.array_equal(first, other)
+
+
+def test_every_fit_starts_from_the_kept_initial_weights(digits8):
+    X, y = digits8
+    clf = KerasCNNClassifier(conv_filters=(2,), dense_units=(4,), epochs=1)  # random_state=None
+    clf.fit(X, y)
+    start = [w.copy() for w in clf.initial_weights_]
+    trained = clf.predict_proba(X)
+    clf.fit(X, y)
+    for before, after in zip(start, clf.initial_weights_):
+        np.testing.assert_array_equal(before, after)
+    assert not np.array_equal([w.sum() for w in clf.model_.get_weights()], [w.sum() for w in start])
+    # a different architecture draws new initial weights
+    clf.set_params(dense_units=(5,)).fit(X, y)
+    assert clf.initial_weights_[-2].shape == (5, 2)
+    assert trained.shape == (40, 2)
+
+
+def test_warm_start_continues_training(digits8):
+    X, y = digits8
+    clf = KerasCNNClassifier(conv_filters=(2,), dense_units=(4,), epochs=2, warm_start=True, random_state=0)
+    clf.fit(X, y)
+    weights = clf.model_.get_weights()
+    clf.fit(X, y)
+    assert len(clf.history_["loss"]) == 4
+    assert not all(np.array_equal(a, b) for a, b in zip(weights, clf.model_.get_weights()))
+    with pytest.raises(ValueError, match="cannot learn new classes"):
+        clf.fit(X, np.where(y == "dark", "grey", y))
+
+
+# ------------------------------------------------------------------ persistence
+def test_pickle_joblib_deepcopy_and_clone(digits8, tmp_path):
+    X, y = digits8
+    clf = KerasCNNClassifier(conv_filters=(2,), dense_units=(4,), epochs=1, random_state=0).fit(X, y)
+    expected = clf.predict_proba(X)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), expected)
+    assert restored.history_ == clf.history_
+    joblib.dump(clf, tmp_path / "cnn.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "cnn.joblib").predict_proba(X), expected)
+    np.testing.assert_array_equal(copy.deepcopy(clf).predict_proba(X), expected)
+    fresh = clone(clf)
+    assert not hasattr(fresh, "model_") and fresh.get_params() == clf.get_params()
+    # the unpickled estimator can go on training
+    restored.set_params(warm_start=True).fit(X, y)
+    assert len(restored.history_["loss"]) == 2
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grid_search_over_l2(mnist_small, n_jobs):
+    X, y = mnist_small[0][:300], mnist_small[1][:300]
+    pipe = make_pipeline(StandardScaler(), small_cnn(image_shape=(28, 28, 1), epochs=1))
+    search = GridSearchCV(pipe, {"kerascnnclassifier__l2": [0.0, 0.01]}, cv=2, n_jobs=n_jobs).fit(X, y)
+    assert search.cv_results_["mean_test_score"].shape == (2,)
+    assert search.best_estimator_[-1].l2 in (0.0, 0.01)
+    assert search.score(X, y) > 0.1
+
+
+# ---------------------------------------------------------------- architectures
+def test_user_registered_builder_and_callable(digits8):
+    X, y = digits8
+    calls = []
+
+    def tiny_mlp(input_shape, n_classes, dense_units, dtype=None):
+        import keras
+
+        calls.append((input_shape, n_classes, dense_units))
+        inputs = keras.Input(input_shape)
+        hidden = keras.layers.Dense(dense_units[0], activation="relu")(keras.layers.Flatten()(inputs))
+        return keras.Model(inputs, keras.layers.Dense(n_classes, activation="softmax", name="output")(hidden))
+
+    cnn_architectures.register("test_tiny_mlp", tiny_mlp)
+    try:
+        clf = KerasCNNClassifier("test_tiny_mlp", dense_units=(6,), epochs=1, random_state=0).fit(X, y)
+        assert calls == [((8, 8, 1), 2, (6,))]
+        assert clf.model_.count_params() == 64 * 6 + 6 + 6 * 2 + 2
+        assert KerasCNNClassifier(tiny_mlp, dense_units=(6,), epochs=1).fit(X, y).predict(X).shape == (40,)
+    finally:
+        cnn_architectures.unregister("test_tiny_mlp")
+
+
+def test_builder_with_wrong_output_or_failure(digits8):
+    X, y = digits8
+
+    def three_outputs(input_shape, n_classes, **kwargs):
+        import keras
+
+        inputs = keras.Input(input_shape)
+        return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(inputs)))
+
+    def broken(input_shape, n_classes):
+        raise RuntimeError("no GPU kernels here")
+
+    with pytest.raises(ValueError, match=r"expected \(None, 2\) softmax outputs"):
+        KerasCNNClassifier(three_outputs, epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="could not build a model .* no GPU kernels here"):
+        KerasCNNClassifier(broken, epochs=1).fit(X, y)
+
+
+# ----------------------------------------------------------- training options
+def test_validation_and_early_stopping_restore_the_best_weights(mnist_small):
+    X, y = mnist_small
+    clf = small_cnn(epochs=6, validation_fraction=0.25, early_stopping=True, n_iter_no_change=1,
+                    learning_rate=0.05).fit(X, y)
+    history = clf.history_
+    assert {"val_loss", "val_accuracy"} <= set(history)
+    assert 2 <= len(history["loss"]) <= 6
+    # the restored weights are those of the best validation epoch
+    stopped = len(history["val_loss"]) < 6
+    assert stopped or min(history["val_loss"]) <= history["val_loss"][-1]
+
+
+@pytest.mark.parametrize("schedule", ["exponential", "step", "cosine", "keras", "callable"])
+def test_learning_rate_schedules(digits8, schedule):
+    import keras
+
+    X, y = digits8
+    if schedule == "keras":
+        schedule = keras.optimizers.schedules.ExponentialDecay(0.01, decay_steps=1, decay_rate=0.5)
+    elif schedule == "callable":
+        schedule = lambda epoch, lr: 0.01 / (epoch + 1)  # noqa: E731
+    clf = KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=2, batch_size=10, learning_rate=0.01,
+                             momentum=0.5, lr_schedule=schedule, random_state=0).fit(X, y)
+    optimizer = clf.model_.optimizer
+    assert 0 <= float(keras.ops.convert_to_numpy(optimizer.learning_rate)) < 0.01  # cosine ends at 0
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {"bright": 5.0}])
+def test_class_weight(digits8, class_weight):
+    X, y = digits8
+    clf = KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=1, class_weight=class_weight).fit(X, y)
+    assert clf.predict(X).shape == (40,)
+
+
+def test_callbacks_see_every_epoch(digits8):
+    import keras
+
+    X, y = digits8
+    seen = []
+    callback = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
+    KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=3, callbacks=[callback]).fit(X, y)
+    assert seen == [0, 1, 2]
+
+
+def test_mixed_bfloat16_precision(digits8):
+    X, y = digits8
+    clf = KerasCNNClassifier(conv_filters=(2,), dense_units=(4,), epochs=1, precision="mixed_bfloat16",
+                             random_state=0).fit(X, y)
+    assert clf.model_.get_layer("conv1").compute_dtype == "bfloat16"
+    assert clf.model_.get_layer("output").compute_dtype == "float32"
+    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_devices(digits8):
+    import tensorflow as tf
+
+    X, y = digits8
+    KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=1, device="cpu").fit(X, y).predict(X)
+    if not tf.config.list_logical_devices("GPU"):
+        with pytest.raises(ValueError, match="TensorFlow sees no GPU"):
+            KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=1, device="gpu").fit(X, y)
+
+
+def test_summary_and_large_predict(digits8, capsys):
+    X, y = digits8
+    clf = KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=1, random_state=0).fit(X, y)
+    clf.summary()
+    assert "conv1" in capsys.readouterr().out
+    # more images than the eager limit go through the compiled predict step in chunks
+    many = np.repeat(X, 40, axis=0)
+    proba = clf.predict_proba(many)
+    np.testing.assert_allclose(proba[::40], clf.predict_proba(X), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_pipeline_reaches_95_percent_on_the_benchmark_split(mnist_split):
+    X_train, X_test, y_train, y_test = mnist_split
+    pipe = make_pipeline(StandardScaler(), KerasCNNClassifier(image_shape=(28, 28, 1), random_state=0))
+    assert pipe.fit(X_train, y_train).score(X_test, y_test) >= 0.95
