@@ -456,13 +456,10 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, classes=None, incremental=False):
         self._validate_params()
         start = time.perf_counter()
-        fitted = hasattr(self, "_theta")
         if incremental:
             first = _check_partial_fit_first_call(self, classes)
-            if first:
-                fitted = False
         else:
-            first = not (self.warm_start and fitted)
+            first = not (self.warm_start and hasattr(self, "_theta"))
         X, y = self._validate_input(X, y, first)
         if first:
             classes = self.classes_ if incremental else np.unique(y)
@@ -471,14 +468,12 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
                     f"MLPScratchClassifier needs samples of at least 2 classes; got 1 class ({classes[0]!r})."
                 )
             self._initialize(X, classes)
-        else:
-            unknown = np.setdiff1d(np.unique(y), self.classes_)
-            if len(unknown):
-                raise ValueError(
-                    f"y contains classes {unknown.tolist()} not seen before; expected labels among "
-                    f"{self.classes_.tolist()} (pass all classes to the first partial_fit, or fit "
-                    f"without warm_start)."
-                )
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unknown):
+            raise ValueError(
+                f"y contains classes {unknown.tolist()} not in classes_={self.classes_.tolist()}; pass all "
+                f"classes to the first partial_fit, or fit without warm_start."
+            )
         target = np.searchsorted(self.classes_, y)
         T = np.zeros((len(y), len(self.classes_)), dtype=self._theta.dtype)
         T[np.arange(len(y)), target] = 1

@@ -169,8 +169,10 @@ def test_partial_fit(blobs):
     for _ in range(30):
         clf.partial_fit(X, y)
     assert clf.score(X, y) > 0.9
-    with pytest.raises(ValueError, match="not seen before"):
+    with pytest.raises(ValueError, match="not in classes_"):
         clf.partial_fit(X[:3], [0, 1, 7])
+    with pytest.raises(ValueError, match="not in classes_"):
+        MLPScratchClassifier().partial_fit(X, y, classes=[0, 1])
     with pytest.raises(ValueError, match="early_stopping"):
         MLPScratchClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
     assert not hasattr(MLPScratchClassifier(solver="cg"), "partial_fit")
@@ -188,7 +190,7 @@ def test_warm_start(blobs):
     assert len(clf.loss_curve_) == 6 and clf.n_iter_ == 3
     assert clf.loss_curve_[3] < clf.loss_curve_[0]
     assert not np.array_equal(before, clf.coefs_[0])
-    with pytest.raises(ValueError, match="not seen before"):
+    with pytest.raises(ValueError, match="not in classes_"):
         clf.fit(X, np.where(y == 2, 5, y))
     clf.set_params(warm_start=False)
     with pytest.warns(ConvergenceWarning):
