@@ -19,7 +19,7 @@ def run(ctx) -> Section:
     X_train, X_test, y_train, y_test = ctx.mnist_split()
     # quick: 1000 digits; smaller batches give enough updates in 20 short epochs
     max_iter, batch = (20, 100) if ctx.quick else (200, 500)
-    ctx.log(f"mlp: (70, 30) sigmoid MLP, mini-batch sgd, up to {max_iter} epochs on {len(y_train)} digits")
+    ctx.log(f"mlp: (70, 30) MLP, mini-batch sgd, up to {max_iter} epochs on {len(y_train)} digits")
     mlp = MLPScratchClassifier(validation_fraction=0.1, max_iter=max_iter, batch_size=batch,
                                random_state=ctx.random_state)
     with warnings.catch_warnings():
