@@ -22,6 +22,8 @@ import importlib
 _LAZY = {
     "ActivationInspector": "activations",
     "ClassSignature": "activations",
+    "DreamInspector": "dream",
+    "DreamResult": "dream",
     "OIPInspector": "oip",
     "OIPResult": "oip",
     "OIPLayerResult": "oip",
