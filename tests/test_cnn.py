@@ -332,3 +332,24 @@ def test_pipeline_reaches_95_percent_on_the_benchmark_split(mnist_split):
     X_train, X_test, y_train, y_test = mnist_split
     pipe = make_pipeline(StandardScaler(), KerasCNNClassifier(image_shape=(28, 28, 1), random_state=0))
     assert pipe.fit(X_train, y_train).score(X_test, y_test) >= 0.95
+
+
+# --------------------------------------------------------------------- plots
+def test_cnn_plots(digits8):
+    from skcnn.plotting import plot_cnn_learning_curves, plot_conv_kernels
+
+    X, y = digits8
+    pipe = make_pipeline(StandardScaler(), KerasCNNClassifier(conv_filters=(6,), dense_units=(), epochs=2,
+                                                              validation_fraction=0.25, random_state=0))
+    pipe.fit(X.reshape(40, -1), y)
+    fig = plot_cnn_learning_curves(pipe, title="tiny")
+    assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy"]
+    assert [len(ax.lines) for ax in fig.axes] == [2, 2]
+    fig = plot_conv_kernels(pipe, n_cols=3)
+    assert len(fig.axes) == 6 + 1  # two rows of three kernels, a color bar
+    with pytest.raises(ValueError, match="layer='dense9' is not a layer"):
+        plot_conv_kernels(pipe, layer="dense9")
+    with pytest.raises(ValueError, match="not a 2-D convolution"):
+        plot_conv_kernels(pipe, layer="output")
+    with pytest.raises(ValueError, match="Expected a fitted KerasCNNClassifier"):
+        plot_cnn_learning_curves(KerasCNNClassifier())

@@ -54,6 +54,22 @@ def _is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def _macs_per_sample(model):
+    """Rough multiply-adds of one forward pass: kernel size times output positions, summed over layers."""
+    total = 0
+    for layer in model.layers:
+        kernel = getattr(layer, "kernel", None)
+        if kernel is None:
+            total += layer.count_params()
+            continue
+        try:
+            positions = math.prod(layer.output.shape[1:-1])
+        except (AttributeError, TypeError, ValueError):
+            positions = 1
+        total += math.prod(kernel.shape) * positions
+    return total
+
+
 def _builder_kwargs(builder, kwargs):
     """The subset of ``kwargs`` that ``builder`` accepts (all of them if it takes ``**kwargs``)."""
     try:
@@ -517,7 +533,8 @@ or (n_samples, n_pixels)
             if not (warm and model.optimizer is not None and model.compiled):
                 model.compile(optimizer=self._make_optimizer(keras, steps_per_epoch),
                               loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                              run_eagerly=self._eager(self.epochs * steps_per_epoch))
+                              run_eagerly=self._eager(model, self.epochs * len(X_train),
+                                                        self.epochs * steps_per_epoch))
             done = len(self.history_.get("loss", [])) if warm else 0
             with _seeded(keras, seed):
                 history = model.fit(
@@ -533,13 +550,15 @@ or (n_samples, n_pixels)
         self.fit_time_ = time.perf_counter() - start
         return self
 
-    # Up to this many gradient steps per fit, Keras runs eagerly: tracing the
-    # training step (about a second per new model, twice with a partial last
-    # batch) costs more than the graph saves. Larger fits run as a graph.
+    # Small fits run eagerly: tracing the training step costs about a second per
+    # new model (twice with a partial last batch), more than a graph saves on
+    # a few cheap steps. Eager steps are slower for big convolutions, hence
+    # the limit on the multiply-adds of the whole fit too.
     _EAGER_MAX_STEPS = 50
+    _EAGER_MAX_MACS = 5e8
 
-    def _eager(self, n_steps):
-        return n_steps <= self._EAGER_MAX_STEPS
+    def _eager(self, model, n_samples, n_steps):
+        return n_steps <= self._EAGER_MAX_STEPS and n_samples * _macs_per_sample(model) <= self._EAGER_MAX_MACS
 
     def _split(self, X, y, seed):
         n_val = math.ceil(self.validation_fraction * len(y))

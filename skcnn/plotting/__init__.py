@@ -15,6 +15,8 @@ from ._cluster import plot_cluster_scan
 from ._neuron import plot_cost_surface, plot_decision_contour, plot_neuron_history
 from ._mlp import plot_mlp_learning_curves, plot_mlp_weights
 from ._inspect import map_mosaic, plot_class_signature, plot_maps, plot_maps_compare, plot_oips
+from ._cnn import plot_cnn_learning_curves, plot_conv_kernels
+from ._dream import plot_dream
 
 
 __all__ = [
@@ -23,4 +25,6 @@ __all__ = [
     "plot_cost_surface", "plot_decision_contour", "plot_neuron_history",
     "plot_mlp_learning_curves", "plot_mlp_weights",
     "map_mosaic", "plot_class_signature", "plot_maps", "plot_maps_compare", "plot_oips",
+    "plot_cnn_learning_curves", "plot_conv_kernels",
+    "plot_dream",
 ]
