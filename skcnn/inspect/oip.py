@@ -87,9 +87,12 @@ def bicubic_upscale(grids, size):
 def _standardize(images, amplitude=1.0):
     """Each image to mean 0 and standard deviation ``amplitude`` (constant images stay at 0)."""
     axes = tuple(range(1, images.ndim))
-    centred = images - images.mean(axis=axes, keepdims=True)
+    mean = images.mean(axis=axes, keepdims=True)
+    centred = images - mean
     spread = centred.std(axis=axes, keepdims=True)
-    return (amplitude * centred / np.where(spread > 0, spread, 1.0)).astype(np.float32)
+    # Rounding leaves a constant image a tiny spread; scaling that up would turn it into noise.
+    flat = spread <= 1e-9 * np.maximum(1.0, np.abs(mean))
+    return np.where(flat, 0.0, amplitude * centred / np.where(flat, 1.0, spread)).astype(np.float32)
 
 
 def enhance_contrast(images, percentiles=(1.0, 99.0)):

@@ -1,0 +1,249 @@
+"""OIPInspector, start patterns and the gradient-ascent engine."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from skcnn.inspect import GradientAscent, OIPInspector  # noqa: E402
+from skcnn.inspect.oip import (  # noqa: E402
+    bicubic_upscale, enhance_contrast, multiscale_start, precursor_candidates,
+)
+from skcnn.plotting import plot_oips, save_figure  # noqa: E402
+from skcnn.plugins import oip_starts  # noqa: E402
+
+L = keras.layers
+
+
+@pytest.fixture(scope="module")
+def tiny_cnn(mnist_5k):
+    """A small CNN trained two epochs on 600 digits, behind a StandardScaler."""
+    from skcnn import KerasCNNClassifier
+
+    rng = np.random.default_rng(0)
+    idx = rng.permutation(len(mnist_5k.target))[:600]
+    X, y = mnist_5k.data[idx].astype(np.float32), mnist_5k.target[idx]
+    pipe = make_pipeline(StandardScaler(), KerasCNNClassifier(conv_filters=(4, 8), dense_units=(16,), epochs=2,
+                                                              image_shape=(28, 28, 1), random_state=0))
+    return pipe.fit(X, y)
+
+
+def _small_model(bias=0.0):
+    init = keras.initializers.GlorotUniform(0)
+    model = keras.Sequential([keras.Input((8, 8, 1)),
+                              L.Conv2D(3, 3, activation="relu", kernel_initializer=init, name="c1"),
+                              L.MaxPooling2D(name="p1"),
+                              L.Conv2D(2, 2, activation="relu", kernel_initializer=init,
+                                       bias_initializer=keras.initializers.Constant(bias), name="c2")])
+    return model
+
+
+def test_registry_has_the_two_starts():
+    assert {"multiscale", "precursor"} <= set(oip_starts.names())
+
+
+def test_oip_raises_activation_tenfold_and_is_reproducible(tiny_cnn):
+    inspector = OIPInspector(tiny_cnn)
+    res = inspector.oip("conv2", 3, steps=150, learning_rate=0.05, random_state=1)
+    assert res.alive
+    assert res.start_activation > 0
+    assert res.activation >= 10 * res.start_activation
+    assert res.loss_history.shape == (150,)
+    assert res.loss_history[-1] > res.loss_history[0]
+    # The reported activation is the map's mean activation for the returned image.
+    from skcnn.inspect import ActivationInspector
+
+    acts = ActivationInspector(tiny_cnn).activations(res.image_pixels.reshape(1, -1), layers="conv2")["conv2"]
+    np.testing.assert_allclose(acts[0, :, :, 3].mean(), res.activation, rtol=1e-3)
+    # Pixel space is the scaler's inverse of model space.
+    np.testing.assert_allclose(tiny_cnn[0].transform(res.image_pixels.reshape(1, -1)).ravel(), res.image.ravel(),
+                               rtol=1e-3, atol=1e-3)
+    again = inspector.oip("conv2", 3, steps=150, learning_rate=0.05, random_state=1)
+    np.testing.assert_array_equal(again.image, res.image)
+    other = inspector.oip("conv2", 3, steps=150, learning_rate=0.05, random_state=2)
+    assert not np.array_equal(other.image, res.image)
+
+
+def test_oip_of_a_point_and_array_start(tiny_cnn):
+    inspector = OIPInspector(tiny_cnn, tv=0.01, l2=0.001)
+    start = np.random.default_rng(0).normal(size=(2, 28, 28, 1)).astype(np.float32)
+    res = inspector.oip("conv1", 0, point=(5, 7), steps=30, learning_rate=0.05, start=start, random_state=0)
+    assert res.point == (5, 7) and res.start_activations.shape == (2,)
+    assert res.activation > res.start_activation
+
+
+def test_oip_layer_batches_all_maps(tiny_cnn):
+    result = OIPInspector(tiny_cnn).oip_layer("conv2", steps=40, learning_rate=0.05, n_starts=2, random_state=0)
+    assert result.images.shape == (8, 28, 28, 1) and result.images_pixels.shape == (8, 28, 28, 1)
+    assert result.maps.tolist() == list(range(8))
+    assert result.loss_history.shape == (40, 8)
+    assert result.dead.tolist() == [int(m) for m in result.maps[result.activations <= 0]]
+    assert result.seconds > 0
+
+
+def test_precursor_selects_the_best_screened_candidates(tiny_cnn):
+    inspector = OIPInspector(tiny_cnn, screen_dtype="float32")
+    options = {"grid": 2, "values": (0.2, 0.8), "screen_steps": 3}
+    res = inspector.oip("conv2", 5, steps=20, learning_rate=0.05, start="precursor", start_options=options,
+                        random_state=0)
+    assert res.start_activations.shape == (8,)
+    # The 8 starts are 8 of the 16 candidates: the best after 3 screening steps.
+    cands = precursor_candidates((28, 28, 1), grid=2, values=(0.2, 0.8))
+    engine = GradientAscent(tiny_cnn, "conv2", pre_activation="auto")
+    screened = engine.run(cands, maps=5, steps=3, learning_rate=0.05).climbed
+    best = set(np.argsort(-screened, kind="stable")[:8])
+    start_ids = {int(np.argmin(np.abs(cands - res.start).sum(axis=(1, 2, 3))))}
+    assert start_ids <= best
+
+
+def test_precursor_candidates_and_helpers():
+    cands = precursor_candidates((28, 28, 1))
+    assert cands.shape == (3**9, 28, 28, 1) and cands.dtype == np.float32
+    # Constant patterns standardize to zero; all others to mean 0, std 1.
+    std = cands.std(axis=(1, 2, 3))
+    assert np.sum(std == 0) == 3
+    np.testing.assert_allclose(std[std > 0], 1.0, rtol=1e-4)
+    # Patterns that differ only by an affine change of grey values coincide after standardization.
+    assert 18000 < len(np.unique(cands.reshape(len(cands), -1).round(4), axis=0)) < 3**9
+    assert bicubic_upscale(np.ones((1, 3, 3)), (28, 28)).std() < 1e-12
+    starts = multiscale_start([0, 1, 2], 2, (28, 28, 1), np.random.default_rng(0))
+    assert starts.shape == (3, 2, 28, 28, 1)
+    shown = enhance_contrast(np.random.default_rng(0).normal(size=(2, 5, 5)))
+    assert shown.min() == 0.0 and shown.max() == 1.0
+    with pytest.raises(ValueError, match="indices must lie"):
+        precursor_candidates((8, 8, 1), grid=2, values=(0, 1), indices=[16])
+    with pytest.raises(ValueError, match="percentiles"):
+        enhance_contrast(np.zeros((2, 2)), percentiles=(50, 10))
+
+
+def test_precursor_memory_over_all_candidates():
+    """The full 19683-candidate screening runs in chunks; peak memory stays far below 2 GiB."""
+    code = textwrap.dedent("""
+        import resource, keras, numpy as np
+        from skcnn.inspect import OIPInspector
+        model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(2, 3, activation="relu"),
+                                  keras.layers.MaxPooling2D(4), keras.layers.Conv2D(2, 3, activation="relu")])
+        res = OIPInspector(model, chunk_size=2048).oip(-1, 0, steps=2, learning_rate=0.1, start="precursor",
+                                                       start_options={"screen_steps": 2}, random_state=0)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, res.start_activations.shape)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    peak_gib, shape = out.stdout.split(maxsplit=1)
+    assert float(peak_gib) < 2.0
+    assert shape.strip() == "(8,)"
+
+
+def test_engine_per_sample_objectives_match_single_runs():
+    model = _small_model()
+    engine = GradientAscent(model, "c1", chunk_size=2)
+    start = np.random.default_rng(0).normal(size=(3, 8, 8, 1)).astype(np.float32)
+    together = engine.run(start, maps=[0, 2, 1], steps=5, learning_rate=0.1)
+    for i, m in enumerate([0, 2, 1]):
+        alone = engine.run(start[i:i + 1], maps=m, steps=5, learning_rate=0.1)
+        np.testing.assert_allclose(together.images[i], alone.images[0], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(together.history[0], engine.score(start, maps=[0, 2, 1]), rtol=1e-5)
+
+
+def test_engine_pre_activation_revives_dead_maps():
+    model = _small_model(bias=-50.0)
+    start = np.random.default_rng(0).normal(size=(2, 8, 8, 1)).astype(np.float32)
+    dead = GradientAscent(model, "c2", pre_activation=False).run(start, maps=[0, 1], steps=30, learning_rate=0.5)
+    assert np.all(dead.scores == 0) and np.array_equal(dead.images, start)
+    auto = GradientAscent(model, "c2", pre_activation="auto").run(start, maps=[0, 1], steps=200,
+                                                                  learning_rate=0.5)
+    assert np.all(auto.scores > 0)
+    assert np.all(auto.climbed == auto.scores)
+
+
+def test_engine_weights_and_callable_objectives():
+    model = _small_model()
+    start = np.random.default_rng(1).normal(size=(2, 8, 8, 1)).astype(np.float32)
+    weights = np.array([[1.0, 0.5, 0.0], [0.0, 0.0, 2.0]])
+    engine = GradientAscent(model, "c1", objective="weights")
+    res = engine.run(start, weights=weights, steps=10, learning_rate=0.1)
+    assert np.all(res.scores > engine.score(start, weights=weights))
+    with pytest.raises(ValueError, match="weights is required"):
+        engine.run(start, steps=1, learning_rate=0.1)
+
+    def energy(act, w):  # a dream-style objective: mean squared activation
+        import tensorflow as tf
+
+        return tf.reduce_mean(tf.square(act), axis=[1, 2, 3])
+
+    res2 = GradientAscent(model, "c1", objective=energy).run(start, steps=10, learning_rate=0.1)
+    assert res2.history.shape == (10, 2) and np.all(res2.scores > res2.history[0])
+    with pytest.raises(ValueError, match="registered dream objective"):
+        GradientAscent(model, "c1", objective="nope")
+
+
+def test_engine_xla_bfloat16_and_jitter_are_deterministic():
+    model = _small_model()
+    start = np.random.default_rng(2).normal(size=(5, 8, 8, 1)).astype(np.float32)
+    plain = GradientAscent(model, "c1", chunk_size=2).run(start, maps=1, steps=4, learning_rate=0.1)
+    xla = GradientAscent(model, "c1", chunk_size=2, jit_compile=True).run(start, maps=1, steps=4, learning_rate=0.1)
+    np.testing.assert_allclose(xla.images, plain.images, rtol=1e-4, atol=1e-4)
+    half = GradientAscent(model, "c1", compute_dtype="bfloat16", pre_activation="auto").run(
+        start, maps=1, steps=4, learning_rate=0.1)
+    assert np.all(np.isfinite(half.images)) and np.all(half.scores > 0)
+    jit = GradientAscent(model, "c1", jitter=2)
+    a = jit.run(start, maps=1, steps=4, learning_rate=0.1, random_state=3).images
+    b = jit.run(start, maps=1, steps=4, learning_rate=0.1, random_state=3).images
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"layer": "c1", "map": 3}, r"map indices must lie in \[0, 3\)"),
+        ({"layer": "c9", "map": 0}, "layer must be a Keras layer name"),
+        ({"layer": "c1", "map": 0, "steps": -1}, "steps must be an int >= 0"),
+        ({"layer": "c1", "map": 0, "learning_rate": 0}, "learning_rate must be a positive number"),
+        ({"layer": "c1", "map": 0, "start": "zeros"}, "Unknown oip_starts 'zeros'"),
+        ({"layer": "c1", "map": 0, "start": np.zeros((5, 5))}, "start must be 'multiscale', 'precursor'"),
+        ({"layer": "c1", "map": 0, "point": (9, 9)}, "outside the 6x6 maps"),
+        ({"layer": "c1", "map": 1.5}, "map must be an int"),
+        ({"layer": "c1", "map": 0, "n_starts": 0}, "n_starts must be an int >= 1"),
+    ],
+)
+def test_oip_bad_input(kwargs, match):
+    kwargs = {"steps": 2, "learning_rate": 0.1, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        OIPInspector(_small_model()).oip(**kwargs)
+
+
+def test_engine_bad_input():
+    model = _small_model()
+    with pytest.raises(ValueError, match="pre_activation"):
+        GradientAscent(model, "c1", pre_activation="sometimes")
+    with pytest.raises(ValueError, match="compute_dtype"):
+        GradientAscent(model, "c1", compute_dtype="float16")
+    with pytest.raises(ValueError, match="value_range"):
+        GradientAscent(model, "c1", value_range=(1, 0))
+    engine = GradientAscent(model, "c1")
+    with pytest.raises(ValueError, match="images must have shape"):
+        engine.run(np.zeros((2, 7, 7, 1)), maps=0, steps=1, learning_rate=0.1)
+    with pytest.raises(ValueError, match="maps is required"):
+        engine.run(np.zeros((2, 8, 8, 1)), steps=1, learning_rate=0.1)
+    with pytest.raises(ValueError, match="maps must be an int or 2 ints"):
+        engine.run(np.zeros((2, 8, 8, 1)), maps=[0, 1, 2], steps=1, learning_rate=0.1)
+
+
+def test_plot_oips_renders(tmp_path):
+    inspector = OIPInspector(_small_model())
+    layer = inspector.oip_layer("c1", steps=5, learning_rate=0.1, random_state=0)
+    fig = plot_oips(layer)
+    assert len(fig.axes) == 3 and fig.axes[0].get_title().startswith("map 0")
+    single = [inspector.oip("c2", m, steps=5, learning_rate=0.1, random_state=0) for m in (0, 1)]
+    fig2 = plot_oips(single, contrast=False)
+    for name, f in (("layer", fig), ("single", fig2)):
+        assert save_figure(f, tmp_path / f"{name}.png").stat().st_size > 500
+    with pytest.raises(ValueError, match="one entry per image"):
+        plot_oips(np.zeros((2, 4, 4)), maps=[1])
