@@ -664,7 +664,7 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
             return stats.cost, grad.astype(np.float64)
 
         snapshot = theta.copy()
-        bar = _progress(self.verbose, int(self.max_iter))
+        bar = _progress(self.verbose, int(self.max_iter), unit="iteration")
         n_done = [0]
 
         def callback(xk, loss):
@@ -680,7 +680,7 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
                 score = float(np.mean(np.argmax(out, axis=1) == y_val))
                 self.validation_scores_.append(score)
             n_done[0] += 1
-            _report(self.verbose, bar, n_done[0], loss, score)
+            _report(self.verbose, bar, n_done[0], loss, score, unit="Iteration")
 
         self.n_iter_ = 0
         n_curve, n_batches = len(self.loss_curve_), len(self.batch_loss_curve_)
@@ -735,21 +735,21 @@ def _checked(name, lookup, value):
         raise ValueError(f"Invalid {name}={value!r}: {exc}") from None
 
 
-def _progress(verbose, total):
+def _progress(verbose, total, unit="epoch"):
     """A tqdm progress bar when ``verbose >= 2``, else None."""
     if int(verbose) < 2:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="MLPScratchClassifier", unit="epoch", file=sys.stderr, leave=False)
+    return tqdm(total=total, desc="MLPScratchClassifier", unit=unit, file=sys.stderr, leave=False)
 
 
-def _report(verbose, bar, epoch, loss, score):
+def _report(verbose, bar, epoch, loss, score, unit="Epoch"):
     if bar is not None:
         bar.update(1)
         bar.set_postfix(loss=f"{loss:.5f}", **({} if score is None else {"val_acc": f"{score:.4f}"}))
     elif verbose:
-        line = f"Epoch {epoch}, loss = {loss:.6f}"
+        line = f"{unit} {epoch}, loss = {loss:.6f}"
         if score is not None:
             line += f", validation accuracy = {score:.4f}"
         print(line)

@@ -67,6 +67,11 @@ class BatchStats:
 
     ``cost`` = ``loss`` + ``reg``; ``error`` is the mean absolute difference
     between outputs and targets (averaged over samples and output nodes).
+
+    Examples
+    --------
+    >>> BatchStats(cost=0.5, loss=0.4, reg=0.1, error=0.05).reg
+    0.1
     """
 
     cost: float
@@ -76,7 +81,15 @@ class BatchStats:
 
 
 class Workspace:
-    """Preallocated pre-activations, activations and deltas for up to ``n_rows`` samples."""
+    """Preallocated pre-activations, activations and deltas for up to ``n_rows`` samples.
+
+    Examples
+    --------
+    >>> net = FlatNetwork([4, 3, 2], ["relu"], "softmax", "categorical_crossentropy")
+    >>> work = Workspace(net, 10)
+    >>> [z.shape for z in work.z], work.a[0].dtype
+    ([(10, 3), (10, 2)], dtype('float32'))
+    """
 
     def __init__(self, network: "FlatNetwork", n_rows: int, backward: bool = True):
         self.n_rows = int(n_rows)
