@@ -343,3 +343,12 @@ def test_grid_search_in_processes(mnist_small):
         search.fit(X[:300], y[:300])
     assert search.best_score_ > 0.6
     assert search.best_params_["mlpscratchclassifier__alpha_l2"] in (0.1, 3.0)
+
+
+def test_keyboard_interrupt_in_scipy_solver(blobs):
+    X, y = blobs
+    stopper = _Interrupting(6)
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf = MLPScratchClassifier((5,), activation=stopper.activation, solver="cg", random_state=0).fit(X, y)
+    assert 1 <= clf.n_iter_ == len(clf.loss_curve_) == len(clf.batch_loss_curve_) < 6
+    assert np.all(np.isfinite(clf._theta))
