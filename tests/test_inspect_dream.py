@@ -100,3 +100,18 @@ def test_bad_input(model, kwargs, match):
     args = {"image": np.zeros((20, 20)), "layer": "c1", **kwargs}
     with pytest.raises(ValueError, match=match):
         DreamInspector(model).dream(**args)
+
+
+def test_plot_dream_renders(model, photo, tmp_path):
+    from PIL import Image
+
+    from skcnn.plotting import plot_dream, save_figure
+
+    result = DreamInspector(model).dream(photo, "c2", method="rescale", loops=2, steps=3, random_state=0)
+    fig = plot_dream(photo, result.image, intermediates=result.small)
+    assert [ax.get_title() for ax in fig.axes] == ["original", "stage 1", "stage 2", "dream"]
+    path = save_figure(fig, tmp_path / "dream.png")
+    with Image.open(path) as im:
+        assert im.size[0] > 3 * im.size[1]
+    with pytest.raises(ValueError, match="titles must hold 4"):
+        plot_dream(photo, result.image, intermediates=result.small, titles=["a"])

@@ -82,7 +82,8 @@ class DreamResult:
         the image at every pyramid level (``"octaves"``), as float arrays in
         the input's value units.
     small : list of ndarray
-        ``"rescale"`` only: the CNN-sized image after each loop's ascent.
+        ``"rescale"`` only: the CNN-sized image after each loop's ascent
+        (grayscale; RGB with ``channels="each"``).
     scores : list of float
         The objective (mean over the batch) after each loop or level.
     """
@@ -239,7 +240,7 @@ class DreamInspector:
 
     # -------------------------------------------------------------------- API
     def dream(self, image, layer, maps=None, weights=None, *, method="rescale", loops=4, octaves=4,
-              octave_scale=1.4, steps=20, step_size=0.05, channels="luminance", tile_shift=True,
+              octave_scale=1.4, steps=20, step_size=0.02, channels="luminance", tile_shift=True,
               random_state=None):
         """Let the network dream on ``image``.
 
@@ -264,7 +265,7 @@ class DreamInspector:
             the CNN's input).
         steps : int, default=20
             Ascent steps per loop or level.
-        step_size : float, default=0.05
+        step_size : float, default=0.02
             Length of each normalized step: in model-space units behind a
             scaler (standard deviations for a StandardScaler), otherwise in
             units of the image's own standard deviation, so that images in
@@ -323,6 +324,7 @@ class DreamInspector:
                      steps=steps, step_size=step_size, rng=rng, shift=bool(tile_shift))
         to_image = lambda p: self._to_image(p, pixels, original, channels)  # noqa: E731
         result.intermediates = [to_image(p) for p in result.intermediates]
+        result.small = [q[0] if len(q) == 1 else np.moveaxis(q, 0, 2) for q in result.small]
         result.image = self._cast(result.intermediates[-1], original)
         result.method = method
         return result

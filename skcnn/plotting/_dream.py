@@ -9,12 +9,13 @@ from ._common import new_figure
 __all__ = ["plot_dream"]
 
 
-def _display(image):
+def _display(image, value_range):
+    """An image ready for imshow: RGB scaled to [0, 1] by the original's value range, gray as is."""
     image = np.asarray(image, dtype=np.float32)
+    low, high = value_range
     if image.ndim == 3 and image.shape[2] == 3:
-        low, high = np.percentile(image, [0.5, 99.5])
-        return np.clip((image - low) / max(high - low, 1e-8), 0, 1), None
-    return image, "gray"
+        return np.clip((image - low) / max(high - low, 1e-8), 0, 1), {}
+    return image, {"cmap": "gray"}
 
 
 def plot_dream(original, dreamed, *, intermediates=(), titles=None, size=3.2, title=None):
@@ -50,11 +51,13 @@ def plot_dream(original, dreamed, *, intermediates=(), titles=None, size=3.2, ti
         raise ValueError(f"titles must hold {len(panels)} names (one per panel); got {len(names)}.")
     first = np.asarray(original)
     aspect = first.shape[0] / first.shape[1]
+    # every colour panel on the original's scale, so stages and dream compare fairly
+    value_range = (0.0, 255.0) if np.issubdtype(first.dtype, np.integer) else (float(first.min()), float(first.max()))
     fig, axes = new_figure(figsize=(size * len(panels), size * aspect + (0.5 if title else 0.3)),
                            ncols=len(panels))
     for ax, image, name in zip(axes[0], panels, names):
-        shown, cmap = _display(image)
-        ax.imshow(shown, cmap=cmap)
+        shown, style = _display(image, value_range)
+        ax.imshow(shown, **style)
         ax.set_title(name, fontsize=10)
         ax.set_axis_off()
     if title:

@@ -1,0 +1,46 @@
+"""
+Dreams of a digit CNN on a flower
+=================================
+
+A CNN trained on 28x28 handwritten digits "dreams" on a 560x560 photo: the
+photo is brought to the network's 28x28 window (shrunk, in a pyramid of
+sizes, or cut into tiles), the input is pushed by gradient ascent to excite
+the whole third convolution layer, and the detail lost on the way is put
+back. The digit filters carve stroke-like patterns into the petals.
+"""
+
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skcnn import KerasCNNClassifier
+from skcnn._demo.dream import _flower
+from skcnn.datasets import load_mnist
+from skcnn.inspect import DreamInspector
+from skcnn.plotting import plot_dream, save_figure
+
+digits = load_mnist()
+X_train, X_test, y_train, y_test = train_test_split(
+    digits.data, digits.target, test_size=1000, stratify=digits.target, random_state=0)
+cnn = make_pipeline(StandardScaler(), KerasCNNClassifier(image_shape=(28, 28, 1), epochs=5, random_state=0))
+cnn.fit(X_train, y_train)
+print(f"CNN test accuracy: {cnn.score(X_test, y_test):.3f}")
+
+photo = _flower(560)
+inspector = DreamInspector(cnn)
+for method in ("rescale", "octaves", "tiles"):
+    start = time.perf_counter()
+    result = inspector.dream(photo, "conv3", method=method, loops=4, steps=20, random_state=0)
+    print(f"{method}: {time.perf_counter() - start:.1f} s")
+    stages = result.small if method == "rescale" else result.intermediates[:-1]
+    save_figure(plot_dream(photo, result.image, intermediates=stages, title=method), f"dream_{method}.png")
+
+# One map instead of the whole layer: the series' first dreams.
+result = inspector.dream(photo, "conv3", maps=[10], method="rescale", random_state=0)
+save_figure(plot_dream(photo, result.image, intermediates=result.small, title="conv3, map 10"), "dream_map10.png")
