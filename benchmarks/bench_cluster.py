@@ -8,9 +8,9 @@ the embedded 5,000 digits.
 
 Setup: the MLP benchmark's split and scaling, imported from ``bench_mlp.py``
 next to this file (4000/1000, stratified, random_state=0; StandardScaler;
-float32); MLPScratchClassifier (70, 30), sigmoid, sgd,
-batch 500, a fixed number of epochs (no early stop), the same learning rate
-for both. The pixel MLP gets ``alpha_l2=ALPHA``; after the clusters it gets
+float32); MLPScratchClassifier (70, 30), sigmoid as in the series
+(``--activation``), sgd, batch 500, a fixed number of epochs (no early stop),
+the same learning rate for both. The pixel MLP gets ``alpha_l2=ALPHA``; after the clusters it gets
 the series' rule ``cluster_alpha(ALPHA, K, 784)``. The steps are fitted
 alternately in one process, ``--repeats`` times; times are medians.
 
@@ -62,7 +62,7 @@ def stopwatch(fn, *args):
 
 def make_mlp(alpha, args):
     return MLPScratchClassifier(
-        hidden_layer_sizes=HIDDEN, activation="sigmoid", solver="sgd", batch_size=BATCH,
+        hidden_layer_sizes=HIDDEN, activation=args.activation, solver="sgd", batch_size=BATCH,
         learning_rate=args.learning_rate, alpha_l2=alpha, max_iter=args.epochs,
         n_iter_no_change=args.epochs + 1, tol=0.0, random_state=0,
     )
@@ -117,6 +117,7 @@ def main(argv=None):
     parser.add_argument("--n-clusters", type=int, default=70)
     parser.add_argument("--alpha", type=float, default=1.0, help="alpha_l2 of the pixel MLP")
     parser.add_argument("--learning-rate", type=float, default=0.2)
+    parser.add_argument("--activation", default="sigmoid", help="hidden activation (the series: sigmoid)")
     parser.add_argument("--every", type=int, default=5, help="epochs between accuracy checks (part 2)")
     parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (0: library default)")
     args = parser.parse_args(argv)
@@ -127,7 +128,7 @@ def main(argv=None):
     X_train, X_test, y_train, y_test = data
     t, accuracy, alpha_clusters = fixed_epochs(data, args)
     cluster_total = t["kmeans"] + t["cluster MLP"]
-    print(f"setup: 4000/1000 split, StandardScaler, MLP {HIDDEN} sigmoid sgd batch {BATCH} lr {args.learning_rate}, "
+    print(f"setup: 4000/1000 split, StandardScaler, MLP {HIDDEN} {args.activation} sgd batch {BATCH} lr {args.learning_rate}, "
           f"{args.epochs} epochs, K={args.n_clusters}, alpha_l2 {args.alpha:g} on pixels -> "
           f"{alpha_clusters:.4f} on clusters, {args.repeats} repeats, threads: {args.threads or 'default'}")
     print(f"pixels   (784 features): test accuracy {accuracy['pixels']:.4f}, fit {t['pixels']:.2f} s "
