@@ -95,6 +95,32 @@ def plot_confusion_matrix(y_true, y_pred, *, labels=None, ax=None, cmap="Blues",
     return fig
 
 
+def fitted_last_step(estimator, attributes, kind):
+    """``estimator``, or the last step of a Pipeline, checked to have the fitted ``attributes``.
+
+    Plots of one estimator type accept it alone or at the end of a Pipeline;
+    ``kind`` names that type in the error raised when it is missing or unfitted.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit([[0.0], [1.0]], [0, 1])
+    >>> type(fitted_last_step(pipe, ["coef_"], "LogisticRegression")).__name__
+    'LogisticRegression'
+    """
+    steps = getattr(estimator, "steps", None)
+    if steps:
+        estimator = steps[-1][1]
+    if not all(hasattr(estimator, name) for name in attributes):
+        raise ValueError(
+            f"Expected a fitted {kind} (or a Pipeline ending in one), got {type(estimator).__name__}; "
+            f"call fit first."
+        )
+    return estimator
+
+
 def _as_images(images, image_shape=None):
     images = np.asarray(images)
     if images.ndim == 2:

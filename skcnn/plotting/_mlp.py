@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import plot_digits, plot_learning_curves
+from ._common import fitted_last_step, plot_digits, plot_learning_curves
 
 __all__ = ["plot_mlp_learning_curves", "plot_mlp_weights"]
 
 
 def _fitted_mlp(estimator):
-    """The MLP itself, also when it is the last step of a Pipeline."""
-    steps = getattr(estimator, "steps", None)
-    if steps:
-        estimator = steps[-1][1]
-    if not hasattr(estimator, "coefs_") or not hasattr(estimator, "loss_curve_"):
-        raise ValueError(
-            f"Expected a fitted MLPScratchClassifier (or a Pipeline ending in one), got "
-            f"{type(estimator).__name__}; call fit first."
-        )
-    return estimator
+    return fitted_last_step(estimator, ["coefs_", "loss_curve_"], "MLPScratchClassifier")
 
 
 def plot_mlp_learning_curves(estimator, *, title=None, ncols=3):
