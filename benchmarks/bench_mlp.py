@@ -131,6 +131,8 @@ def main(argv=None):
           f"skcnn/floor {ms['skcnn'] / (1000 * floor):.2f} (target <= 1.30), "
           f"sklearn/floor {ms['sklearn'] / (1000 * floor):.2f}")
     print(f"test accuracy: skcnn {accuracy['skcnn']:.4f}, sklearn {accuracy['sklearn']:.4f}")
+    print("all repeats (ms per epoch): " + "; ".join(
+        f"{name} " + ", ".join(f"{1000 * v:.1f}" for v in values) for name, values in per_epoch.items()))
 
     if not args.skip_defaults:
         default_times = {"skcnn": [], "sklearn": []}
