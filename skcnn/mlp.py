@@ -1,7 +1,8 @@
 """The series' multilayer perceptron, written in NumPy, shaped like a scikit-learn classifier.
 
-:class:`MLPScratchClassifier` trains a fully connected network with sigmoid
-(or any registered) hidden activations and one output node per class, by
+:class:`MLPScratchClassifier` trains a fully connected network with ReLU,
+sigmoid (the series' choice) or any registered hidden activation and one
+output node per class, by
 mini-batch gradient descent with momentum and learning-rate decay, or by a
 :func:`scipy.optimize.minimize` method (conjugate gradient, L-BFGS, ...) on
 the unrolled parameter vector. All weights live in one flat float32 vector;
@@ -382,8 +383,7 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ pickling
     def __getstate__(self):
         state = super().__getstate__()
-        for key in ("_net", "_work"):
-            state.pop(key, None)
+        state.pop("_net", None)  # holds functions; rebuilt from _spec on demand
         return state
 
     def __setstate__(self, state):
