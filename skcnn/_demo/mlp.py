@@ -25,6 +25,7 @@ def run(ctx) -> Section:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         pipe = make_pipeline(StandardScaler(), mlp).fit(X_train, y_train)
+    ctx.shared["mlp"] = pipe
     y_pred = pipe.predict(X_test)
     table = classification_table(y_test, y_pred)
     per_epoch = 1000 * mlp.fit_time_ / max(mlp.n_iter_, 1)
