@@ -18,6 +18,7 @@ Run ``python benchmarks/bench_cnn.py`` (``--runs 5`` for more runs,
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import time
 
@@ -93,6 +94,8 @@ def main(argv=None):
 
     data = load_split()
     keras, tf = import_keras()
+    # raw Keras' model.predict on new models trips TensorFlow's retracing warning
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     # One untimed warm-up of each side: TensorFlow's first graph is slow to build.
     raw_keras(*[part[:256] for part in data], seed=99)
     estimator(*[part[:256] for part in data], seed=99)

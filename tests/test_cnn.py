@@ -9,6 +9,7 @@ import joblib
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -126,8 +127,11 @@ def test_bad_input_raises_a_clear_value_error(digits8, make_input, match):
 
 def test_too_small_images_name_the_layer(digits8):
     X, y = digits8
+    clf = KerasCNNClassifier(epochs=1)
     with pytest.raises(ValueError, match=r"too small for architecture 'series': layer 'pool2'"):
-        KerasCNNClassifier(epochs=1).fit(X, y)
+        clf.fit(X, y)
+    with pytest.raises(NotFittedError):  # a failed fit leaves no half-fitted estimator
+        clf.predict(X)
     with pytest.raises(ValueError, match=r"layer 'conv1' \(kernel_size 9x9\)"):
         KerasCNNClassifier(kernel_size=9, epochs=1).fit(X, y)
     # the padded variant keeps the size through the convolutions

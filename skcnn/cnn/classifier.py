@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import logging
 import math
 import numbers
 import random
@@ -48,6 +49,29 @@ def _seeded(keras, seed):
     finally:
         random.setstate(py_state)
         np.random.set_state(np_state)
+
+
+class _NoRetracingWarning(logging.Filter):
+    """Drops TensorFlow's "triggered tf.function retracing" warning.
+
+    Every fit builds a new model with new compiled functions, so a grid search
+    or a cross-validation trips TensorFlow's detector of frequent retracing
+    although nothing is traced twice for the same model.
+    """
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+@contextlib.contextmanager
+def _no_retracing_warning():
+    logger = logging.getLogger("tensorflow")
+    quiet = _NoRetracingWarning()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
 
 
 def _is_int(value):
@@ -245,6 +269,9 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
 
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "model_")
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
@@ -363,25 +390,25 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
         return gpus[0].name if gpus else "/CPU:0"
 
     # ------------------------------------------------------------------- build
-    def _architecture_key(self, n_classes):
-        """What determines the network's shape and its initial weights."""
+    def _architecture_key(self, image_shape, n_classes):
+        """What determines the network's shape and its initial weights (as a string, safe to compare)."""
         params = tuple((name, getattr(self, name)) for name in ARCHITECTURE_PARAMS)
         seed = self.random_state if _is_int(self.random_state) else None
-        return (self.architecture, params, self.image_shape_, n_classes, self.precision, seed)
+        return repr((self.architecture, params, image_shape, n_classes, self.precision, seed))
 
-    def _build_model(self, keras, n_classes):
+    def _build_model(self, keras, image_shape, n_classes):
         builder = cnn_architectures.get(self.architecture)
         kwargs = {name: getattr(self, name) for name in ARCHITECTURE_PARAMS}
         kwargs["dtype"] = None if self.precision == "float32" else self.precision
         own = getattr(builder, "__module__", "") == "skcnn.cnn.architectures"
         try:
-            model = builder(self.image_shape_, n_classes, **_builder_kwargs(builder, kwargs))
+            model = builder(image_shape, n_classes, **_builder_kwargs(builder, kwargs))
         except Exception as exc:
             if own and isinstance(exc, ValueError):
                 raise
             raise ValueError(
                 f"architecture={self.architecture!r} could not build a model for images of shape "
-                f"{self.image_shape_} and {n_classes} classes: {exc}"
+                f"{image_shape} and {n_classes} classes: {exc}"
             ) from exc
         if not isinstance(model, keras.Model):
             raise ValueError(f"architecture={self.architecture!r} must return a keras.Model, got "
@@ -445,21 +472,22 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
                 restore_best_weights=True))
         return callbacks
 
-    def _class_weights(self, y_encoded):
+    def _class_weights(self, y_encoded, classes):
+        """class_weight as Keras wants it: {encoded class: weight}."""
         if self.class_weight is None:
             return None
-        n_classes = len(self.classes_)
         if self.class_weight == "balanced":
             present = np.unique(y_encoded)
             weights = compute_class_weight("balanced", classes=present, y=y_encoded)
             return {int(k): float(w) for k, w in zip(present, weights)}
-        unknown = [label for label in self.class_weight if label not in set(self.classes_.tolist())]
+        known = set(classes.tolist())
+        unknown = [label for label in self.class_weight if label not in known]
         if unknown:
             raise ValueError(f"class_weight names labels {unknown} that are not in y; the classes are "
-                             f"{self.classes_.tolist()}.")
-        weights = {k: 1.0 for k in range(n_classes)}
+                             f"{classes.tolist()}.")
+        weights = dict.fromkeys(range(len(classes)), 1.0)
         for label, weight in self.class_weight.items():
-            weights[int(np.searchsorted(self.classes_, label))] = float(weight)
+            weights[int(np.searchsorted(classes, label))] = float(weight)
         return weights
 
     # --------------------------------------------------------------------- fit
@@ -500,25 +528,22 @@ or (n_samples, n_pixels)
             if unknown.size:
                 raise ValueError(f"warm_start=True cannot learn new classes {unknown.tolist()}; the model knows "
                                  f"{self.classes_.tolist()}. Set warm_start=False to train from scratch.")
-            y_encoded = np.searchsorted(self.classes_, y)
-        else:
-            if len(classes) < 2:
-                raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in y; got 1 class "
-                                 f"({classes.tolist()[0]!r}).")
-            self.classes_ = classes
-            self.image_shape_ = image_shape
+            classes, y_encoded = self.classes_, np.searchsorted(self.classes_, y)
+        elif len(classes) < 2:
+            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in y; got 1 class "
+                             f"({classes.tolist()[0]!r}).")
         y_encoded = y_encoded.astype(np.int32)
 
         keras, tf = import_keras()
         seed = self._seed()
-        with tf.device(self._device_name(tf)):
+        with tf.device(self._device_name(tf)), _no_retracing_warning():
             if warm:
                 model = self.model_
             else:
-                key = self._architecture_key(len(classes))
+                key = self._architecture_key(image_shape, len(classes))
                 with _seeded(keras, seed):
-                    model = self._build_model(keras, len(classes))
-                if getattr(self, "_initial_key", None) == key and hasattr(self, "initial_weights_"):
+                    model = self._build_model(keras, image_shape, len(classes))
+                if getattr(self, "_initial_key", None) == key:
                     model.set_weights(self.initial_weights_)
                 else:
                     self.initial_weights_ = model.get_weights()
@@ -540,11 +565,13 @@ or (n_samples, n_pixels)
                 history = model.fit(
                     X_train, y_train, batch_size=self.batch_size, epochs=done + self.epochs, initial_epoch=done,
                     verbose=self.verbose, shuffle=bool(self.shuffle), validation_data=validation,
-                    class_weight=self._class_weights(y_train), callbacks=self._fit_callbacks(keras, validation),
+                    class_weight=self._class_weights(y_train, classes), callbacks=self._fit_callbacks(keras, validation),
                 )
         new = {name: [float(v) for v in values] for name, values in history.history.items()}
         if warm:
             new = {name: list(self.history_.get(name, [])) + values for name, values in new.items()}
+        self.classes_ = classes
+        self.image_shape_ = image_shape
         self.model_ = model
         self.history_ = new
         self.fit_time_ = time.perf_counter() - start
@@ -598,7 +625,7 @@ or (n_samples, n_pixels)
         # model.predict builds a data pipeline and runs batches of 32 on each call.
         # A few images go through the model eagerly; more go in large chunks
         # through Keras' compiled predict step (traced once per model).
-        with tf.device(self._device_name(tf)):
+        with tf.device(self._device_name(tf)), _no_retracing_warning():
             if X.shape[0] <= _EAGER_PREDICT_MAX:
                 proba[:] = np.asarray(self.model_(X, training=False))
             else:
