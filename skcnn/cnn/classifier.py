@@ -215,6 +215,23 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
     fit_time_ : float
         Wall-clock seconds of the last :meth:`fit`.
 
+    Notes
+    -----
+    Training is Keras' ``model.fit`` on NumPy arrays, exactly as a
+    hand-written Keras script would run it. Fits of a few cheap steps (at
+    most 50, small convolutions) run eagerly, because tracing the training
+    step of a new model costs more than it saves. :meth:`predict_proba`
+    calls the model directly on up to 256 images and Keras' compiled predict
+    step on chunks of 1024 beyond that, instead of ``model.predict`` and its
+    batches of 32.
+
+    With an int ``random_state``, ``fit`` calls
+    ``keras.utils.set_random_seed``; the global states of NumPy and
+    ``random`` are restored afterwards, TensorFlow's global seed stays set.
+    Pickling uses Keras' own serialization of the model (a ``.keras``
+    archive in memory); a custom architecture's layers must be importable
+    where the pickle is loaded.
+
     See Also
     --------
     skcnn.plugins.cnn_architectures : registered model builders.
