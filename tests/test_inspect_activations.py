@@ -125,6 +125,8 @@ def test_class_signature_reports_silent_maps_and_contrast():
     contrast = sig.contrast("pos", "neg")
     assert contrast.only_a.tolist() == [0] and contrast.only_b.tolist() == [1]
     assert contrast.point_difference.shape == (3, 3, 2)
+    assert sig.point_active_fraction.shape == (2, 3, 3, 2)
+    assert len(contrast.points_only_a) == 9 and set(contrast.points_only_a[:, 2]) == {0}
     with pytest.raises(ValueError, match="class 'zero' is not among"):
         sig.contrast("zero", "pos")
     with pytest.raises(ValueError, match="frequent"):

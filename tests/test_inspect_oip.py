@@ -98,6 +98,7 @@ def test_precursor_selects_the_best_screened_candidates(tiny_cnn):
     cands = precursor_candidates((28, 28, 1), grid=2, values=(0.2, 0.8))
     engine = GradientAscent(tiny_cnn, "conv2", pre_activation="auto")
     screened = engine.run(cands, maps=5, steps=3, learning_rate=0.05).climbed
+    screened[cands.std(axis=(1, 2, 3)) == 0] = -np.inf  # constant patterns are never screened
     best = set(np.argsort(-screened, kind="stable")[:8])
     start_ids = {int(np.argmin(np.abs(cands - res.start).sum(axis=(1, 2, 3))))}
     assert start_ids <= best
@@ -117,6 +118,11 @@ def test_precursor_candidates_and_helpers():
     assert starts.shape == (3, 2, 28, 28, 1)
     shown = enhance_contrast(np.random.default_rng(0).normal(size=(2, 5, 5)))
     assert shown.min() == 0.0 and shown.max() == 1.0
+    from skcnn.inspect.oip import _distinct_patterns
+
+    distinct = _distinct_patterns(np.arange(3**9), 3, (0.2, 0.5, 0.8))
+    assert len(distinct) == 18661 - 1  # the distinct standardized images, the zero image left out
+    assert len(np.unique(cands[distinct].reshape(len(distinct), -1).round(4), axis=0)) == len(distinct)
     with pytest.raises(ValueError, match="indices must lie"):
         precursor_candidates((8, 8, 1), grid=2, values=(0, 1), indices=[16])
     with pytest.raises(ValueError, match="percentiles"):

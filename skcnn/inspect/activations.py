@@ -44,6 +44,10 @@ class ClassContrast:
         most ``rare`` of the ``b`` images (what ``a`` has and ``b`` lacks).
     only_b : ndarray of int
         The reverse.
+    points_only_a, points_only_b : ndarray of shape (k, 3)
+        ``(row, col, map)`` of the points with the same property, point by
+        point (on deep layers most maps fire for every digit somewhere; which
+        of their points fire tells the classes apart).
     ranking : ndarray of int
         Maps ordered by how strongly they separate the classes
         (``|map_difference|``, largest first).
@@ -55,6 +59,8 @@ class ClassContrast:
     point_difference: np.ndarray
     only_a: np.ndarray
     only_b: np.ndarray
+    points_only_a: np.ndarray
+    points_only_b: np.ndarray
     ranking: np.ndarray
 
 
@@ -77,6 +83,8 @@ class ClassSignature:
     active_fraction : ndarray of shape (n_classes, maps)
         Fraction of the class's images in which the map has at least one point
         above ``threshold``.
+    point_active_fraction : ndarray of shape (n_classes, h, w, maps)
+        Fraction of the class's images in which each point is above ``threshold``.
     silent : dict of label -> ndarray of int
         Maps that stay at or below ``threshold`` at every point of every image
         of the class.
@@ -90,6 +98,7 @@ class ClassSignature:
     mean_points: np.ndarray
     mean_maps: np.ndarray
     active_fraction: np.ndarray
+    point_active_fraction: np.ndarray | None = None
     silent: dict = field(default_factory=dict)
     threshold: float = 0.0
 
@@ -120,11 +129,12 @@ class ClassSignature:
         Examples
         --------
         >>> import numpy as np
+        >>> fractions = np.array([[1.0, 0.0], [0.0, 1.0]])
         >>> sig = ClassSignature("c", np.array([4, 9]), np.array([3, 3]), np.zeros((2, 1, 1, 2)),
-        ...                      np.array([[1.0, 0.0], [0.0, 2.0]]), np.array([[1.0, 0.0], [0.0, 1.0]]))
+        ...                      np.array([[1.0, 0.0], [0.0, 2.0]]), fractions, fractions.reshape(2, 1, 1, 2))
         >>> c = sig.contrast(4, 9)
-        >>> c.only_a.tolist(), c.only_b.tolist(), c.ranking.tolist()
-        ([0], [1], [1, 0])
+        >>> c.only_a.tolist(), c.only_b.tolist(), c.points_only_a.tolist(), c.ranking.tolist()
+        ([0], [1], [[0, 0, 0]], [1, 0])
         """
         for name, value in (("frequent", frequent), ("rare", rare)):
             if not isinstance(value, numbers.Real) or not 0.0 <= value <= 1.0:
@@ -132,10 +142,17 @@ class ClassSignature:
         ia, ib = self._row(a), self._row(b)
         diff = self.mean_maps[ia] - self.mean_maps[ib]
         fa, fb = self.active_fraction[ia], self.active_fraction[ib]
+        if self.point_active_fraction is None:
+            points_a = points_b = np.zeros((0, 3), dtype=int)
+        else:
+            pa, pb = self.point_active_fraction[ia], self.point_active_fraction[ib]
+            points_a = np.argwhere((pa >= frequent) & (pb <= rare))
+            points_b = np.argwhere((pb >= frequent) & (pa <= rare))
         return ClassContrast(
             a=a, b=b, map_difference=diff, point_difference=self.mean_points[ia] - self.mean_points[ib],
             only_a=np.flatnonzero((fa >= frequent) & (fb <= rare)),
             only_b=np.flatnonzero((fb >= frequent) & (fa <= rare)),
+            points_only_a=points_a, points_only_b=points_b,
             ranking=np.argsort(-np.abs(diff), kind="stable"),
         )
 
@@ -287,11 +304,13 @@ class ActivationInspector:
         h, w, m = self.target_.layer_shape(index)
         sums = np.zeros((len(classes), h, w, m))
         active = np.zeros((len(classes), m))
+        active_points = np.zeros((len(classes), h, w, m))
         peak = np.full((len(classes), m), -np.inf)
         for start, (out,) in self._batches(images, [index], batch_size):
             out = out.reshape((len(out), h, w, m)).astype(np.float64)
             code = codes[start:start + len(out)]
             np.add.at(sums, code, out)
+            np.add.at(active_points, code, out > threshold)
             top = out.max(axis=(1, 2))
             np.add.at(active, code, top > threshold)
             np.maximum.at(peak, code, top)
@@ -301,6 +320,7 @@ class ActivationInspector:
             layer=self.target_.layers[index].name, classes=classes, counts=counts,
             mean_points=mean_points.astype(np.float32), mean_maps=mean_points.mean(axis=(1, 2)).astype(np.float32),
             active_fraction=active / counts[:, None],
+            point_active_fraction=(active_points / counts[:, None, None, None]).astype(np.float32),
             silent={label: np.flatnonzero(peak[k] <= threshold) for k, label in enumerate(classes)},
             threshold=float(threshold),
         )

@@ -81,18 +81,20 @@ def bicubic_upscale(grids, size):
     grids = np.asarray(grids, dtype=np.float64)
     rows = _bicubic_matrix(grids.shape[1], int(size[0]))
     cols = _bicubic_matrix(grids.shape[2], int(size[1]))
-    return np.einsum("hi,nij,wj->nhw", rows, grids, cols)
+    return np.matmul(np.matmul(rows, grids), cols.T)
 
 
 def _standardize(images, amplitude=1.0):
     """Each image to mean 0 and standard deviation ``amplitude`` (constant images stay at 0)."""
-    axes = tuple(range(1, images.ndim))
-    mean = images.mean(axis=axes, keepdims=True)
-    centred = images - mean
-    spread = centred.std(axis=axes, keepdims=True)
+    shape = images.shape
+    rows = np.array(images, dtype=np.float64).reshape(shape[0], -1)
+    mean = rows.mean(axis=1, keepdims=True)
+    rows -= mean
+    spread = np.sqrt(np.einsum("ij,ij->i", rows, rows) / rows.shape[1])[:, None]
     # Rounding leaves a constant image a tiny spread; scaling that up would turn it into noise.
-    flat = spread <= 1e-9 * np.maximum(1.0, np.abs(mean))
-    return np.where(flat, 0.0, amplitude * centred / np.where(flat, 1.0, spread)).astype(np.float32)
+    constant = spread <= 1e-9 * np.maximum(1.0, np.abs(mean))
+    rows *= np.where(constant, 0.0, amplitude / np.where(constant, 1.0, spread))
+    return rows.astype(np.float32).reshape(shape)
 
 
 def enhance_contrast(images, percentiles=(1.0, 99.0)):
@@ -232,11 +234,28 @@ def precursor_candidates(image_shape, *, grid=3, values=(0.2, 0.5, 0.8), indices
     if indices.size and (indices.min() < 0 or indices.max() >= total):
         raise ValueError(f"indices must lie in [0, {total}); got values from {indices.min()} to {indices.max()}.")
     digits = (indices[:, None] // len(values) ** np.arange(squares)) % len(values)
-    grids = values[digits].reshape(-1, grid, grid)
     h, w, c = image_shape
-    images = bicubic_upscale(grids, (h, w))
-    images = np.repeat(images[..., None], c, axis=3)
-    return _standardize(images, amplitude)
+    # Upscaling is linear: every candidate is its square values times the upscaled unit squares.
+    basis = bicubic_upscale(np.eye(squares).reshape(squares, grid, grid), (h, w)).reshape(squares, h * w)
+    images = _standardize(values[digits] @ basis, amplitude).reshape(-1, h, w, 1)
+    return images if c == 1 else np.repeat(images, c, axis=3)
+
+
+def _distinct_patterns(indices, grid, values):
+    """The candidates among ``indices`` that differ after standardization, constant ones dropped.
+
+    Upscaling keeps constants and is linear, so two candidates give the same
+    standardized image exactly when their square values do: the same
+    arrangement in other grey values (0.2/0.5 and 0.5/0.8, say) is one
+    pattern. The first index of each pattern is kept.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    squares = grid * grid
+    vectors = values[(indices[:, None] // len(values) ** np.arange(squares)) % len(values)]
+    vectors = _standardize(vectors).astype(np.float64).round(5)
+    _, first = np.unique(vectors, axis=0, return_index=True)
+    keep = np.sort(first)
+    return indices[keep[np.any(vectors[keep] != 0, axis=1)]]
 
 
 @oip_starts.register("precursor")
@@ -247,7 +266,9 @@ def precursor_start(maps, n_starts, image_shape, rng, *, screen, grid=3, values=
     Every candidate of :func:`precursor_candidates` is climbed for
     ``screen_steps`` steps on each map; the ``n_starts`` with the highest
     climbed value per map are returned (still the unclimbed patterns, for the
-    full optimization to start from).
+    full optimization to start from). Candidates that standardize to the same
+    image (one arrangement in other grey values; 1022 of the 19683 defaults,
+    the 3 constant ones included) are screened once, constants not at all.
 
     Parameters
     ----------
@@ -288,8 +309,9 @@ def precursor_start(maps, n_starts, image_shape, rng, *, screen, grid=3, values=
         pool = np.arange(total)
     else:
         pool = np.sort(rng.choice(total, size=_check_int(n_candidates, "n_candidates"), replace=False))
+    pool = _distinct_patterns(pool, int(grid), values)
     if n_starts > len(pool):
-        raise ValueError(f"n_starts ({n_starts}) exceeds the {len(pool)} precursor candidates.")
+        raise ValueError(f"n_starts ({n_starts}) exceeds the {len(pool)} distinct precursor candidates.")
     maps = np.asarray(maps)
     per_block = max(1, int(block_size) // len(maps))
     best_values = np.full((len(maps), 0), -np.inf)

@@ -184,7 +184,9 @@ def plot_maps_compare(activations, *, labels=None, images=None, threshold=0.0, m
         if mark_common and common.any():
             rr, cc, kk = np.nonzero(common)
             offsets = np.array([origin(k) for k in kk]).reshape(-1, 2)
-            ax.scatter(offsets[:, 1] + cc, offsets[:, 0] + rr, s=6, c="red", marker="o", linewidths=0)
+            cell = 72.0 * size / mosaic.shape[1]  # one map pixel, in points
+            ax.scatter(offsets[:, 1] + cc, offsets[:, 0] + rr, s=(0.45 * cell) ** 2, c="red", marker="o",
+                       linewidths=0)
         ax.set_axis_off()
         caption = labels[i] if labels is not None else f"image {i}"
         ax.set_title(str(caption), fontsize=9)
@@ -193,9 +195,8 @@ def plot_maps_compare(activations, *, labels=None, images=None, threshold=0.0, m
             top.imshow(_image2d(np.asarray(images)[i]), cmap="gray_r", interpolation="nearest")
             top.set_axis_off()
     if title is None:
-        title = (f"{int(common.sum())} points (red) active in all {len(group)} of images "
-                 f"{', '.join(str(labels[i] if labels is not None else i) for i in group)}"
-                 if mark_common else None)
+        names = ", ".join(str(labels[i]) if labels is not None else f"image {i}" for i in group)
+        title = f"red: the {int(common.sum())} points active in each of ({names})" if mark_common else None
     if title:
         fig.suptitle(title)
     return fig
