@@ -225,6 +225,16 @@ def test_oip_bad_input(kwargs, match):
         OIPInspector(_small_model()).oip(**kwargs)
 
 
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"pre_activation": "yes"}, "pre_activation"), ({"jitter": -1}, "jitter"), ({"l2": -0.1}, "l2"),
+     ({"tv": np.inf}, "tv"), ({"chunk_size": 0}, "chunk_size"), ({"screen_dtype": "int8"}, "screen_dtype")],
+)
+def test_oip_inspector_checks_its_parameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        OIPInspector(_small_model(), **kwargs)
+
+
 def test_engine_bad_input():
     model = _small_model()
     with pytest.raises(ValueError, match="pre_activation"):

@@ -189,7 +189,7 @@ class ActivationInspector:
 
     def __init__(self, target, *, batch_size=256):
         self.target = target
-        self.batch_size = batch_size
+        self.batch_size = _check_batch_size(batch_size)
         self.target_ = resolve_target(target)
         self._forward = {}
 

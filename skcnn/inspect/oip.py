@@ -486,6 +486,14 @@ class OIPInspector:
         self.chunk_size = chunk_size
         self.screen_dtype = screen_dtype
         self.verbose = verbose
+        if pre_activation not in (True, False, "auto"):
+            raise ValueError(f"pre_activation must be True, False or 'auto'; got {pre_activation!r}.")
+        _check_int(jitter, "jitter", low=0)
+        _check_int(chunk_size, "chunk_size")
+        for name, value in (("l2", l2), ("tv", tv)):
+            if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value < np.inf:
+                raise ValueError(f"{name} must be a number >= 0, got {value!r}.")
+        self._screen_dtype()
         self.target_ = resolve_target(target)
         self._engines = {}
 
