@@ -258,15 +258,26 @@ def test_builder_with_wrong_output_or_failure(digits8):
 
 # ----------------------------------------------------------- training options
 def test_validation_and_early_stopping_restore_the_best_weights(mnist_small):
+    import keras
+
+    class Snapshots(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.weights = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.weights.append(self.model.get_weights())
+
     X, y = mnist_small
-    clf = small_cnn(epochs=6, validation_fraction=0.25, early_stopping=True, n_iter_no_change=1,
-                    learning_rate=0.05).fit(X, y)
+    snapshots = Snapshots()
+    clf = small_cnn(epochs=8, validation_fraction=0.25, early_stopping=True, n_iter_no_change=2,
+                    learning_rate=0.03, callbacks=[snapshots]).fit(X, y)
     history = clf.history_
-    assert {"val_loss", "val_accuracy"} <= set(history)
-    assert 2 <= len(history["loss"]) <= 6
-    # the restored weights are those of the best validation epoch
-    stopped = len(history["val_loss"]) < 6
-    assert stopped or min(history["val_loss"]) <= history["val_loss"][-1]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} == set(history)
+    assert len(history["val_loss"]) == len(snapshots.weights) <= 8
+    best = int(np.argmin(history["val_loss"]))
+    for kept, best_weights in zip(clf.model_.get_weights(), snapshots.weights[best]):
+        np.testing.assert_array_equal(kept, best_weights)
 
 
 @pytest.mark.parametrize("schedule", ["exponential", "step", "cosine", "keras", "callable"])
