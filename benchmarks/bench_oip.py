@@ -15,10 +15,11 @@ Timed:
 2. the series' way: one candidate at a time, each step one compiled
    TensorFlow call, on 200 candidates, extrapolated to 19683;
 3. tf-keras-vis ``ActivationMaximization`` (``pip install skcnn[bench]``) on
-   the same 200 candidates and 10 steps as one batch, no regularizers or input
-   modifiers: with ``CategoricalScore(map)`` (the library's documented way to
-   visualize a filter; per-image slices, quadratic in the batch) and with one
-   vectorized score function (its fastest use);
+   the same 200 candidates and 10 steps, no regularizers or input modifiers:
+   as one batch with ``CategoricalScore(map)`` (the library's documented way
+   to visualize a filter; per-image slices, quadratic in the batch), as one
+   batch with one vectorized score function (its fastest use), and one
+   candidate per call (as the series screened);
 4. ``oip_layer`` over all 64 conv3 maps: multiscale starts with and without
    the pre-activation rescue, and the precursor (on ``--layer-candidates``
    random patterns per map, 8 starts per map, 300 steps): time and how many
@@ -137,13 +138,15 @@ def one_at_a_time(pipe, layer, conv_map, candidates):
     return time.perf_counter() - start
 
 
-def tf_keras_vis(pipe, layer, conv_map, candidates, vectorized):
-    """tf-keras-vis ActivationMaximization on the candidates as one batch; seconds, or None if unavailable.
+def tf_keras_vis(pipe, layer, conv_map, candidates, mode):
+    """Seconds of tf-keras-vis ActivationMaximization on the candidates, or None if it is not installed.
 
-    ``vectorized=False`` is the library's documented way to visualize a
-    filter, ``CategoricalScore(filter_index)``: one slice per image, whose
-    gradients are each as large as the whole batch (quadratic cost).
-    ``vectorized=True`` passes one score function for the whole batch instead.
+    ``mode="categorical"``: one batch with ``CategoricalScore(filter_index)``,
+    the library's documented way to visualize a filter (one slice per image,
+    each with a gradient as large as the whole batch: quadratic cost);
+    ``"vectorized"``: one batch, one score function for all images;
+    ``"single"``: one call per candidate (the series' one-at-a-time use), on
+    the first 20 candidates, extrapolated to all.
     """
     try:
         from tf_keras_vis.activation_maximization import ActivationMaximization
@@ -158,7 +161,7 @@ def tf_keras_vis(pipe, layer, conv_map, candidates, vectorized):
     model = pipe[-1].model_
     sub = keras.Model(model.inputs[0], model.get_layer(layer).output)
     maximizer = ActivationMaximization(sub, clone=False)
-    if vectorized:
+    if mode == "vectorized":
         def score(output):
             return tf.reduce_mean(output[..., conv_map], axis=[1, 2])
     else:
@@ -172,6 +175,11 @@ def tf_keras_vis(pipe, layer, conv_map, candidates, vectorized):
 
     run(candidates[:2], 1)
     start = time.perf_counter()
+    if mode == "single":
+        few = candidates[:20]
+        for image in few:
+            run(image[None], SCREEN_STEPS)
+        return (time.perf_counter() - start) * len(candidates) / len(few)
     run(candidates, SCREEN_STEPS)
     return time.perf_counter() - start
 
@@ -240,15 +248,16 @@ def main(argv=None):
     single_full = single * N_CANDIDATES / SAMPLE
     print(f"one candidate at a time (the series' loop), {SAMPLE} candidates: {single:.1f} s, extrapolated to "
           f"{N_CANDIDATES}: {single_full:.0f} s; skcnn's screening is {single_full / full:.1f} x faster")
-    for vectorized, how in ((False, "CategoricalScore(map), the documented use"),
-                            (True, "one vectorized score function")):
-        vis = tf_keras_vis(pipe, layer, conv_map, sample, vectorized)
+    for mode, how in (("categorical", "CategoricalScore(map) (its documented use), one batch"),
+                      ("vectorized", "one vectorized score function, one batch"),
+                      ("single", "one candidate per call (20 timed, extrapolated)")):
+        vis = tf_keras_vis(pipe, layer, conv_map, sample, mode)
         if vis is None:
             print("tf-keras-vis: not installed (pip install 'skcnn[bench]'); skipped")
             break
         per_vis, per_ours = vis / (SAMPLE * SCREEN_STEPS), full / cand_steps
-        print(f"tf-keras-vis ActivationMaximization, {how}, {SAMPLE} candidates x {SCREEN_STEPS} steps in one "
-              f"batch: {vis:.2f} s = {1e6 * per_vis:.0f} us per candidate-step; skcnn is {per_vis / per_ours:.1f} x "
+        print(f"tf-keras-vis ActivationMaximization, {how}, {SAMPLE} candidates x {SCREEN_STEPS} steps: "
+              f"{vis:.2f} s = {1e6 * per_vis:.0f} us per candidate-step; skcnn is {per_vis / per_ours:.1f} x "
               f"faster per candidate-step (target: >= 10 x)")
 
     if args.skip_layer:

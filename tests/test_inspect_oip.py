@@ -156,6 +156,9 @@ def test_engine_per_sample_objectives_match_single_runs():
         alone = engine.run(start[i:i + 1], maps=m, steps=5, learning_rate=0.1)
         np.testing.assert_allclose(together.images[i], alone.images[0], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(together.history[0], engine.score(start, maps=[0, 2, 1]), rtol=1e-5)
+    still = engine.run(start, maps=[0, 2, 1], steps=0, learning_rate=0.1)
+    assert still.history.shape == (0, 3) and np.array_equal(still.images, start)
+    np.testing.assert_allclose(still.scores, together.history[0], rtol=1e-5)
 
 
 def test_engine_pre_activation_revives_dead_maps():

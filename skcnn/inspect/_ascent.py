@@ -309,7 +309,7 @@ class GradientAscent:
 
         @tf.function(input_signature=signature[:4], jit_compile=self.jit_compile)
         def score(x, maps, spatial, weights):
-            return forward(x, maps, spatial, weights)[0]
+            return forward(x, maps, spatial, weights)
 
         self._step_fn, self._score_fn = ascend, score
 
@@ -436,6 +436,9 @@ class GradientAscent:
         history = np.empty((int(steps), len(images)), dtype=np.float32)
         chunks = self._chunks(len(images))
         bar = _progress(chunks, verbose, description, len(images))
+        if steps == 0:
+            scores, climbed = self._scores(images, maps, spatial, weights)
+            return AscentResult(images.copy(), scores, history, climbed)
         for k, (start, stop) in enumerate(bar):
             (x, m, s, w), count = self._pad((images, maps, spatial, weights), stop, start)
             seed = tf.constant([int(seed0[0]), (int(seed0[1]) + 7919 * k) % (2**31 - 1)], tf.int32)
@@ -455,17 +458,22 @@ class GradientAscent:
         -------
         ndarray of shape (n,)
         """
-        images, maps, spatial, weights = self._prepare(images, maps, points, spatial, weights)
+        return self._scores(*self._prepare(images, maps, points, spatial, weights))[0]
+
+    def _scores(self, images, maps, spatial, weights):
+        """(score after the activation, climbed value) per prepared image."""
         if self._score_fn is None:
             self._build()
         import tensorflow as tf
 
         scores = np.empty(len(images), dtype=np.float32)
+        climbed = np.empty(len(images), dtype=np.float32)
         for start, stop in self._chunks(len(images)):
             (x, m, s, w), count = self._pad((images, maps, spatial, weights), stop, start)
-            scores[start:stop] = self._score_fn(tf.constant(x), tf.constant(m), tf.constant(s),
-                                                tf.constant(w)).numpy()[:count]
-        return scores
+            post, value = self._score_fn(tf.constant(x), tf.constant(m), tf.constant(s), tf.constant(w))
+            scores[start:stop] = post.numpy()[:count]
+            climbed[start:stop] = value.numpy()[:count]
+        return scores, climbed
 
 
 def _progress(items, verbose, description, n_images):
