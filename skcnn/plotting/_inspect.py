@@ -315,7 +315,7 @@ def plot_oips(oips, *, maps=None, activations=None, contrast=True, pixel_space=T
         raise ValueError(f"maps and activations must have one entry per image ({n}).")
     shown = enhance_contrast(images) if contrast else images
     n_cols, n_rows = _grid(n, n_cols)
-    fig, axes = new_figure(figsize=(size * n_cols, size * 1.15 * n_rows + (0.4 if title or layer else 0)),
+    fig, axes = new_figure(figsize=(max(2.8, size * n_cols), size * 1.15 * n_rows + (0.4 if title or layer else 0)),
                            nrows=n_rows, ncols=n_cols)
     for k, ax in enumerate(axes.ravel()):
         ax.set_axis_off()
