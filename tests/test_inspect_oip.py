@@ -266,3 +266,20 @@ def test_plot_oips_renders(tmp_path):
         assert save_figure(f, tmp_path / f"{name}.png").stat().st_size > 500
     with pytest.raises(ValueError, match="one entry per image"):
         plot_oips(np.zeros((2, 4, 4)), maps=[1])
+
+
+def test_screening_climbs_the_requested_point(tiny_cnn):
+    seen = {}
+
+    def spy_start(maps, n_starts, image_shape, rng, *, screen):
+        images = rng.normal(size=(3,) + image_shape).astype(np.float32)
+        seen["values"], seen["images"] = screen(images, np.repeat(maps, 3), 0), images
+        return images[None, :n_starts]
+
+    inspector = OIPInspector(tiny_cnn, screen_dtype="float32")
+    res = inspector.oip("conv2", 1, point=(2, 3), steps=3, learning_rate=0.05, start=spy_start, n_starts=2,
+                        random_state=0)
+    assert res.point == (2, 3) and res.start_activations.shape == (2,)
+    engine = GradientAscent(tiny_cnn, "conv2", pre_activation="auto")
+    at_point = engine.run(seen["images"], maps=1, points=(2, 3), steps=0, learning_rate=0.1).climbed
+    np.testing.assert_allclose(seen["values"], at_point, rtol=1e-5, atol=1e-6)

@@ -513,7 +513,7 @@ class OIPInspector:
             raise ValueError(f"screen_dtype must be 'auto', 'float32' or 'bfloat16'; got {self.screen_dtype!r}.")
         return self.screen_dtype
 
-    def _starts(self, layer_index, maps, start, n_starts, rng, learning_rate, start_options):
+    def _starts(self, layer_index, maps, start, n_starts, rng, learning_rate, start_options, point=None):
         """Start images ``(len(maps), n_starts, h, w, c)`` from a name, a callable or an array."""
         shape = self.target_.input_shape
         if isinstance(start, str) or callable(start):
@@ -524,8 +524,8 @@ class OIPInspector:
                 nonlocal screen_engine
                 if screen_engine is None:
                     screen_engine = self._engine(layer_index, self._screen_dtype(), regularized=False)
-                result = screen_engine.run(images, maps=screen_maps, steps=int(steps), learning_rate=learning_rate,
-                                           verbose=self.verbose, description="screening")
+                result = screen_engine.run(images, maps=screen_maps, points=point, steps=int(steps),
+                                           learning_rate=learning_rate, verbose=self.verbose, description="screening")
                 return result.climbed
 
             options = dict(start_options or {})
@@ -564,12 +564,12 @@ class OIPInspector:
             raise ValueError(f"map indices must lie in [0, {n_maps}) for layer "
                              f"{self.target_.layer_name(index)!r}; got {maps.tolist()}.")
         rng = np.random.default_rng(random_state)
-        starts = self._starts(index, maps, start, n_starts, rng, learning_rate, start_options)
+        points = None if point is None else np.asarray(point, dtype=int)
+        starts = self._starts(index, maps, start, n_starts, rng, learning_rate, start_options, points)
         k = starts.shape[1]
         flat = starts.reshape((-1,) + self.target_.input_shape)
         engine = self._engine(index)
         per_image_maps = np.repeat(maps, k)
-        points = None if point is None else np.asarray(point, dtype=int)
         before = engine.score(flat, maps=per_image_maps, points=points)
         result = engine.run(flat, maps=per_image_maps, points=points, steps=steps, learning_rate=learning_rate,
                             random_state=int(rng.integers(2**31 - 1)), verbose=self.verbose, description="OIP")
