@@ -283,3 +283,30 @@ def test_screening_climbs_the_requested_point(tiny_cnn):
     engine = GradientAscent(tiny_cnn, "conv2", pre_activation="auto")
     at_point = engine.run(seen["images"], maps=1, points=(2, 3), steps=0, learning_rate=0.1).climbed
     np.testing.assert_allclose(seen["values"], at_point, rtol=1e-5, atol=1e-6)
+
+
+def test_engine_crop_to_the_receptive_field_is_exact():
+    """13x13 inputs: a valid pooling of 11x11 maps drops a row and a column, so the layer sees only 12x12."""
+    init = keras.initializers.GlorotUniform(3)
+    model = keras.Sequential([keras.Input((13, 13, 1)),
+                              L.Conv2D(3, 3, activation="relu", kernel_initializer=init, name="a"),
+                              L.MaxPooling2D(name="b"),
+                              L.Conv2D(4, 2, activation="relu", kernel_initializer=init, name="c"),
+                              L.Flatten(), L.Dense(2)])
+    start = np.random.default_rng(4).normal(size=(6, 13, 13, 1)).astype(np.float32)
+    for pre in (False, "auto"):
+        full = GradientAscent(model, "c", pre_activation=pre, crop=False)
+        cropped = GradientAscent(model, "c", pre_activation=pre)
+        want = full.run(start, maps=[0, 1, 2, 3, 0, 1], steps=4, learning_rate=0.1)
+        got = cropped.run(start, maps=[0, 1, 2, 3, 0, 1], steps=4, learning_rate=0.1)
+        assert cropped.crop_ == (12, 12) and full.crop_ is None
+        np.testing.assert_allclose(got.images, want.images, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got.history, want.history, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(got.images[:, 12, :, :], start[:, 12, :, :])  # no influence, no change
+    # Same padding or a non-chain model: no crop.
+    first = GradientAscent(model, "a")
+    first.score(start, maps=0)
+    assert first.crop_ is None  # conv "a" needs all 13 rows
+    engine = GradientAscent(_small_model(), "c2")
+    engine.score(np.zeros((1, 8, 8, 1)), maps=0)
+    assert engine.crop_ is None

@@ -96,6 +96,71 @@ def _split_activation(keras, layer):
     return linear, activation
 
 
+_ELEMENTWISE = ("Activation", "ReLU", "LeakyReLU", "ELU", "PReLU", "Dropout", "BatchNormalization",
+                "GaussianNoise", "GaussianDropout", "SpatialDropout2D")
+
+
+def _needed_extent(layer, rows, cols):
+    """Input rows/cols a layer needs to compute its first ``rows x cols`` outputs; None if unknown."""
+    kind = type(layer).__name__
+    if kind in _ELEMENTWISE:
+        return rows, cols
+    if kind in ("Conv2D", "MaxPooling2D", "AveragePooling2D"):
+        config = layer.get_config()
+        if config.get("padding") != "valid" or config.get("data_format", "channels_last") != "channels_last":
+            return None
+        if kind == "Conv2D":
+            if tuple(config.get("dilation_rate", (1, 1))) != (1, 1) or config.get("groups", 1) != 1:
+                return None
+            window, strides = config["kernel_size"], config["strides"]
+        else:
+            window = config["pool_size"]
+            strides = config.get("strides") or window
+        return (rows - 1) * strides[0] + window[0], (cols - 1) * strides[1] + window[1]
+    return None
+
+
+def _crop_chain(target, layer_index):
+    """``(rows, cols, layers)`` when the layer sits on a plain chain of convolutions and poolings whose output
+    depends only on the top-left ``rows x cols`` of the input (valid poolings drop a remainder), else None."""
+    chain = target.layers[:layer_index + 1]
+    previous = target.input_tensor
+    try:
+        for layer in chain:
+            if layer.input is not previous:
+                return None
+            previous = layer.output
+    except (AttributeError, ValueError):
+        return None
+    rows, cols = (int(v) for v in chain[-1].output.shape[1:3])
+    for layer in reversed(chain):
+        extent = _needed_extent(layer, rows, cols)
+        if extent is None:
+            return None
+        rows, cols = extent
+    height, width = target.input_shape[:2]
+    if rows > height or cols > width or (rows, cols) == (height, width):
+        return None
+    return rows, cols, chain
+
+
+def _cropped_feed(keras, target, chain, rows, cols, dtype):
+    """Copies of the chain's layers on an input of ``rows x cols``: the same network, less to compute."""
+    inputs = keras.Input((rows, cols, target.input_shape[2]))
+    x = inputs
+    copies = []
+    for layer in chain:
+        config = layer.get_config()
+        if dtype != "float32":
+            config["dtype"] = f"mixed_{dtype}"
+        copy = type(layer).from_config(config)
+        x = copy(x)
+        copies.append((copy, layer))
+    for copy, layer in copies:
+        copy.set_weights(layer.get_weights())
+    return keras.Model(inputs, x)
+
+
 def _with_dtype(keras, model, dtype):
     """A copy of ``model`` computing in ``mixed_<dtype>`` (float32 weights), or the model itself."""
     if dtype == "float32":
@@ -146,6 +211,12 @@ class GradientAscent:
     jit_compile : bool, default=False
         Compile the step with XLA. On CPUs the default TensorFlow kernels
         (oneDNN) are usually faster; on GPUs XLA may help.
+    crop : bool, default=True
+        When the layer sits on a plain chain of valid convolutions and
+        poolings that ignores the input's last rows or columns (a pooling
+        drops an odd remainder: 28x28 digits reach the series' conv3 only
+        through their top-left 26x26), compute on that part only. Exact:
+        the ignored pixels have no influence and get zero gradient anyway.
 
     Examples
     --------
@@ -163,7 +234,7 @@ class GradientAscent:
     """
 
     def __init__(self, target, layer, *, objective="map", pre_activation=False, jitter=0, l2=0.0, tv=0.0,
-                 value_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False):
+                 value_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False, crop=True):
         self.target = resolve_target(target)
         self.layer_index = self.target.layer_index(layer)
         self.layer = self.target.layers[self.layer_index]
@@ -205,6 +276,8 @@ class GradientAscent:
             raise ValueError(f"compute_dtype must be one of {_DTYPES}; got {compute_dtype!r}.")
         self.compute_dtype = compute_dtype
         self.jit_compile = bool(jit_compile)
+        self.crop = bool(crop)
+        self.crop_ = None
         self.map_shape = self.target.layer_shape(self.layer_index)
         self._step_fn = None
         self._score_fn = None
@@ -214,11 +287,18 @@ class GradientAscent:
         keras, tf = import_keras()
         split = _split_activation(keras, self.layer) if self.pre_activation else None
         dtype = self.compute_dtype
+        plan = _crop_chain(self.target, self.layer_index) if self.crop else None
+        self.crop_ = None if plan is None else plan[:2]
+        if plan is not None:
+            rows, cols, chain = plan
+            feed = _cropped_feed(keras, self.target, chain if split is None else chain[:-1], rows, cols, dtype)
         if split is None:
-            feed = _with_dtype(keras, self.target.submodel([self.layer_index]), dtype)
+            if plan is None:
+                feed = _with_dtype(keras, self.target.submodel([self.layer_index]), dtype)
             linear = activation = None
         else:
-            feed = _with_dtype(keras, self.target.submodel([self.layer_index], inputs_of=True), dtype)
+            if plan is None:
+                feed = _with_dtype(keras, self.target.submodel([self.layer_index], inputs_of=True), dtype)
             if dtype == "float32":
                 linear, activation = split
             else:
@@ -248,8 +328,12 @@ class GradientAscent:
                 return tf.reduce_sum(mixed * spatial, axis=[1, 2])
             return tf.reshape(tf.cast(objective_fn(act, weights), tf.float32), [-1])
 
+        crop = self.crop_
+
         def forward(x, maps, spatial, weights):
             """(score after the activation, score that is climbed) per image."""
+            if crop is not None:
+                x = x[:, :crop[0], :crop[1], :]
             if linear is None:
                 post = reduce(as_maps(feed(x, training=False)), maps, spatial, weights)
                 return post, post
