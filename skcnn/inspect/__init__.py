@@ -11,8 +11,8 @@ inspector first touches a model.
 Examples
 --------
 >>> import skcnn.inspect as inspect
->>> inspect.GradientAscent.__name__
-'GradientAscent'
+>>> inspect.ActivationInspector.__name__, inspect.OIPInspector.__name__, inspect.GradientAscent.__name__
+('ActivationInspector', 'OIPInspector', 'GradientAscent')
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import importlib
 _LAZY = {
     "ActivationInspector": "activations",
     "ClassSignature": "activations",
+    "ClassContrast": "activations",
     "DreamInspector": "dream",
     "DreamResult": "dream",
     "OIPInspector": "oip",
@@ -29,6 +30,8 @@ _LAZY = {
     "OIPLayerResult": "oip",
     "multiscale_start": "oip",
     "precursor_candidates": "oip",
+    "precursor_start": "oip",
+    "enhance_contrast": "oip",
     "GradientAscent": "_ascent",
     "AscentResult": "_ascent",
     "resolve_target": "_target",
