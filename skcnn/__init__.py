@@ -9,9 +9,9 @@ fast and never imports TensorFlow.
 
 Examples
 --------
->>> import sys, skcnn
->>> "tensorflow" in sys.modules
-False
+>>> import skcnn
+>>> sorted(n for n in skcnn.__all__ if n[0].isupper())
+['ClusterDistanceTransformer', 'KerasCNNClassifier', 'MLPScratchClassifier', 'SingleNeuronClassifier']
 >>> skcnn.SingleNeuronClassifier().get_params()["loss"]
 'squared'
 """
