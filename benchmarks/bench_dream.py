@@ -69,12 +69,12 @@ def main():
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
     args = parser.parse_args()
 
-    from skcnn._demo.dream import _flower
+    from skcnn.datasets import load_flower
     from skcnn.inspect import DreamInspector
 
     pipe, accuracy = train_cnn(args.epochs)
     print(f"CNN: {args.epochs} epochs, test accuracy {accuracy:.4f}")
-    photo = _flower(args.size)
+    photo = load_flower(args.size)
     inspector = DreamInspector(pipe, compute_dtype=args.dtype)
     for method in ("rescale", "octaves", "tiles"):  # warm-up: trace the compiled steps once
         inspector.dream(photo, "conv3", method=method, loops=1, octaves=2, steps=2, random_state=0)

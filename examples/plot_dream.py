@@ -20,8 +20,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skcnn import KerasCNNClassifier
-from skcnn._demo.dream import _flower
-from skcnn.datasets import load_mnist
+from skcnn.datasets import load_flower, load_mnist
 from skcnn.inspect import DreamInspector
 from skcnn.plotting import plot_dream, save_figure
 
@@ -32,7 +31,7 @@ cnn = make_pipeline(StandardScaler(), KerasCNNClassifier(image_shape=(28, 28, 1)
 cnn.fit(X_train, y_train)
 print(f"CNN test accuracy: {cnn.score(X_test, y_test):.3f}")
 
-photo = _flower(560)
+photo = load_flower(560)
 inspector = DreamInspector(cnn)
 for method in ("rescale", "octaves", "tiles"):
     start = time.perf_counter()

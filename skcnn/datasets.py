@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-__all__ = ["load_mnist", "load_fashion_mnist", "load_two_clusters", "get_data_home"]
+__all__ = ["load_mnist", "load_fashion_mnist", "load_two_clusters", "load_flower", "get_data_home"]
 
 _KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 _MNIST_FILE = ("mnist.npz", "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1")
@@ -202,3 +202,38 @@ def load_two_clusters(*, return_X_y=False):
     return Bunch(data=data, target=target, feature_names=["K1", "K2"],
                  target_values=np.where(target == 1, 0.7, 0.3),
                  DESCR="The series' two clusters: 14 samples, features K1 and K2.")
+
+
+def load_flower(size=560):
+    """scikit-learn's flower photo, cropped square and resized: a picture for dreams.
+
+    The series dreams on a 560x560 photo of roses; this is the dahlia that
+    scikit-learn ships (:func:`sklearn.datasets.load_sample_image`), so no
+    download is needed.
+
+    Parameters
+    ----------
+    size : int or None, default=560
+        Side of the square result (bicubic resize); None keeps the 427x427 crop.
+
+    Returns
+    -------
+    ndarray of shape (size, size, 3), uint8
+
+    Examples
+    --------
+    >>> load_flower(100).shape
+    (100, 100, 3)
+    """
+    from PIL import Image
+    from sklearn.datasets import load_sample_image
+
+    photo = load_sample_image("flower.jpg")
+    side = min(photo.shape[:2])
+    top, left = (photo.shape[0] - side) // 2, (photo.shape[1] - side) // 2
+    square = np.ascontiguousarray(photo[top:top + side, left:left + side])
+    if size is None:
+        return square
+    if not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"size must be a positive int or None, got {size!r}.")
+    return np.asarray(Image.fromarray(square).resize((int(size), int(size)), Image.Resampling.BICUBIC))

@@ -78,3 +78,13 @@ def test_fashion_mnist_reads_keras_idx_files(tmp_path):
 def test_bad_subset():
     with pytest.raises(ValueError, match="subset must be"):
         load_mnist("10k")
+
+
+def test_flower_photo():
+    from skcnn.datasets import load_flower
+
+    full = load_flower(None)
+    assert full.shape == (427, 427, 3) and full.dtype == np.uint8
+    assert load_flower(56).shape == (56, 56, 3)
+    with pytest.raises(ValueError, match="size must be"):
+        load_flower(0)

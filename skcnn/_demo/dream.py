@@ -7,19 +7,9 @@ import numpy as np
 from ._context import Section
 
 
-def _flower(size):
-    from PIL import Image
-    from sklearn.datasets import load_sample_image
-
-    photo = load_sample_image("flower.jpg")  # 427 x 640 RGB
-    side = min(photo.shape[:2])
-    top, left = (photo.shape[0] - side) // 2, (photo.shape[1] - side) // 2
-    square = photo[top:top + side, left:left + side]
-    return np.asarray(Image.fromarray(square).resize((size, size), Image.Resampling.BICUBIC))
-
-
 def run(ctx) -> Section:
     from .. import plotting
+    from ..datasets import load_flower
     from ..inspect import DreamInspector
 
     cnn = ctx.shared.get("cnn")
@@ -27,7 +17,7 @@ def run(ctx) -> Section:
         raise ValueError("the dream section needs the CNN section to run first (it trains the network).")
     size = 140 if ctx.quick else 560
     steps = 5 if ctx.quick else 20
-    photo = _flower(size)
+    photo = load_flower(size)
     inspector = DreamInspector(cnn)
     lines, images = [], []
     for method in ("rescale", "octaves", "tiles"):
