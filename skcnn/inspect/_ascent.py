@@ -36,7 +36,7 @@ import numpy as np
 
 from ._target import import_keras, resolve_target
 
-__all__ = ["GradientAscent", "AscentResult"]
+__all__ = ["GradientAscent", "AscentResult", "fast_dtype"]
 
 _OBJECTIVES = ("map", "weights")
 _DTYPES = ("float32", "bfloat16")
@@ -174,6 +174,23 @@ def _with_dtype(keras, model, dtype):
     copy = keras.models.clone_model(model, clone_function=clone)
     copy.set_weights(model.get_weights())
     return copy
+
+
+def fast_dtype():
+    """``"bfloat16"`` where the hardware computes it natively (a GPU, or a CPU with AVX512-BF16/AMX)."""
+    try:
+        import tensorflow as tf
+
+        if tf.config.list_physical_devices("GPU"):
+            return "bfloat16"
+    except Exception:  # noqa: BLE001 - any doubt means float32
+        return "float32"
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as info:
+            flags = info.read(200_000)
+    except OSError:
+        return "float32"
+    return "bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "float32"
 
 
 class GradientAscent:

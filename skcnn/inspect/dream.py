@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..plugins import dream_objectives
-from ._ascent import GradientAscent
+from ._ascent import GradientAscent, fast_dtype
 from ._target import resolve_target
 
 __all__ = ["DreamInspector", "DreamResult"]
@@ -141,7 +141,10 @@ class DreamInspector:
         values to ``[-clip, clip]`` while ascending, so that pixels which never
         varied in the training data (a StandardScaler leaves them unscaled)
         cannot dominate. Without preprocessing no clipping is done.
-    compute_dtype : {"float32", "bfloat16"}, default="float32"
+    compute_dtype : {"auto", "float32", "bfloat16"}, default="auto"
+        Precision of the network's arithmetic while ascending. ``"auto"``
+        takes bfloat16 where the hardware computes it natively (a GPU, or a
+        CPU with AVX512-BF16/AMX: about twice as fast for tiles), else float32.
     chunk_size : int, default=1024
         Tiles per compiled call.
 
@@ -156,7 +159,7 @@ class DreamInspector:
     """
 
     def __init__(self, target, *, objective="mean", pre_activation="auto", jitter=1, clip=6.0,
-                 compute_dtype="float32", chunk_size=1024):
+                 compute_dtype="auto", chunk_size=1024):
         self.target = resolve_target(target)
         if not callable(objective):
             dream_objectives.get(objective)  # unknown names fail here, listing the registered ones
@@ -164,6 +167,8 @@ class DreamInspector:
         self.pre_activation = pre_activation
         self.jitter = jitter
         self.clip = clip
+        if compute_dtype not in ("auto", "float32", "bfloat16"):
+            raise ValueError(f"compute_dtype must be 'auto', 'float32' or 'bfloat16'; got {compute_dtype!r}.")
         self.compute_dtype = compute_dtype
         self.chunk_size = chunk_size
         self._engines = {}
@@ -184,7 +189,7 @@ class DreamInspector:
             self._engines[index] = GradientAscent(
                 self.target, index, objective=self.objective, pre_activation=self.pre_activation,
                 jitter=self.jitter, value_range=value_range, chunk_size=self.chunk_size,
-                compute_dtype=self.compute_dtype)
+                compute_dtype=fast_dtype() if self.compute_dtype == "auto" else self.compute_dtype)
         return self._engines[index]
 
     def _weights(self, engine, maps, weights):

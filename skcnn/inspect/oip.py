@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..plugins import oip_starts
-from ._ascent import GradientAscent
+from ._ascent import GradientAscent, fast_dtype
 from ._target import resolve_target
 
 __all__ = ["OIPInspector", "OIPResult", "OIPLayerResult", "multiscale_start", "precursor_start",
@@ -337,23 +337,6 @@ def precursor_start(maps, n_starts, image_shape, rng, *, screen, grid=3, values=
     return chosen.reshape((len(maps), n_starts) + tuple(image_shape))
 
 
-def _fast_dtype():
-    """``"bfloat16"`` where the hardware computes it natively (a GPU, or a CPU with AVX512-BF16/AMX)."""
-    try:
-        import tensorflow as tf
-
-        if tf.config.list_physical_devices("GPU"):
-            return "bfloat16"
-    except Exception:  # noqa: BLE001 - any doubt means float32
-        return "float32"
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as info:
-            flags = info.read(200_000)
-    except OSError:
-        return "float32"
-    return "bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "float32"
-
-
 # ------------------------------------------------------------------ results
 @dataclass
 class OIPResult:
@@ -508,7 +491,7 @@ class OIPInspector:
 
     def _screen_dtype(self):
         if self.screen_dtype == "auto":
-            return _fast_dtype()
+            return fast_dtype()
         if self.screen_dtype not in ("float32", "bfloat16"):
             raise ValueError(f"screen_dtype must be 'auto', 'float32' or 'bfloat16'; got {self.screen_dtype!r}.")
         return self.screen_dtype
