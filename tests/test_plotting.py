@@ -84,3 +84,11 @@ def test_save_figure_is_atomic(tmp_path):
     with pytest.raises(ValueError):
         plotting.save_figure(fig, tmp_path / "x.notaformat")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_saved_files_get_normal_permissions(tmp_path):
+    fig, _ = plotting._common.new_figure()
+    path = plotting.save_figure(fig, tmp_path / "a.png")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -31,18 +29,11 @@ def save_figure(fig, path, **kwargs):
     >>> p.suffix
     '.png'
     """
+    from .._io import atomic_write
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=".tmp-")
-    os.close(fd)
-    try:
-        kwargs.setdefault("dpi", 100)
-        fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", **kwargs)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    kwargs.setdefault("dpi", 100)
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", **kwargs))
 
 
 def plot_confusion_matrix(y_true, y_pred, *, labels=None, ax=None, cmap="Blues", title=None):
