@@ -14,7 +14,7 @@ time, and extrapolated to all tiles. Each timing is the median of
 Run::
 
     python benchmarks/bench_dream.py                 # 3 repeats
-    python benchmarks/bench_dream.py --repeats 1 --dtype bfloat16
+    python benchmarks/bench_dream.py --repeats 1 --dtype float32
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--size", type=int, default=560)
     parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16"])
     args = parser.parse_args()
 
     from skcnn.datasets import load_flower
@@ -98,8 +98,9 @@ def main():
             eager_steps(pipe, eager_tile_images, args.steps)
         times["eager tiles"].append((time.perf_counter() - start) / sample * tiles_total * loops)
     med = {k: statistics.median(v) for k, v in times.items()}
+    dtype = inspector._engine("conv3").compute_dtype
     print(f"photo {args.size}x{args.size}, conv3 whole layer, {loops} loops/octaves x {args.steps} steps, "
-          f"compute {args.dtype}, median of {args.repeats}")
+          f"compute {args.dtype} ({dtype}), median of {args.repeats}")
     for method in ("rescale", "octaves", "tiles"):
         print(f"  skcnn {method:8s} {med[method]:7.2f} s   (target <= 5 s)")
     print(f"  eager rescale (series' loop)           {med['eager rescale']:7.2f} s   "
