@@ -228,12 +228,15 @@ class GradientAscent:
     jit_compile : bool, default=False
         Compile the step with XLA. On CPUs the default TensorFlow kernels
         (oneDNN) are usually faster; on GPUs XLA may help.
-    crop : bool, default=True
+    crop : bool or "auto", default="auto"
         When the layer sits on a plain chain of valid convolutions and
         poolings that ignores the input's last rows or columns (a pooling
         drops an odd remainder: 28x28 digits reach the series' conv3 only
         through their top-left 26x26), compute on that part only. Exact:
         the ignored pixels have no influence and get zero gradient anyway.
+        ``"auto"`` crops in float32 only: on this AMX CPU the cropped shapes
+        made bfloat16 steps 1.7 x slower (169 against 100 us per
+        candidate-step for the series' conv3), while float32 gains 4 %.
 
     Examples
     --------
@@ -251,7 +254,7 @@ class GradientAscent:
     """
 
     def __init__(self, target, layer, *, objective="map", pre_activation=False, jitter=0, l2=0.0, tv=0.0,
-                 value_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False, crop=True):
+                 value_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False, crop="auto"):
         self.target = resolve_target(target)
         self.layer_index = self.target.layer_index(layer)
         self.layer = self.target.layers[self.layer_index]
@@ -293,7 +296,9 @@ class GradientAscent:
             raise ValueError(f"compute_dtype must be one of {_DTYPES}; got {compute_dtype!r}.")
         self.compute_dtype = compute_dtype
         self.jit_compile = bool(jit_compile)
-        self.crop = bool(crop)
+        if crop not in (True, False, "auto"):
+            raise ValueError(f"crop must be True, False or 'auto'; got {crop!r}.")
+        self.crop = crop
         self.crop_ = None
         self.map_shape = self.target.layer_shape(self.layer_index)
         self._step_fn = None
@@ -304,7 +309,8 @@ class GradientAscent:
         keras, tf = import_keras()
         split = _split_activation(keras, self.layer) if self.pre_activation else None
         dtype = self.compute_dtype
-        plan = _crop_chain(self.target, self.layer_index) if self.crop else None
+        cropping = self.crop is True or (self.crop == "auto" and dtype == "float32")
+        plan = _crop_chain(self.target, self.layer_index) if cropping else None
         self.crop_ = None if plan is None else plan[:2]
         if plan is not None:
             rows, cols, chain = plan
