@@ -21,7 +21,6 @@ Examples
 
 from __future__ import annotations
 
-import numbers
 import time
 from dataclasses import dataclass
 
@@ -35,25 +34,20 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
+from ._validation import check_int
+
 __all__ = ["ClusterDistanceTransformer", "ClusterScan", "scan_clusters", "cluster_alpha"]
 
 _SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler}
 
 
-def _check_int(name, value, low):
-    """``value`` as an int >= ``low``, else a ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
-    return int(value)
-
-
 def _check_kmeans_params(batch_size, n_init, max_iter):
-    _check_int("batch_size", batch_size, 1)
-    _check_int("max_iter", max_iter, 1)
+    check_int(batch_size, "batch_size", 1)
+    check_int(max_iter, "max_iter", 1)
     if isinstance(n_init, str) and n_init == "auto":
         return
     try:
-        _check_int("n_init", n_init, 1)
+        check_int(n_init, "n_init", 1)
     except ValueError:
         raise ValueError(f"n_init must be an integer >= 1 or 'auto'; got {n_init!r}.") from None
 
@@ -152,7 +146,7 @@ class ClusterDistanceTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMix
 
     def _fit_distances(self, X):
         """Fit centroids and scaler; return the scaled distances of the training samples."""
-        n_clusters = _check_int("n_clusters", self.n_clusters, 1)
+        n_clusters = check_int(self.n_clusters, "n_clusters", 1)
         _check_kmeans_params(self.batch_size, self.n_init, self.max_iter)
         scaler = self._make_scaler()
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
@@ -355,7 +349,7 @@ def scan_clusters(X, ks=range(10, 171, 10), *, batch_size=500, n_init=3, max_ite
     X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32], input_name="X")
     n_samples = X.shape[0]
     try:
-        ks = np.array([_check_int("every K in ks", k, 2) for k in ks], dtype=int)
+        ks = np.array([check_int(k, "every K in ks", 2) for k in ks], dtype=int)
     except TypeError:
         raise ValueError(f"ks must be an iterable of integers >= 2; got {ks!r}.") from None
     if ks.size == 0:
@@ -368,7 +362,7 @@ def scan_clusters(X, ks=range(10, 171, 10), *, batch_size=500, n_init=3, max_ite
     _check_kmeans_params(batch_size, n_init, max_iter)
     if silhouette_sample is None:
         silhouette_sample = n_samples
-    silhouette_sample = min(_check_int("silhouette_sample", silhouette_sample, 2), n_samples)
+    silhouette_sample = min(check_int(silhouette_sample, "silhouette_sample", 2), n_samples)
     seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
     results = Parallel(n_jobs=n_jobs, verbose=verbose)(
@@ -412,8 +406,8 @@ def cluster_alpha(alpha, n_clusters, n_features):
     >>> cluster_alpha([0.1, 0.2], 392, 784).tolist()
     [0.05, 0.1]
     """
-    n_clusters = _check_int("n_clusters", n_clusters, 1)
-    n_features = _check_int("n_features", n_features, 1)
+    n_clusters = check_int(n_clusters, "n_clusters", 1)
+    n_features = check_int(n_features, "n_features", 1)
     try:
         values = None if isinstance(alpha, str) else np.asarray(alpha, dtype=float)
     except (TypeError, ValueError):

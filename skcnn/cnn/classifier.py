@@ -18,6 +18,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._validation import check_int, is_int
 from ..plugins import cnn_architectures
 from ._keras import import_keras
 
@@ -72,10 +73,6 @@ def _no_retracing_warning():
         yield
     finally:
         logger.removeFilter(quiet)
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _macs_per_sample(model):
@@ -300,12 +297,8 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
         def fail(name, expected):
             raise ValueError(f"{name} must be {expected}, got {getattr(self, name)!r}.")
 
-        if not _is_int(self.epochs) or self.epochs < 1:
-            fail("epochs", "an int >= 1")
-        if not _is_int(self.batch_size) or self.batch_size < 1:
-            fail("batch_size", "an int >= 1")
-        if not _is_int(self.n_iter_no_change) or self.n_iter_no_change < 1:
-            fail("n_iter_no_change", "an int >= 1")
+        for name in ("epochs", "batch_size", "n_iter_no_change"):
+            check_int(getattr(self, name), name)
         if self.validation_fraction is not None and not (
                 isinstance(self.validation_fraction, numbers.Real) and 0.0 < self.validation_fraction < 1.0):
             fail("validation_fraction", "None or a float in (0, 1)")
@@ -335,7 +328,7 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
             shape = tuple(shape)
         except TypeError:
             shape = ()
-        if len(shape) not in (2, 3) or not all(_is_int(s) and s >= 1 for s in shape):
+        if len(shape) not in (2, 3) or not all(is_int(s) and s >= 1 for s in shape):
             raise ValueError(
                 f"image_shape must be None or a tuple (height, width) or (height, width, channels) of positive "
                 f"ints, got {self.image_shape!r}."
@@ -394,7 +387,7 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
         """An int seed from random_state, or None."""
         if self.random_state is None:
             return None
-        if _is_int(self.random_state):
+        if is_int(self.random_state):
             return int(self.random_state)
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
@@ -410,7 +403,7 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
     def _architecture_key(self, image_shape, n_classes):
         """What determines the network's shape and its initial weights (as a string, safe to compare)."""
         params = tuple((name, getattr(self, name)) for name in ARCHITECTURE_PARAMS)
-        seed = self.random_state if _is_int(self.random_state) else None
+        seed = self.random_state if is_int(self.random_state) else None
         return repr((self.architecture, params, image_shape, n_classes, self.precision, seed))
 
     def _build_model(self, keras, image_shape, n_classes):

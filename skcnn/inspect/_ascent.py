@@ -29,11 +29,11 @@ engine, whatever the number of images, steps or the learning rate).
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import check_int, check_number
 from ._target import import_keras, resolve_target
 
 __all__ = ["GradientAscent", "AscentResult", "fast_dtype"]
@@ -64,16 +64,6 @@ class AscentResult:
     scores: np.ndarray
     history: np.ndarray | None = None
     climbed: np.ndarray | None = None
-
-
-def _check_number(value, name, *, low=0.0, integer=False, strict=False):
-    ok = isinstance(value, numbers.Integral if integer else numbers.Real) and not isinstance(value, bool)
-    if ok:
-        ok = value > low if strict else value >= low
-    if not ok:
-        kind = "an int" if integer else "a number"
-        raise ValueError(f"{name} must be {kind} {'>' if strict else '>='} {low}, got {value!r}.")
-    return value
 
 
 def _split_activation(keras, layer):
@@ -278,9 +268,9 @@ class GradientAscent:
         if pre_activation not in (True, False, "auto"):
             raise ValueError(f"pre_activation must be True, False or 'auto'; got {pre_activation!r}.")
         self.pre_activation = pre_activation
-        self.jitter = int(_check_number(jitter, "jitter", integer=True))
-        self.l2 = float(_check_number(l2, "l2"))
-        self.tv = float(_check_number(tv, "tv"))
+        self.jitter = check_int(jitter, "jitter", low=0)
+        self.l2 = check_number(l2, "l2")
+        self.tv = check_number(tv, "tv")
         if value_range is not None:
             try:
                 low, high = (float(v) for v in value_range)
@@ -291,7 +281,7 @@ class GradientAscent:
                                  f"{value_range!r}.")
             value_range = (low, high)
         self.value_range = value_range
-        self.chunk_size = int(_check_number(chunk_size, "chunk_size", low=0, integer=True, strict=True))
+        self.chunk_size = check_int(chunk_size, "chunk_size")
         if compute_dtype not in _DTYPES:
             raise ValueError(f"compute_dtype must be one of {_DTYPES}; got {compute_dtype!r}.")
         self.compute_dtype = compute_dtype
@@ -529,8 +519,8 @@ class GradientAscent:
         -------
         AscentResult
         """
-        _check_number(steps, "steps", integer=True)
-        _check_number(learning_rate, "learning_rate", low=0.0, strict=True)
+        check_int(steps, "steps", low=0)
+        check_number(learning_rate, "learning_rate", strict=True)
         images, maps, spatial, weights = self._prepare(images, maps, points, spatial, weights)
         if self._step_fn is None:
             self._build()

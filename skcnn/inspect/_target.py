@@ -13,9 +13,9 @@ in Keras 3.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from .._validation import is_int
 
 __all__ = ["Target", "resolve_target", "import_keras"]
 
@@ -28,10 +28,6 @@ def import_keras():
     from ..cnn._keras import import_keras as _import
 
     return _import()
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 class Target:
@@ -110,7 +106,7 @@ class Target:
         ValueError
             If no such layer exists; the message lists the names that do.
         """
-        if _is_int(layer):
+        if is_int(layer):
             n = len(self.layers)
             if not -n <= layer < n:
                 raise ValueError(f"layer index {layer} is out of range for a model with {n} layers.")

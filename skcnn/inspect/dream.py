@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._validation import check_int, check_number
 from ..plugins import dream_objectives
 from ._ascent import GradientAscent, fast_dtype
 from ._target import resolve_target
@@ -293,13 +294,10 @@ class DreamInspector:
             raise ValueError(f"method must be one of {_METHODS}; got {method!r}.")
         if channels not in _CHANNELS:
             raise ValueError(f"channels must be one of {_CHANNELS}; got {channels!r}.")
-        for name, value, low in (("loops", loops, 1), ("octaves", octaves, 1), ("steps", steps, 1)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
-                raise ValueError(f"{name} must be an int >= {low}; got {value!r}.")
-        if not np.isscalar(octave_scale) or not octave_scale > 1:
-            raise ValueError(f"octave_scale must be a number > 1; got {octave_scale!r}.")
-        if not np.isscalar(step_size) or not step_size > 0:
-            raise ValueError(f"step_size must be a positive number; got {step_size!r}.")
+        loops, octaves, steps = (check_int(v, name) for v, name in
+                                 ((loops, "loops"), (octaves, "octaves"), (steps, "steps")))
+        octave_scale = check_number(octave_scale, "octave_scale", low=1, strict=True)
+        step_size = check_number(step_size, "step_size", strict=True)
         original = np.asarray(image)
         if original.ndim == 3 and original.shape[2] == 1:
             original = original[..., 0]

@@ -22,11 +22,11 @@ climbed values, for starts that select among candidates.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import check_int, check_number, is_int
 from ..plugins import oip_starts
 from ._ascent import GradientAscent, fast_dtype
 from ._target import resolve_target
@@ -128,18 +128,6 @@ def enhance_contrast(images, percentiles=(1.0, 99.0)):
     return out[0] if single else out
 
 
-def _check_int(value, name, low=1):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
-    return int(value)
-
-
-def _check_positive(value, name):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value > 0 or not np.isfinite(value):
-        raise ValueError(f"{name} must be a positive number, got {value!r}.")
-    return float(value)
-
-
 # ----------------------------------------------------------- start patterns
 @oip_starts.register("multiscale")
 def multiscale_start(maps, n_starts, image_shape, rng, *, screen=None, length_scales=(1, 3, 7, 14),
@@ -183,7 +171,7 @@ def multiscale_start(maps, n_starts, image_shape, rng, *, screen=None, length_sc
     n = len(maps) * n_starts * c
     total = np.zeros((n, h, w))
     for scale, weight in zip(length_scales, scale_weights):
-        scale = _check_int(scale, "length_scales")
+        scale = check_int(scale, "length_scales")
         gh, gw = max(1, int(np.ceil(h / scale))), max(1, int(np.ceil(w / scale)))
         noise = rng.uniform(-1.0, 1.0, size=(n, gh, gw))
         total += float(weight) * (noise if (gh, gw) == (h, w) else bicubic_upscale(noise, (h, w)))
@@ -224,7 +212,7 @@ def precursor_candidates(image_shape, *, grid=3, values=(0.2, 0.5, 0.8), indices
     >>> bool(one[:3, :3].mean() > 1.0 > 0.0 > one[6:, 6:].mean())
     True
     """
-    grid = _check_int(grid, "grid")
+    grid = check_int(grid, "grid")
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 1 or len(values) < 2:
         raise ValueError(f"values must hold at least two grey values; got {values!r}.")
@@ -308,7 +296,7 @@ def precursor_start(maps, n_starts, image_shape, rng, *, screen, grid=3, values=
     if n_candidates is None or n_candidates >= total:
         pool = np.arange(total)
     else:
-        pool = np.sort(rng.choice(total, size=_check_int(n_candidates, "n_candidates"), replace=False))
+        pool = np.sort(rng.choice(total, size=check_int(n_candidates, "n_candidates"), replace=False))
     pool = _distinct_patterns(pool, int(grid), values)
     if n_starts > len(pool):
         raise ValueError(f"n_starts ({n_starts}) exceeds the {len(pool)} distinct precursor candidates.")
@@ -471,11 +459,10 @@ class OIPInspector:
         self.verbose = verbose
         if pre_activation not in (True, False, "auto"):
             raise ValueError(f"pre_activation must be True, False or 'auto'; got {pre_activation!r}.")
-        _check_int(jitter, "jitter", low=0)
-        _check_int(chunk_size, "chunk_size")
-        for name, value in (("l2", l2), ("tv", tv)):
-            if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value < np.inf:
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}.")
+        check_int(jitter, "jitter", low=0)
+        check_int(chunk_size, "chunk_size")
+        check_number(l2, "l2")
+        check_number(tv, "tv")
         self._screen_dtype()
         self.target_ = resolve_target(target)
         self._engines = {}
@@ -533,8 +520,8 @@ class OIPInspector:
         return np.broadcast_to(images[None], (len(maps),) + images.shape).copy()
 
     def _check_common(self, steps, learning_rate, n_starts):
-        return (_check_int(steps, "steps", low=0), _check_positive(learning_rate, "learning_rate"),
-                None if n_starts is None else _check_int(n_starts, "n_starts"))
+        return (check_int(steps, "steps", low=0), check_number(learning_rate, "learning_rate", strict=True),
+                None if n_starts is None else check_int(n_starts, "n_starts"))
 
     def _search(self, layer, maps, *, point, steps, learning_rate, start, n_starts, random_state, start_options):
         """Optimize ``n_starts`` starts for each map in one batch; return everything per start."""
@@ -600,7 +587,7 @@ class OIPInspector:
         -------
         OIPResult
         """
-        if not isinstance(map, numbers.Integral) or isinstance(map, bool):
+        if not is_int(map):
             raise ValueError(f"map must be an int index; got {map!r}.")
         if point is not None:
             try:
