@@ -96,16 +96,18 @@ class DreamResult:
     method: str = "rescale"
 
 
-def _resize(image, size):
-    """Bicubic resize of a float (h, w) image to ``size = (h, w)``."""
+def _resize(planes, size):
+    """Bicubic resize of float planes ``(p, h, w)`` to ``size = (h, w)`` each."""
     from PIL import Image
 
     h, w = size
-    if image.shape == (h, w):
-        return image.astype(np.float32, copy=True)
-    resized = Image.fromarray(np.ascontiguousarray(image, dtype=np.float32), mode="F").resize(
-        (int(w), int(h)), Image.Resampling.BICUBIC)
-    return np.asarray(resized, dtype=np.float32)
+    if planes.shape[1:] == (h, w):
+        return planes.astype(np.float32, copy=True)
+    return np.stack([
+        np.asarray(Image.fromarray(np.ascontiguousarray(q, dtype=np.float32), mode="F").resize(
+            (int(w), int(h)), Image.Resampling.BICUBIC), dtype=np.float32)
+        for q in planes
+    ])
 
 
 def _stratified_offsets(rng, size, steps, shift):
@@ -349,18 +351,18 @@ class DreamInspector:
     def _rescale(self, engine, planes, vector, *, loops, steps, step_size, rng, **_):
         th, tw, _ = self.target.input_shape
         p, H, W = planes.shape
-        small = np.stack([_resize(q, (th, tw)) for q in planes])
-        detail = planes - np.stack([_resize(q, (H, W)) for q in small])
+        small = _resize(planes, (th, tw))
+        detail = planes - _resize(small, (H, W))
         result = DreamResult(image=None)
         for _ in range(loops):
             small, score = self._climb(engine, small[..., None], vector, steps, step_size,
                                        int(rng.integers(2**31)))
             small = small[..., 0]
             result.small.append(small.copy())
-            big = np.stack([_resize(q, (H, W)) for q in small]) + detail
+            big = _resize(small, (H, W)) + detail
             result.intermediates.append(big)
             result.scores.append(score)
-            small = np.stack([_resize(q, (th, tw)) for q in big])
+            small = _resize(big, (th, tw))
         return result
 
     def _octaves(self, engine, planes, vector, *, octaves, octave_scale, steps, step_size, rng, shift, **_):
@@ -371,17 +373,17 @@ class DreamInspector:
             size = (max(th, int(round(H / octave_scale**k))), max(tw, int(round(W / octave_scale**k))))
             if not sizes or size != sizes[-1]:
                 sizes.append(size)
-        levels = [np.stack([_resize(q, size) for q in planes]) for size in sizes]
+        levels = [_resize(planes, size) for size in sizes]
         result = DreamResult(image=None)
         current = levels[0].copy()
         for k, size in enumerate(sizes):
             if k:
-                enlarged = np.stack([_resize(q, size) for q in current])
-                lost = levels[k] - np.stack([_resize(q, size) for q in levels[k - 1]])
+                enlarged = _resize(current, size)
+                lost = levels[k] - _resize(levels[k - 1], size)
                 current = enlarged + lost
             current, score = self._ascend_tiled(engine, current, vector, steps, step_size, rng, shift)
             result.intermediates.append(current.copy() if size == (H, W) else
-                                        np.stack([_resize(q, (H, W)) for q in current]))
+                                        _resize(current, (H, W)))
             result.scores.append(score)
         return result
 
