@@ -169,7 +169,7 @@ def _with_dtype(keras, model, dtype):
 def fast_dtype():
     """``"bfloat16"`` where the hardware computes it natively (a GPU, or a CPU with AVX512-BF16/AMX)."""
     try:
-        import tensorflow as tf
+        _, tf = import_keras()
 
         if tf.config.list_physical_devices("GPU"):
             return "bfloat16"
@@ -524,7 +524,7 @@ class GradientAscent:
         images, maps, spatial, weights = self._prepare(images, maps, points, spatial, weights)
         if self._step_fn is None:
             self._build()
-        import tensorflow as tf
+        _, tf = import_keras()
 
         seed0 = np.random.default_rng(random_state).integers(0, 2**31 - 1, size=2) if self.jitter else (0, 0)
         out = np.empty_like(images)
@@ -561,7 +561,7 @@ class GradientAscent:
         """(score after the activation, climbed value) per prepared image."""
         if self._score_fn is None:
             self._build()
-        import tensorflow as tf
+        _, tf = import_keras()
 
         scores = np.empty(len(images), dtype=np.float32)
         climbed = np.empty(len(images), dtype=np.float32)

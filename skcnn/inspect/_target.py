@@ -16,18 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import is_int
+from ..cnn._keras import import_keras  # the one place Keras is imported, on first use
 
 __all__ = ["Target", "resolve_target", "import_keras"]
 
 _CONV_TYPES = ("Conv1D", "Conv2D", "Conv3D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose")
 _POOL_TYPES = ("MaxPooling2D", "AveragePooling2D", "MaxPooling1D", "AveragePooling1D")
-
-
-def import_keras():
-    """``(keras, tensorflow)``, imported on first use through the CNN package's single entry point."""
-    from ..cnn._keras import import_keras as _import
-
-    return _import()
 
 
 class Target:

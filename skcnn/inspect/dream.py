@@ -43,7 +43,7 @@ import numpy as np
 from .._validation import check_int, check_number
 from ..plugins import dream_objectives
 from ._ascent import GradientAscent, fast_dtype
-from ._target import resolve_target
+from ._target import import_keras, resolve_target
 
 __all__ = ["DreamInspector", "DreamResult"]
 
@@ -55,7 +55,7 @@ _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 @dream_objectives.register("mean")
 def mean_objective(activations, weights):
     """Weighted mean activation of a layer's maps: ``sum_c w_c * mean_hw(a_c)`` per image."""
-    import tensorflow as tf
+    _, tf = import_keras()
 
     return tf.einsum("nhwc,nc->n", activations, weights) / tf.cast(
         tf.shape(activations)[1] * tf.shape(activations)[2], activations.dtype)
@@ -64,7 +64,7 @@ def mean_objective(activations, weights):
 @dream_objectives.register("l2")
 def l2_objective(activations, weights):
     """Weighted mean squared activation: favours strong, sharp responses (classic DeepDream)."""
-    import tensorflow as tf
+    _, tf = import_keras()
 
     return tf.einsum("nhwc,nc->n", tf.square(activations), weights) / tf.cast(
         tf.shape(activations)[1] * tf.shape(activations)[2], activations.dtype)
@@ -382,8 +382,7 @@ class DreamInspector:
                 lost = levels[k] - _resize(levels[k - 1], size)
                 current = enlarged + lost
             current, score = self._ascend_tiled(engine, current, vector, steps, step_size, rng, shift)
-            result.intermediates.append(current.copy() if size == (H, W) else
-                                        _resize(current, (H, W)))
+            result.intermediates.append(_resize(current, (H, W)))  # a copy when already full size
             result.scores.append(score)
         return result
 
