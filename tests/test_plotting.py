@@ -92,3 +92,8 @@ def test_saved_files_get_normal_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_neuron_history_needs_a_fitted_neuron():
+    with pytest.raises(ValueError, match="Expected a fitted SingleNeuronClassifier"):
+        plotting.plot_neuron_history(make_pipeline(StandardScaler(), SingleNeuronClassifier()))

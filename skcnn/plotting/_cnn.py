@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import new_figure, plot_learning_curves
+from ._common import fitted_last_step, new_figure, plot_learning_curves
 
 __all__ = ["plot_cnn_learning_curves", "plot_conv_kernels"]
 
 
 def _fitted_cnn(estimator):
     """The CNN estimator itself, also when it is the last step of a Pipeline."""
-    steps = getattr(estimator, "steps", None)
-    if steps:
-        estimator = steps[-1][1]
-    if not hasattr(estimator, "model_") or not hasattr(estimator, "history_"):
-        raise ValueError(
-            f"Expected a fitted KerasCNNClassifier (or a Pipeline ending in one), got "
-            f"{type(estimator).__name__}; call fit first."
-        )
-    return estimator
+    return fitted_last_step(estimator, ["model_", "history_"], "KerasCNNClassifier")
 
 
 def plot_cnn_learning_curves(estimator, *, title=None, ncols=None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import new_figure
+from ._common import fitted_last_step, new_figure
 
 __all__ = ["plot_cost_surface", "plot_neuron_history", "plot_decision_contour"]
 
@@ -75,9 +75,7 @@ def plot_neuron_history(estimator, *, title=None):
     >>> [ax.get_title() for ax in plot_neuron_history(clf).axes]
     ['cost per epoch', 'weights per epoch']
     """
-    neuron = estimator[-1] if hasattr(estimator, "steps") else estimator
-    if not hasattr(neuron, "coef_path_"):
-        raise ValueError("plot_neuron_history needs a fitted SingleNeuronClassifier (call fit first).")
+    neuron = fitted_last_step(estimator, ["coef_path_"], "SingleNeuronClassifier")
     fig, axes = new_figure(figsize=(9, 3.4), ncols=2)
     cost_ax, w_ax = axes[0]
     epochs = np.arange(1, len(neuron.loss_curve_) + 1)
