@@ -93,9 +93,9 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
     learning_rate : float, default=0.2
         Step size of ``solver="sgd"`` at epoch 0 (the gradient is averaged
         over the batch).
-    decrease_const : float, default=0.0
+    learning_rate_decay : float, default=0.0
         Learning-rate decay: the step in epoch ``t`` is
-        ``learning_rate / (1 + decrease_const * t)``.
+        ``learning_rate / (1 + learning_rate_decay * t)``.
     momentum : float, default=0.9
         Momentum of the sgd updates, in [0, 1).
     max_batches : int or None, default=None
@@ -206,7 +206,7 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         "solver": "no_validation",
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "decrease_const": [Interval(Real, 0, None, closed="left")],
+        "learning_rate_decay": [Interval(Real, 0, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "max_batches": [Interval(Integral, 1, None, closed="left"), None],
         "alpha_l1": [Interval(Real, 0, None, closed="left")],
@@ -234,7 +234,7 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         solver="sgd",
         batch_size=500,
         learning_rate=0.2,
-        decrease_const=0.0,
+        learning_rate_decay=0.0,
         momentum=0.9,
         max_batches=None,
         alpha_l1=0.0,
@@ -259,7 +259,7 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         self.solver = solver
         self.batch_size = batch_size
         self.learning_rate = learning_rate
-        self.decrease_const = decrease_const
+        self.learning_rate_decay = learning_rate_decay
         self.momentum = momentum
         self.max_batches = max_batches
         self.alpha_l1 = alpha_l1
@@ -594,7 +594,8 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         stopped = False
         try:
             for _ in range(epochs):
-                eta = float(self.learning_rate) / (1.0 + float(self.decrease_const) * len(self.loss_curve_))
+                eta = float(self.learning_rate) / (1.0 + float(self.learning_rate_decay)
+                                                   * len(self.loss_curve_))
                 epoch_sum[0], epoch_sum[1] = 0.0, 0
                 sgd_epoch(batch_grad, theta, velocity, n_samples=n, batch_size=batch, learning_rate=eta,
                           momentum=float(self.momentum), rng=self._rng if self.shuffle else None,

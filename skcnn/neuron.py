@@ -63,8 +63,8 @@ class SingleNeuronClassifier(ClassifierMixin, BaseEstimator):
         minimize the mean cost with :func:`scipy.optimize.minimize`.
     learning_rate : float, default=0.1
         Step size ``eta``.
-    decrease_rate : float, default=0.0
-        Learning-rate decay: ``eta_t = eta / (1 + decrease_rate * t)`` at epoch ``t``.
+    learning_rate_decay : float, default=0.0
+        Learning-rate decay: ``eta_t = eta / (1 + learning_rate_decay * t)`` at epoch ``t``.
     max_iter : int, default=1000
         Epochs (iterations for scipy solvers).
     tol : float or None, default=1e-6
@@ -112,7 +112,7 @@ class SingleNeuronClassifier(ClassifierMixin, BaseEstimator):
         "loss": [StrOptions({"squared", "log_loss"})],
         "solver": [str, callable],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "decrease_rate": [Interval(Real, 0, None, closed="left")],
+        "learning_rate_decay": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "fit_intercept": ["boolean"],
@@ -128,7 +128,7 @@ class SingleNeuronClassifier(ClassifierMixin, BaseEstimator):
         loss="squared",
         solver="batch",
         learning_rate=0.1,
-        decrease_rate=0.0,
+        learning_rate_decay=0.0,
         max_iter=1000,
         tol=1e-6,
         fit_intercept=True,
@@ -141,7 +141,7 @@ class SingleNeuronClassifier(ClassifierMixin, BaseEstimator):
         self.loss = loss
         self.solver = solver
         self.learning_rate = learning_rate
-        self.decrease_rate = decrease_rate
+        self.learning_rate_decay = learning_rate_decay
         self.max_iter = max_iter
         self.tol = tol
         self.fit_intercept = fit_intercept
@@ -267,7 +267,7 @@ class SingleNeuronClassifier(ClassifierMixin, BaseEstimator):
             shuffle_rng = np.random.default_rng(rng.randint(2**31))
             velocity = np.zeros_like(params)
             for epoch in range(self.max_iter):
-                eta = self.learning_rate / (1.0 + self.decrease_rate * epoch)
+                eta = self.learning_rate / (1.0 + self.learning_rate_decay * epoch)
                 before = params.copy()
                 if solver.kind == "batch":
                     sgd_epoch(lambda idx: fun(params), params, velocity, n_samples=n, batch_size=n,
