@@ -1,7 +1,8 @@
 """skcnn: scikit-learn compatible neural networks for handwritten digits, and tools to look inside them.
 
 Estimators: :class:`SingleNeuronClassifier`, :class:`MLPScratchClassifier`
-(NumPy), :class:`KerasCNNClassifier` (Keras 3), :class:`ClusterDistanceTransformer`.
+(NumPy), :class:`KerasCNNClassifier` (Keras 3), :class:`ClusterDistanceTransformer`;
+:class:`History` is the per-epoch training record they share (``history_``).
 Inspectors for fitted CNNs live in :mod:`skcnn.inspect`.
 
 Every public name is imported on first use (PEP 562), so ``import skcnn`` is
@@ -11,7 +12,7 @@ Examples
 --------
 >>> import skcnn
 >>> sorted(n for n in skcnn.__all__ if n[0].isupper())
-['ClusterDistanceTransformer', 'KerasCNNClassifier', 'MLPScratchClassifier', 'SingleNeuronClassifier']
+['ClusterDistanceTransformer', 'History', 'KerasCNNClassifier', 'MLPScratchClassifier', 'SingleNeuronClassifier']
 >>> skcnn.SingleNeuronClassifier().get_params()["loss"]
 'squared'
 """
@@ -27,6 +28,7 @@ _LAZY = {
     "MLPScratchClassifier": "skcnn.mlp",
     "ClusterDistanceTransformer": "skcnn.cluster",
     "KerasCNNClassifier": "skcnn.cnn",
+    "History": "skcnn._history",
 }
 _SUBMODULES = {"cluster", "cnn", "datasets", "inspect", "metrics", "neuron", "mlp", "plotting", "plugins"}
 
