@@ -16,7 +16,7 @@ import numpy as np
 
 __all__ = ["ShortReprMixin", "summarize"]
 
-_WIDTH = 88
+_WIDTH = 100
 _INLINE_SIZE = 6  # arrays with at most this many elements show their values
 
 

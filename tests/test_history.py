@@ -71,4 +71,4 @@ def test_short_repr_summarizes_arrays_and_wraps():
     r.layer = "x" * 60
     lines = repr(r).splitlines()
     assert lines[0] == "_Result(" and lines[-1] == ")" and len(lines) == 7
-    assert all(len(line) < 90 for line in lines)
+    assert all(len(line) < 100 for line in lines)
