@@ -30,7 +30,7 @@ _LAZY = {
     "KerasCNNClassifier": "skcnn.cnn",
     "History": "skcnn._history",
 }
-_SUBMODULES = {"cluster", "cnn", "datasets", "inspect", "metrics", "neuron", "mlp", "plotting", "plugins"}
+_SUBMODULES = {"cluster", "cnn", "datasets", "inspect", "metrics", "neuron", "mlp", "parallel", "plotting", "plugins"}
 
 __all__ = sorted(_LAZY) + sorted(_SUBMODULES) + ["__version__"]
 
