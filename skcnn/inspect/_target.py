@@ -6,19 +6,37 @@ model, its layers under their Keras names and the aliases ``conv1``,
 Pipeline's preceding steps, then a reshape) and, where the steps can be
 inverted, the way back from model space to pixel space for display.
 
+Any Keras 3 image model works: Sequential or functional, with 1, 3 or more
+channels, square or not, and with nested sub-models (transfer learning:
+``Rescaling -> MobileNetV2 -> Dense``), whose layers are named by a path
+such as ``"mobilenetv2_1.00_96/block_3_expand"`` (a layer's bare name works
+too where it is unique). Where the layers up to the one inspected are
+convolutional, images larger than the model's input go through as well.
+
 Sub-models are built from ``model.inputs`` and layer outputs, never from
 ``model.input``, which a Sequential model that was never called does not have
-in Keras 3.
+in Keras 3. A layer inside a nested model is reached by calling the nested
+model's own sub-model on the tensor that feeds the nested model.
+
+The target also carries the device the inspectors compute on
+(:attr:`Target.device`: the estimator's ``device``, or the inspector's
+``device=`` for a bare model); every inspector runs its TensorFlow calls
+inside ``with target.device_scope():``.
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 
 from .._validation import is_int
 from ..cnn._keras import import_keras  # the one place Keras is imported, on first use
 
-__all__ = ["Target", "resolve_target", "import_keras"]
+__all__ = ["Target", "resolve_target", "device_name", "import_keras"]
+
+DEVICES = ("auto", "cpu", "gpu")
+_MAX_LISTED = 40  # layers named in an error message
 
 _CONV_TYPES = ("Conv1D", "Conv2D", "Conv3D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose")
 _POOL_TYPES = ("MaxPooling2D", "AveragePooling2D", "MaxPooling1D", "AveragePooling1D")
@@ -33,23 +51,34 @@ class Target:
     Parameters
     ----------
     model : keras.Model
-        The network.
+        The network: Sequential or functional, nested sub-models allowed.
     pre_steps : list of sklearn transformers, optional
         Fitted steps that turn raw samples into the network's input (the
         Pipeline's steps before the classifier).
     classes : array-like, optional
         Class labels of the classifier's outputs.
+    device : {"auto", "cpu", "gpu"} or str, optional
+        Where the inspectors compute: ``"auto"`` (None) takes the first GPU
+        if TensorFlow sees one, else the CPU; a TensorFlow device name such
+        as ``"/GPU:1"`` is used as given.
 
     Attributes
     ----------
     model : keras.Model
-    input_shape : tuple of int
-        ``(height, width, channels)`` of one model input.
+    input_shape : tuple
+        ``(height, width, channels)`` of one model input; height and width
+        are None for a model that takes images of any size.
     layers : list of keras.layers.Layer
-        ``model.layers`` (the input layer excluded).
+        Every layer, input layers excluded; the layers of a nested model
+        follow the nested model itself.
+    paths : list of str
+        The name of each layer in :attr:`layers`: its Keras name, after the
+        names of the nested models that hold it (``"base/block_3_expand"``).
     aliases : dict of str -> int
         ``conv1``, ``pool1``, ... -> index into ``layers``.
     classes_ : ndarray or None
+    device : str or None
+        The device as requested (see :func:`device_name`).
 
     Examples
     --------
@@ -61,12 +90,24 @@ class Target:
     ((8, 8, 1), ['conv1', 'pool1'])
     >>> target.layer_index("pool1"), target.layer_name(0)
     (1, 'c')
+
+    A nested model's layers are named by a path:
+
+    >>> inner = keras.Sequential([keras.Input((8, 6, 3)), keras.layers.Conv2D(2, 3, name="c")], name="inner")
+    >>> outer = keras.Sequential([keras.Input((8, 6, 3)), keras.layers.Rescaling(0.5, name="r"), inner])
+    >>> target = resolve_target(outer)
+    >>> target.paths, target.layer_shape("inner/c"), target.layer_name("conv1")
+    (['r', 'inner', 'inner/c'], (6, 4, 2), 'inner/c')
     """
 
-    def __init__(self, model, pre_steps=None, classes=None):
+    def __init__(self, model, pre_steps=None, classes=None, *, device=None):
         self.model = model
         self.pre_steps = list(pre_steps or [])
         self.classes_ = None if classes is None else np.asarray(classes)
+        if device is not None and not (device in DEVICES or (isinstance(device, str) and device.startswith("/"))):
+            raise ValueError(f"device must be one of {DEVICES}, a TensorFlow device name such as '/GPU:0', or None; "
+                             f"got {device!r}.")
+        self.device = device
         inputs = _model_inputs(model)
         if len(inputs) != 1:
             raise ValueError(f"target must be a model with exactly one input; this one has {len(inputs)}.")
@@ -74,13 +115,16 @@ class Target:
         shape = tuple(inputs[0].shape[1:])
         if len(shape) == 2:
             shape = shape + (1,)
-        if len(shape) != 3 or any(s is None for s in shape):
+        if len(shape) != 3 or shape[2] is None:
             raise ValueError(
-                f"target must take images of a fixed shape (height, width, channels); its input shape is "
-                f"{tuple(inputs[0].shape)}."
+                f"target must take images (height, width, channels) with a fixed number of channels; its input "
+                f"shape is {tuple(inputs[0].shape)}."
             )
-        self.input_shape = tuple(int(s) for s in shape)
-        self.layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+        self.input_shape = tuple(None if s is None else int(s) for s in shape)
+        keras, _ = import_keras()
+        self.layers, self.paths, self._parents = [], [], []
+        self._collect(keras, model, "", None)
+        self._by_path = {path: index for index, path in enumerate(self.paths)}
         self.aliases = {}
         counts = {"conv": 0, "pool": 0}
         for index, layer in enumerate(self.layers):
@@ -90,15 +134,45 @@ class Target:
                 counts[prefix] += 1
                 self.aliases.setdefault(f"{prefix}{counts[prefix]}", index)
         self._submodels = {}
+        self._tensors = {}
+        self._device_name = None
+
+    def _collect(self, keras, model, prefix, parent):
+        for layer in model.layers:
+            if type(layer).__name__ == "InputLayer":
+                continue
+            index = len(self.layers)
+            self.layers.append(layer)
+            self.paths.append(prefix + layer.name)
+            self._parents.append(parent)
+            if isinstance(layer, keras.Model):
+                self._collect(keras, layer, f"{prefix}{layer.name}/", index)
+
+    # ------------------------------------------------------------------ device
+    def device_scope(self):
+        """A context (``tf.device``) in which the inspectors run their TensorFlow calls.
+
+        Examples
+        --------
+        >>> import keras
+        >>> target = resolve_target(keras.Sequential([keras.Input((4, 4, 1)), keras.layers.ReLU()]), device="cpu")
+        >>> with target.device_scope():
+        ...     pass
+        """
+        if self._device_name is None:
+            self._device_name = device_name(self.device)
+        _, tf = import_keras()
+        return tf.device(self._device_name)
 
     # ------------------------------------------------------------------ layers
     def layer_index(self, layer):
-        """Index into :attr:`layers` of a layer given by Keras name, alias, index or object.
+        """Index into :attr:`layers` of a layer given by path, Keras name, alias, index or object.
 
         Raises
         ------
         ValueError
-            If no such layer exists; the message lists the names that do.
+            If no such layer exists (the message lists the names that do), or
+            a bare Keras name is used by layers of several nested models.
         """
         if is_int(layer):
             n = len(self.layers)
@@ -106,51 +180,83 @@ class Target:
                 raise ValueError(f"layer index {layer} is out of range for a model with {n} layers.")
             return int(layer) % n
         if isinstance(layer, str):
-            for index, candidate in enumerate(self.layers):
-                if candidate.name == layer:
-                    return index
+            if layer in self._by_path:
+                return self._by_path[layer]
+            matches = [i for i, candidate in enumerate(self.layers) if candidate.name == layer]
+            if len(matches) == 1:
+                return matches[0]
+            if matches:
+                raise ValueError(f"layer {layer!r} names several layers ({', '.join(self.paths[i] for i in matches)}); "
+                                 "give its path.")
             if layer in self.aliases:
                 return self.aliases[layer]
         else:
             for index, candidate in enumerate(self.layers):
                 if candidate is layer:
                     return index
-        names = [f"{i}: {l.name}" for i, l in enumerate(self.layers)]
-        aliases = sorted(set(self.aliases) - {l.name for l in self.layers})
+        names = [f"{i}: {p}" for i, p in enumerate(self.paths)]
+        if len(names) > _MAX_LISTED:
+            names = names[:_MAX_LISTED] + [f"... ({len(names) - _MAX_LISTED} more, see Target.paths)"]
+        aliases = sorted(set(self.aliases) - set(self.paths))
         raise ValueError(
-            f"layer must be a Keras layer name, an index or an alias like 'conv1'; got {layer!r}. "
+            f"layer must be a Keras layer name or path, an index or an alias like 'conv1'; got {layer!r}. "
             f"Layers: {', '.join(names)}" + (f"; aliases: {', '.join(aliases)}." if aliases else ".")
         )
 
     def layer_name(self, layer):
-        """The Keras name of a layer given in any accepted form."""
-        return self.layers[self.layer_index(layer)].name
+        """The path of a layer given in any accepted form (its Keras name unless it sits in a nested model)."""
+        return self.paths[self.layer_index(layer)]
 
     def display_name(self, layer):
-        """The alias of a layer (``conv2``) if it has one, else its Keras name."""
+        """The alias of a layer (``conv2``) if it has one, else its path."""
         index = self.layer_index(layer)
         for alias, i in self.aliases.items():
             if i == index:
                 return alias
-        return self.layers[index].name
+        return self.paths[index]
 
     def layer_shape(self, layer):
-        """``(height, width, maps)`` of a layer's output; flat outputs count as ``(1, 1, units)``."""
-        return _map_shape(tuple(self.layers[self.layer_index(layer)].output.shape[1:]))
+        """``(height, width, maps)`` of a layer's output; flat outputs count as ``(1, 1, units)``.
+
+        Height and width are None where they depend on the image size.
+        """
+        return _map_shape(tuple(self._tensor(self.layer_index(layer)).shape[1:]))
 
     def conv_layers(self):
-        """Keras names of the convolution layers, in order."""
-        return [self.layers[i].name for a, i in sorted(self.aliases.items(), key=lambda t: t[1])
-                if a.startswith("conv")]
+        """Paths of the convolution layers, in order."""
+        return [self.paths[i] for a, i in sorted(self.aliases.items(), key=lambda t: t[1]) if a.startswith("conv")]
+
+    def _tensor(self, index, inputs_of=False):
+        """The symbolic output (or input) of ``layers[index]`` in the graph that starts at the model's input."""
+        key = (index, inputs_of)
+        if key not in self._tensors:
+            layer, parent = self.layers[index], self._parents[index]
+            if parent is None:
+                self._tensors[key] = _node_tensor(layer, _model_inputs(self.model), inputs_of)
+            else:
+                keras, _ = import_keras()
+                nested = self.layers[parent]
+                graph_inputs = _model_inputs(nested)
+                inner = keras.Model(graph_inputs[0] if len(graph_inputs) == 1 else graph_inputs,
+                                    _node_tensor(layer, graph_inputs, inputs_of))
+                inner.input_spec = None
+                self._tensors[key] = inner(self._tensor(parent, inputs_of=True))
+        return self._tensors[key]
 
     def submodel(self, layers, *, inputs_of=False):
-        """A keras.Model from the network's input to the given layers' outputs (or inputs); cached."""
+        """A keras.Model from the network's input to the given layers' outputs (or inputs); cached.
+
+        The sub-model checks no input shape, so that images larger than the
+        model's input pass wherever its layers allow them (convolutions and
+        poolings do; a Flatten before a Dense does not).
+        """
         keras, _ = import_keras()
         indices = tuple(self.layer_index(layer) for layer in layers)
         key = (indices, inputs_of)
         if key not in self._submodels:
-            tensors = [self.layers[i].input if inputs_of else self.layers[i].output for i in indices]
-            self._submodels[key] = keras.Model(self.input_tensor, tensors)
+            model = keras.Model(self.input_tensor, [self._tensor(i, inputs_of) for i in indices])
+            model.input_spec = None
+            self._submodels[key] = model
         return self._submodels[key]
 
     # ---------------------------------------------------------------- images
@@ -159,30 +265,44 @@ class Target:
         """True when model-space images can be mapped back to pixel space (every step inverts)."""
         return all(hasattr(step, "inverse_transform") for step in self.pre_steps)
 
-    def to_model(self, X, *, name="X"):
-        """Raw samples (flat, ``(n, h, w)`` or ``(n, h, w, c)``) -> float32 model inputs ``(n, h, w, c)``."""
+    def to_model(self, X, *, name="X", any_size=False):
+        """Raw samples (flat, ``(n, h, w)`` or ``(n, h, w, c)``) -> float32 model inputs ``(n, h, w, c)``.
+
+        With ``any_size=True`` (and no preprocessing steps), or for a model
+        that takes any size, images ``(n, h, w, c)`` keep their own height and
+        width.
+        """
         X = np.asarray(X)
         if X.dtype == object or not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
             raise ValueError(f"{name} must be a numeric array of images, got dtype {X.dtype}.")
         if X.ndim not in (2, 3, 4):
             raise ValueError(
-                f"{name} must be flat (n, {int(np.prod(self.input_shape))}), (n, height, width) or "
-                f"(n, height, width, channels); got shape {X.shape}."
+                f"{name} must be flat (n, pixels), (n, height, width) or (n, height, width, channels); got shape "
+                f"{X.shape}."
             )
         if len(X) == 0:
             raise ValueError(f"{name} must hold at least one image; got an empty array.")
-        if self.pre_steps:
-            flat = X.reshape(len(X), -1)
-            for step in self.pre_steps:
-                flat = step.transform(flat)
-            X = np.asarray(flat)
-        size = int(np.prod(self.input_shape))
-        if int(np.prod(X.shape[1:])) != size:
-            raise ValueError(
-                f"{name} has {int(np.prod(X.shape[1:]))} values per image, but the model takes images of shape "
-                f"{self.input_shape} ({size} values)."
-            )
-        X = X.reshape((len(X),) + self.input_shape).astype(np.float32, copy=False)
+        height, width, channels = self.input_shape
+        fixed = height is not None and width is not None
+        own_size = (X.ndim == 4 and X.shape[3] == channels) or (X.ndim == 3 and channels == 1)
+        if (any_size or not fixed) and not self.pre_steps and own_size:
+            X = X.reshape(X.shape[:3] + (channels,)).astype(np.float32, copy=False)
+        elif not fixed:
+            raise ValueError(f"{name} must be images of shape (n, height, width, {channels}) for this model, which "
+                             f"takes any size; got shape {X.shape}.")
+        else:
+            if self.pre_steps:
+                flat = X.reshape(len(X), -1)
+                for step in self.pre_steps:
+                    flat = step.transform(flat)
+                X = np.asarray(flat)
+            size = int(np.prod(self.input_shape))
+            if int(np.prod(X.shape[1:])) != size:
+                raise ValueError(
+                    f"{name} has {int(np.prod(X.shape[1:]))} values per image, but the model takes images of shape "
+                    f"{self.input_shape} ({size} values)."
+                )
+            X = X.reshape((len(X),) + self.input_shape).astype(np.float32, copy=False)
         if not np.all(np.isfinite(X)):
             raise ValueError(f"{name} contains NaN or infinite values.")
         return X
@@ -207,6 +327,69 @@ class Target:
         return flat
 
 
+def device_name(device=None):
+    """The TensorFlow device name for a ``device`` parameter.
+
+    Parameters
+    ----------
+    device : {"auto", "cpu", "gpu"}, str or None
+        ``"auto"`` (or None): the first GPU TensorFlow sees, else the CPU;
+        ``"gpu"``: the first GPU, an error without one; a TensorFlow device
+        name such as ``"/GPU:1"`` is returned as given.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For any other value, or ``"gpu"`` on a machine without a GPU.
+
+    Examples
+    --------
+    >>> device_name("cpu"), device_name("/GPU:1")
+    ('/CPU:0', '/GPU:1')
+    """
+    device = "auto" if device is None else device
+    if device not in DEVICES:
+        if isinstance(device, str) and device.startswith("/"):
+            return device
+        raise ValueError(f"device must be one of {DEVICES} or a TensorFlow device name such as '/GPU:0'; "
+                         f"got {device!r}.")
+    if device == "cpu":
+        return "/CPU:0"
+    _, tf = import_keras()
+    gpus = tf.config.list_logical_devices("GPU")
+    if device == "gpu" and not gpus:
+        raise ValueError("device='gpu', but TensorFlow sees no GPU; use device='auto' or device='cpu'.")
+    return gpus[0].name if gpus else "/CPU:0"
+
+
+def _node_tensor(layer, graph_inputs, inputs_of):
+    """The layer's output (or input) tensor in the graph that starts at ``graph_inputs``.
+
+    A layer called in several graphs (a shared base model) has one node per
+    call; the node whose tensors hang off ``graph_inputs`` is the one meant.
+    """
+    attribute = "input_tensors" if inputs_of else "output_tensors"
+    nodes = list(getattr(layer, "_inbound_nodes", []))
+    candidates = []
+    for node in nodes:
+        tensors = list(getattr(node, attribute))
+        candidates.append(tensors[0] if len(tensors) == 1 else tensors)
+    if len(candidates) == 1:
+        return candidates[0]
+    keras, _ = import_keras()
+    for tensor in candidates:
+        try:
+            keras.Model(graph_inputs, tensor)
+        except Exception:  # noqa: BLE001 - a node of another graph: not connected to these inputs
+            continue
+        return tensor
+    return layer.input if inputs_of else layer.output
+
+
 def _model_inputs(model):
     try:
         inputs = list(model.inputs)
@@ -221,23 +404,28 @@ def _model_inputs(model):
 
 
 def _map_shape(shape):
+    shape = tuple(None if s is None else int(s) for s in shape)
     if len(shape) == 3:
-        return tuple(int(s) for s in shape)
+        return shape
     if len(shape) == 1:
-        return (1, 1, int(shape[0]))
+        return (1, 1) + shape
     if len(shape) == 2:
-        return (1, int(shape[0]), int(shape[1]))
+        return (1,) + shape
     raise ValueError(f"cannot show an output of shape {shape} as maps (height, width, maps).")
 
 
-def resolve_target(target):
+def resolve_target(target, *, device=None):
     """A :class:`Target` for a fitted KerasCNNClassifier, a Pipeline ending in one, or a keras.Model.
 
     Parameters
     ----------
-    target : KerasCNNClassifier, sklearn Pipeline or keras.Model
+    target : KerasCNNClassifier, sklearn Pipeline, keras.Model or Target
         A fitted estimator exposes its network as ``model_``; in a Pipeline the
         steps before the last one turn raw images into the network's input.
+        Any Keras 3 image model works (see :class:`Target`).
+    device : {"auto", "cpu", "gpu"} or str, optional
+        Where the inspectors compute. None: the estimator's own ``device``,
+        or ``"auto"`` for a bare model (see :func:`device_name`).
 
     Returns
     -------
@@ -261,7 +449,11 @@ def resolve_target(target):
     ValueError: target must be a fitted KerasCNNClassifier, a Pipeline ending in one, or a keras.Model; got str.
     """
     if isinstance(target, Target):
-        return target
+        if device is None or device == target.device:
+            return target
+        moved = copy.copy(target)
+        moved.device, moved._device_name = device, None
+        return moved
     steps = getattr(target, "steps", None)
     pre_steps = []
     estimator = target
@@ -274,11 +466,13 @@ def resolve_target(target):
             raise ValueError(
                 f"target's {type(estimator).__name__} is not fitted (it has no model_); call fit first."
             )
-        return Target(model, pre_steps, getattr(estimator, "classes_", None))
+        if device is None:
+            device = getattr(estimator, "device", None)
+        return Target(model, pre_steps, getattr(estimator, "classes_", None), device=device)
     if hasattr(target, "layers") and hasattr(target, "get_weights"):
         keras, _ = import_keras()
         if isinstance(target, keras.Model):
-            return Target(target)
+            return Target(target, device=device)
     raise ValueError(
         "target must be a fitted KerasCNNClassifier, a Pipeline ending in one, or a keras.Model; "
         f"got {type(target).__name__}."

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._repr import ShortReprMixin
 from ._target import import_keras, resolve_target
 
 __all__ = ["ActivationInspector", "ClassSignature", "ClassContrast"]
@@ -27,8 +28,8 @@ def _check_batch_size(batch_size):
     return int(batch_size)
 
 
-@dataclass
-class ClassContrast:
+@dataclass(repr=False)
+class ClassContrast(ShortReprMixin):
     """What separates class ``a`` from class ``b`` at one layer.
 
     Attributes
@@ -64,8 +65,8 @@ class ClassContrast:
     ranking: np.ndarray
 
 
-@dataclass
-class ClassSignature:
+@dataclass(repr=False)
+class ClassSignature(ShortReprMixin):
     """Per-class summary of one layer's activations.
 
     Attributes
@@ -157,6 +158,17 @@ class ClassSignature:
         )
 
 
+def _map_array(out):
+    """A layer's output as maps ``(n, h, w, maps)``; flat outputs as ``(n, 1, 1, units)``."""
+    if out.ndim == 2:
+        return out[:, None, None, :]
+    if out.ndim == 3:
+        return out[:, None, :, :]
+    if out.ndim != 4:
+        raise ValueError(f"cannot show an output of shape {out.shape[1:]} as maps (height, width, maps).")
+    return out
+
+
 class ActivationInspector:
     """Activations of a CNN's layers and maps for given images.
 
@@ -164,9 +176,14 @@ class ActivationInspector:
     ----------
     target : KerasCNNClassifier, Pipeline or keras.Model
         A fitted classifier, a Pipeline ending in one (raw images pass
-        through its preceding steps), or a Keras model.
+        through its preceding steps), or any Keras image model: Sequential
+        or functional, any number of channels, nested models (their layers
+        named by a path such as ``"base/block_3_expand"``).
     batch_size : int, default=256
         Images per forward pass.
+    device : {"auto", "cpu", "gpu"} or str, optional
+        Where to compute; default: the estimator's ``device``, or ``"auto"``
+        for a bare model.
 
     Attributes
     ----------
@@ -187,10 +204,11 @@ class ActivationInspector:
     (2, 6, 6, 4)
     """
 
-    def __init__(self, target, *, batch_size=256):
+    def __init__(self, target, *, batch_size=256, device=None):
         self.target = target
         self.batch_size = _check_batch_size(batch_size)
-        self.target_ = resolve_target(target)
+        self.device = device
+        self.target_ = resolve_target(target, device=device)
         self._forward = {}
 
     def _layer_keys(self, layers):
@@ -200,22 +218,25 @@ class ActivationInspector:
             if not chosen:
                 raise ValueError("the model has no layer with maps (outputs of shape (n, h, w, maps)); "
                                  "pass layers= explicitly.")
-            return [(target.layers[i].name, i) for i in chosen]
+            return [(target.paths[i], i) for i in chosen]
         if isinstance(layers, (str, numbers.Integral)) or not hasattr(layers, "__iter__"):
             layers = [layers]
         keys = []
         for layer in layers:
             index = target.layer_index(layer)
-            keys.append((layer if isinstance(layer, str) else target.layers[index].name, index))
+            keys.append((layer if isinstance(layer, str) else target.paths[index], index))
         if not keys:
             raise ValueError("layers must name at least one layer (or be None for all layers with maps).")
         return keys
 
-    def _runner(self, indices):
-        if indices not in self._forward:
+    def _runner(self, indices, size):
+        """A compiled forward pass to the layers ``indices`` for images of ``size`` (None: any size)."""
+        key = (indices, size)
+        if key not in self._forward:
             _, tf = import_keras()
             sub = self.target_.submodel(list(indices))
-            ih, iw, ic = self.target_.input_shape
+            ih, iw = (None, None) if size is None else size
+            ic = self.target_.input_shape[2]
 
             @tf.function(input_signature=[tf.TensorSpec([None, ih, iw, ic], tf.float32)])
             def run(x):
@@ -223,14 +244,24 @@ class ActivationInspector:
                 out = out if isinstance(out, (list, tuple)) else [out]
                 return [tf.cast(o, tf.float32) for o in out]
 
-            self._forward[indices] = run
-        return self._forward[indices]
+            self._forward[key] = run
+        return self._forward[key]
 
     def _batches(self, images, indices, batch_size):
-        run = self._runner(tuple(indices))
+        _, tf = import_keras()
+        size = tuple(images.shape[1:3])
+        run = self._runner(tuple(indices), size if size == self.target_.input_shape[:2] else None)
         for start in range(0, len(images), batch_size):
-            outs = run(images[start:start + batch_size])
-            yield start, [np.asarray(o) for o in outs]
+            try:
+                with self.target_.device_scope():
+                    outs = run(images[start:start + batch_size])
+            except (ValueError, TypeError, tf.errors.InvalidArgumentError) as exc:
+                if size == self.target_.input_shape[:2]:
+                    raise
+                raise ValueError(f"the model cannot take images of {size[0]}x{size[1]} up to these layers (it was "
+                                 f"built for {self.target_.input_shape[:2]}; only convolutional parts take other "
+                                 f"sizes).") from exc
+            yield start, [_map_array(np.asarray(o)) for o in outs]
 
     def activations(self, X, layers=None, *, batch_size=None):
         """Outputs of the given layers for images ``X``.
@@ -240,8 +271,12 @@ class ActivationInspector:
         X : array-like
             Raw images: flat ``(n, pixels)``, ``(n, h, w)`` or ``(n, h, w, c)``,
             as the target was trained on (a Pipeline's steps are applied).
+            Without preprocessing steps, images ``(n, h, w, c)`` larger than
+            the model's input go through layers that allow it (convolutions
+            and poolings), giving larger maps.
         layers : str, int or list of them, optional
-            Keras names, indices or aliases (``"conv1"``, ``"pool1"``, ...).
+            Keras names or paths (``"base/block_3_expand"`` in a nested model),
+            indices or aliases (``"conv1"``, ``"pool1"``, ...).
             Default: every layer whose output has maps.
         batch_size : int, optional
             Overrides the inspector's ``batch_size``.
@@ -254,13 +289,14 @@ class ActivationInspector:
         """
         batch_size = _check_batch_size(self.batch_size if batch_size is None else batch_size)
         keys = self._layer_keys(layers)
-        images = self.target_.to_model(X)
+        images = self.target_.to_model(X, any_size=True)
         indices = [i for _, i in keys]
-        shapes = [self.target_.layer_shape(i) for i in indices]
-        result = [np.empty((len(images),) + s, dtype=np.float32) for s in shapes]
+        result = None
         for start, outs in self._batches(images, indices, batch_size):
+            if result is None:
+                result = [np.empty((len(images),) + out.shape[1:], dtype=np.float32) for out in outs]
             for buffer, out in zip(result, outs):
-                buffer[start:start + len(out)] = out.reshape((len(out),) + buffer.shape[1:])
+                buffer[start:start + len(out)] = out
         return {key: buffer for (key, _), buffer in zip(keys, result)}
 
     def class_signature(self, X, y, layer, *, threshold=0.0, batch_size=None):
@@ -301,13 +337,15 @@ class ActivationInspector:
             raise ValueError(f"y must be one label per image: shape ({len(images)},); got {y.shape}.")
         index = self.target_.layer_index(layer)
         classes, codes = np.unique(y, return_inverse=True)
-        h, w, m = self.target_.layer_shape(index)
-        sums = np.zeros((len(classes), h, w, m))
-        active = np.zeros((len(classes), m))
-        active_points = np.zeros((len(classes), h, w, m))
-        peak = np.full((len(classes), m), -np.inf)
+        sums = None
         for start, (out,) in self._batches(images, [index], batch_size):
-            out = out.reshape((len(out), h, w, m)).astype(np.float64)
+            out = out.astype(np.float64)
+            if sums is None:
+                h, w, m = out.shape[1:]
+                sums = np.zeros((len(classes), h, w, m))
+                active = np.zeros((len(classes), m))
+                active_points = np.zeros((len(classes), h, w, m))
+                peak = np.full((len(classes), m), -np.inf)
             code = codes[start:start + len(out)]
             np.add.at(sums, code, out)
             np.add.at(active_points, code, out > threshold)
@@ -317,7 +355,7 @@ class ActivationInspector:
         counts = np.bincount(codes, minlength=len(classes))
         mean_points = sums / counts[:, None, None, None]
         return ClassSignature(
-            layer=self.target_.layers[index].name, classes=classes, counts=counts,
+            layer=self.target_.paths[index], classes=classes, counts=counts,
             mean_points=mean_points.astype(np.float32), mean_maps=mean_points.mean(axis=(1, 2)).astype(np.float32),
             active_fraction=active / counts[:, None],
             point_active_fraction=(active_points / counts[:, None, None, None]).astype(np.float32),

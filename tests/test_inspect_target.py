@@ -1,0 +1,161 @@
+"""Targets: any Keras image model behind the inspectors (issue 11.1), devices (11.7), pixel space (10.5)."""
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from skcnn.inspect import ActivationInspector  # noqa: E402
+from skcnn.inspect._target import Target, device_name, resolve_target  # noqa: E402
+
+
+def _conv(filters, name, seed):
+    return keras.layers.Conv2D(filters, 3, activation="relu", name=name,
+                               kernel_initializer=keras.initializers.GlorotUniform(seed),
+                               bias_initializer=keras.initializers.RandomNormal(0.0, 0.1, seed=seed + 1))
+
+
+def _images(shape, seed=0):
+    return np.random.default_rng(seed).uniform(0, 255, shape).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def transfer():
+    """Rescaling -> MobileNetV2(weights=None) -> pooling -> Dense, as in transfer learning."""
+    keras.utils.set_random_seed(0)
+    base = keras.applications.MobileNetV2(weights=None, input_shape=(96, 96, 3), include_top=False)
+    inputs = keras.Input((96, 96, 3))
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1, name="scale")(inputs)
+    x = base(x)
+    x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    model = keras.Model(inputs, keras.layers.Dense(3, name="head")(x))
+    return model, base
+
+
+def test_inner_layer_of_nested_model_equals_manual_forward_pass(transfer):
+    model, base = transfer
+    X = _images((2, 96, 96, 3))
+    path = f"{base.name}/block_3_expand"
+    acts = ActivationInspector(model).activations(X, [path, "block_3_expand", "head"])
+    # Independent: the inner layer as a sub-model of the base alone, fed by hand-made rescaling.
+    manual = keras.Model(base.inputs[0], base.get_layer("block_3_expand").output)(X / 127.5 - 1.0)
+    np.testing.assert_allclose(acts[path], np.asarray(manual), rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(acts["block_3_expand"], acts[path])
+    np.testing.assert_allclose(acts["head"][:, 0, 0, :], np.asarray(model(X)), rtol=1e-4, atol=1e-5)
+    assert resolve_target(model).layer_name("block_3_expand") == path
+
+
+def test_shared_base_in_a_sequential_model_uses_that_models_graph(transfer):
+    _, base = transfer  # the base now sits in two graphs: one node per call
+    model = keras.Sequential([keras.Input((96, 96, 3)), keras.layers.Rescaling(1 / 255.0, name="unit"), base])
+    X = _images((1, 96, 96, 3), seed=1)
+    got = ActivationInspector(model).activations(X, f"{base.name}/block_1_expand")[f"{base.name}/block_1_expand"]
+    manual = keras.Model(base.inputs[0], base.get_layer("block_1_expand").output)(X / 255.0)
+    np.testing.assert_allclose(got, np.asarray(manual), rtol=1e-4, atol=1e-4)
+
+
+def test_nested_names_are_paths_and_ambiguous_names_are_refused():
+    def inner(name):
+        return keras.Sequential([keras.Input((8, 8, 1)), _conv(2, "c", 0)], name=name)
+
+    model = keras.Sequential([keras.Input((8, 8, 1)), inner("a"), keras.layers.ZeroPadding2D(1, name="pad"),
+                              inner("b")])
+    target = resolve_target(model)
+    assert target.paths == ["a", "a/c", "pad", "b", "b/c"]
+    assert target.layer_index("b/c") == 4 and target.layer_name("conv2") == "b/c"
+    with pytest.raises(ValueError, match="names several layers.*a/c, b/c"):
+        target.layer_index("c")
+    with pytest.raises(ValueError, match="Layers: 0: a, 1: a/c"):
+        target.layer_index("nope")
+
+
+@pytest.mark.parametrize("channels", [1, 3, 5])
+def test_any_channels_and_non_square_inputs(channels):
+    inputs = keras.Input((12, 7, channels))
+    c1 = _conv(4, "c1", 2)(inputs)
+    branch = keras.layers.Conv2D(4, 1, name="side")(inputs)
+    merged = keras.layers.Add(name="add")([c1, keras.layers.Cropping2D(1, name="crop")(branch)])
+    model = keras.Model(inputs, keras.layers.Dense(2, name="out")(keras.layers.Flatten()(merged)))
+    X = _images((3, 12, 7, channels), seed=channels)
+    acts = ActivationInspector(model).activations(X, ["add", "c1"])
+    expected = keras.Model(inputs, [model.get_layer("add").output, model.get_layer("c1").output])(X)
+    np.testing.assert_allclose(acts["add"], np.asarray(expected[0]), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(acts["c1"], np.asarray(expected[1]), rtol=1e-5, atol=1e-4)
+    assert acts["add"].shape == (3, 10, 5, 4)
+
+
+def test_larger_inputs_pass_through_the_convolutional_part():
+    model = keras.Sequential([keras.Input((16, 12, 3)), _conv(4, "c1", 3), keras.layers.MaxPooling2D(name="p1"),
+                              _conv(5, "c2", 4), keras.layers.Flatten(), keras.layers.Dense(2, name="out")])
+    X = _images((2, 30, 41, 3), seed=5)
+    acts = ActivationInspector(model).activations(X, ["c2", "p1"])
+    # Independent: the same layers, rebuilt on an input of any size, with the same weights.
+    free = keras.Sequential([keras.Input((None, None, 3)), _conv(4, "f1", 9), keras.layers.MaxPooling2D(),
+                             _conv(5, "f2", 9)])
+    free.set_weights(model.get_weights()[:4])
+    np.testing.assert_allclose(acts["c2"], np.asarray(free(X)), rtol=1e-5, atol=1e-4)
+    assert acts["c2"].shape == (2, 12, 17, 5) and acts["p1"].shape == (2, 14, 19, 4)
+    with pytest.raises(ValueError, match="cannot take images of 30x41"):
+        ActivationInspector(model).activations(X, "out")
+
+
+def test_model_of_any_size():
+    model = keras.Sequential([keras.Input((None, None, 3)), _conv(2, "c", 6)])
+    target = resolve_target(model)
+    assert target.input_shape == (None, None, 3) and target.layer_shape("c") == (None, None, 2)
+    X = _images((2, 9, 13, 3))
+    np.testing.assert_allclose(ActivationInspector(model).activations(X)["c"], np.asarray(model(X)), rtol=1e-5,
+                               atol=1e-4)
+    with pytest.raises(ValueError, match=r"X must be images of shape \(n, height, width, 3\)"):
+        target.to_model(X.reshape(2, -1))
+
+
+def test_to_pixels_undoes_two_scalers_in_reverse_order():
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 255, (20, 16)) * rng.uniform(0.2, 1, 16) + rng.uniform(0, 50, 16)
+    standard = StandardScaler().fit(X)
+    minmax = MinMaxScaler((-1, 1)).fit(standard.transform(X) * 3.0 + 1.0)
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.ReLU()])
+    target = Target(model, [standard, minmax])
+    inside = target.to_model(X)
+    np.testing.assert_allclose(inside.reshape(20, -1), minmax.transform(standard.transform(X)), rtol=1e-5)
+    # Independent inverse, step by step: MinMaxScaler first, then StandardScaler.
+    expected = standard.inverse_transform(minmax.inverse_transform(inside.reshape(20, -1)))
+    np.testing.assert_allclose(target.to_pixels(inside).reshape(20, -1), expected, rtol=1e-4)
+    np.testing.assert_allclose(target.to_pixels(inside).reshape(20, -1), X, rtol=1e-3)
+
+
+class _Fitted:
+    """A stand-in for a fitted estimator: a model_, a device, get_params and fit."""
+
+    def __init__(self, model, device):
+        self.model_, self.device = model, device
+
+    def get_params(self, deep=True):
+        return {"device": self.device}
+
+    def fit(self, X, y):
+        return self
+
+
+def test_device_comes_from_the_estimator_or_the_inspector():
+    _, tf = pytest.importorskip("skcnn.cnn._keras").import_keras()
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.ReLU(name="r")])
+    assert resolve_target(_Fitted(model, "cpu")).device == "cpu"
+    assert resolve_target(_Fitted(model, "cpu"), device="/CPU:0").device == "/CPU:0"
+    assert resolve_target(model).device is None
+    inspector = ActivationInspector(model, device="cpu")
+    assert inspector.target_.device == "cpu"
+    with inspector.target_.device_scope():
+        assert tf.identity(tf.constant([1.0])).device.endswith("CPU:0")
+    assert device_name("cpu") == "/CPU:0" and device_name("/GPU:3") == "/GPU:3"
+    with pytest.raises(ValueError, match="device must be one of"):
+        ActivationInspector(model, device="tpu")
+    if not tf.config.list_logical_devices("GPU"):
+        with pytest.raises(ValueError, match="sees no GPU"):
+            device_name("gpu")
+        assert device_name("auto") == "/CPU:0"
+    else:
+        assert "GPU" in device_name("auto")
