@@ -1,0 +1,55 @@
+"""sphinx-gallery hooks for skcnn's examples.
+
+skcnn's plotting functions build :class:`matplotlib.figure.Figure` objects
+directly, without pyplot, so sphinx-gallery's own matplotlib scraper (which
+asks pyplot for its open figures) sees none of them. Here every Figure is
+recorded when it is created, and the scraper saves the ones that a code block
+created, in the order they were made. Figures made through pyplot are Figures
+too, so this scraper replaces the matplotlib one.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+_created = []  # Figures made since the last scrape, strong references, creation order
+_figure_init = None  # the original Figure.__init__, once it is wrapped
+
+
+def _record_figures():
+    """Wrap ``Figure.__init__`` once so that each new Figure is remembered."""
+    global _figure_init
+    from matplotlib.figure import Figure
+
+    if _figure_init is not None:
+        return
+    _figure_init = Figure.__init__
+
+    def init_and_record(self, *args, **kwargs):
+        _figure_init(self, *args, **kwargs)
+        _created.append(self)
+
+    Figure.__init__ = init_and_record
+
+
+def reset_figures(gallery_conf, fname):
+    """Before each example: record new Figures and forget the last example's."""
+    matplotlib.use("agg")
+    _record_figures()
+    _created.clear()
+
+
+def figure_scraper(block, block_vars, gallery_conf, **kwargs):
+    """Save the Figures a code block created and return their reST.
+
+    The signature is the one sphinx-gallery calls image scrapers with.
+    """
+    from sphinx_gallery.scrapers import figure_rst
+
+    figures, paths = list(_created), []
+    _created.clear()
+    # zip takes from ``figures`` first, so no image name is used up for nothing.
+    for figure, path in zip(figures, block_vars["image_path_iterator"]):
+        figure.savefig(path, dpi=kwargs.get("dpi", 100))
+        paths.append(path)
+    return figure_rst(paths, gallery_conf["src_dir"])
