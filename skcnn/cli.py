@@ -14,12 +14,57 @@ True
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
+import importlib.util
+import os
+import shutil
 import sys
+import tempfile
+import textwrap
 import time
 from pathlib import Path
 
 from . import __version__
+
+EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
+
+
+class DemoUsageError(ValueError):
+    """Options of ``skcnn demo`` that cannot work: the command ends with one line and status 2."""
+
+
+def section_summaries():
+    """``{name: one-line description}`` of every demo section, read without importing them.
+
+    Examples
+    --------
+    >>> section_summaries()["neuron"]
+    "the series' single neuron on the two clusters."
+    """
+    from ._demo import SECTIONS
+
+    summaries = {}
+    for name in SECTIONS:
+        module = sys.modules.get(f"skcnn._demo.{name}")
+        if module is not None:
+            doc = module.__doc__ or ""
+        else:
+            spec = importlib.util.find_spec(f"skcnn._demo.{name}")
+            doc = ast.get_docstring(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))) or ""
+        first = doc.strip().splitlines()[0] if doc.strip() else ""
+        summaries[name] = first.removeprefix("Demo section:").strip()
+    return summaries
+
+
+def _sections_epilog():
+    lines = ["sections, run in this order (--sections picks some):"]
+    for name, summary in section_summaries().items():
+        lines.append(textwrap.fill(summary, width=100, initial_indent=f"  {name:<12}",
+                                   subsequent_indent=" " * 14))
+    lines += ["", "exit status: 0 done, 1 the report could not be written (disk, permissions),",
+              "2 wrong options, 130 interrupted (Ctrl-C; no report is written)."]
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,27 +75,71 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser("demo", help="train the models on the embedded MNIST subset and write an HTML report",
                           description="Train the models on the embedded MNIST subset, print their scores and "
-                          "write DIR/index.html with the pictures.")
+                          "write DIR/index.html with the pictures. The report appears whole at the end of "
+                          "the run, or not at all.",
+                          epilog=_sections_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     demo.add_argument("--out", type=Path, default=Path("skcnn-demo"), metavar="DIR",
-                      help="folder for index.html and the pictures (default: ./skcnn-demo)")
-    demo.add_argument("--epochs", type=int, default=None, metavar="N", help="CNN training epochs (default: 5)")
-    demo.add_argument("--quick", action="store_true", help="a small, fast version (for tests)")
+                      help="folder for index.html and the pictures, created if missing; files of an earlier "
+                      "report there are replaced (default: ./skcnn-demo)")
+    demo.add_argument("--epochs", type=int, default=None, metavar="N",
+                      help="training epochs of the CNN, a positive integer (default: 5, or 1 with --quick)")
+    demo.add_argument("--quick", action="store_true",
+                      help="a small, fast version: fewer digits, epochs and iterations (what the tests run)")
     demo.add_argument("--sections", default=None, metavar="A,B",
-                      help="run only these sections (comma separated); default: all")
-    demo.add_argument("--random-state", type=int, default=0, metavar="SEED")
-    demo.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+                      help="run only these sections, comma separated (names below); default: all")
+    demo.add_argument("--random-state", type=int, default=0, metavar="SEED",
+                      help="seed of every model and data split, for a reproducible report (default: 0)")
+    demo.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     sub.add_parser("plugins", help="list the registered plugins of every registry")
     return parser
+
+
+def _prepare_out(out):
+    """Create the report folder and a staging folder inside it; return both.
+
+    Raises ValueError when ``out`` is an existing file, OSError when the folder
+    cannot be created or written to.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DemoUsageError(f"--out must be a folder, but {out} is an existing file.")
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except ValueError as exc:  # e.g. a NUL character in the name
+        raise DemoUsageError(f"--out is not a valid folder name ({exc}): {str(out)!r}") from None
+    try:
+        staging = Path(tempfile.mkdtemp(dir=out, prefix=".tmp-run-"))
+    except BaseException:
+        if created:
+            out.rmdir()
+        raise
+    return out, staging, created
+
+
+def _publish(staging, out):
+    """Move the finished report from ``staging`` into ``out``, ``index.html`` last."""
+    files = sorted(staging.iterdir(), key=lambda p: p.name == "index.html")
+    for path in files:
+        os.replace(path, out / path.name)
+    staging.rmdir()
 
 
 def run_demo(out, *, quick=False, epochs=None, sections=None, random_state=0, verbose=1):
     """Run the demo sections and write ``out/index.html``; return its path.
 
+    Every picture and the page are written to a staging folder inside
+    ``out`` and moved into ``out`` when all sections are done, so an error or
+    an interrupt leaves no partial report (and an earlier one untouched).
+
     Parameters
     ----------
     out : path-like
+        Folder of the report; created if missing.
     quick : bool
+        A small, fast version.
     epochs : int, optional
+        Training epochs of the CNN.
     sections : list of str, optional
         Names from :data:`skcnn._demo.SECTIONS` (default: all, in order).
     random_state : int
@@ -59,6 +148,14 @@ def run_demo(out, *, quick=False, epochs=None, sections=None, random_state=0, ve
     Returns
     -------
     pathlib.Path
+
+    Raises
+    ------
+    DemoUsageError
+        A ValueError, for an unknown section, a non-positive ``epochs`` or an
+        ``out`` that is an existing file.
+    OSError
+        When the report cannot be written.
     """
     import matplotlib
 
@@ -70,25 +167,43 @@ def run_demo(out, *, quick=False, epochs=None, sections=None, random_state=0, ve
     names = list(SECTIONS) if sections is None else list(sections)
     unknown = [n for n in names if n not in SECTIONS]
     if unknown:
-        raise ValueError(f"Unknown demo section(s) {unknown}; available: {', '.join(SECTIONS)}.")
+        raise DemoUsageError(f"Unknown demo section(s) {unknown}; available: {', '.join(SECTIONS)}.")
     if epochs is not None and epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs}.")
-    ctx = DemoContext(out=Path(out), quick=quick, epochs=epochs, random_state=random_state, verbose=verbose)
-    ctx.out.mkdir(parents=True, exist_ok=True)
-    done = []
-    for name in names:
-        start = time.perf_counter()
-        section = importlib.import_module(f"skcnn._demo.{name}").run(ctx)
-        section.seconds = time.perf_counter() - start
-        done.append(section)
-        # rewrite the page after every section, so a long run shows what it has so far
-        write_atomic(ctx.out / "index.html", render_html(done, version=__version__))
-    ctx.log(f"report written to {ctx.out / 'index.html'}")
-    return ctx.out / "index.html"
+        raise DemoUsageError(f"epochs must be a positive integer, got {epochs}.")
+    out, staging, created = _prepare_out(out)
+    try:
+        ctx = DemoContext(out=staging, quick=quick, epochs=epochs, random_state=random_state, verbose=verbose)
+        done = []
+        for name in names:
+            start = time.perf_counter()
+            section = importlib.import_module(f"skcnn._demo.{name}").run(ctx)
+            section.seconds = time.perf_counter() - start
+            done.append(section)
+        write_atomic(staging / "index.html", render_html(done, version=__version__))
+        _publish(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created and not any(out.iterdir()):
+            out.rmdir()
+        raise
+    ctx.log(f"report written to {out / 'index.html'}")
+    return out / "index.html"
+
+
+def _describe(exc):
+    """One line for an OSError: what failed and on which path."""
+    if exc.strerror and exc.filename:
+        return f"{exc.strerror}: {exc.filename}"
+    return exc.strerror or str(exc)
 
 
 def main(argv=None) -> int:
-    """Entry point of the ``skcnn`` console script."""
+    """Entry point of the ``skcnn`` console script; returns the exit status.
+
+    A user error ends with one line on stderr and status 2 (wrong options) or
+    1 (the report could not be written); Ctrl-C ends with status 130. No
+    traceback either way.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "demo":
@@ -96,8 +211,15 @@ def main(argv=None) -> int:
             page = run_demo(args.out, quick=args.quick, epochs=args.epochs, random_state=args.random_state,
                             sections=args.sections.split(",") if args.sections else None,
                             verbose=0 if args.quiet else 1)
-        except ValueError as exc:
-            parser.error(str(exc))
+        except KeyboardInterrupt:
+            print("\nskcnn: interrupted; no report written.", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except DemoUsageError as exc:
+            print(f"skcnn demo: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except OSError as exc:
+            print(f"skcnn demo: error: {_describe(exc)}; no report written to {args.out}.", file=sys.stderr)
+            return EXIT_FAILED
         print(f"\nReport: {page.resolve()}")
         return 0
     if args.command == "plugins":
