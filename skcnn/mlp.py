@@ -37,6 +37,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ._callbacks import CallbackSupportMixin, FitCallbacks
+from ._history import History
 from ._nn.activations import get_activation
 from ._nn.losses import get_loss
 from ._nn.network import FlatNetwork, Workspace, used_inputs
@@ -56,7 +58,7 @@ def _is_sgd(estimator):
         return False
 
 
-class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
+class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
     """Multilayer perceptron classifier in NumPy: the series' MLP, fast and sklearn-shaped.
 
     The network has ``len(hidden_layer_sizes)`` hidden layers and one output
@@ -124,8 +126,8 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         stop when its accuracy stops improving, and keep the best weights.
     validation_fraction : float or None, default=None
         Fraction held out for validation. Without ``early_stopping`` it only
-        records ``validation_scores_``; None means 0.1 with ``early_stopping``
-        and no hold-out otherwise.
+        records ``val_loss`` and ``val_score`` in ``history_``; None means 0.1
+        with ``early_stopping`` and no hold-out otherwise.
     shuffle : bool, default=True
         Reshuffle the samples before every epoch.
     random_state : int, RandomState instance or None, default=None
@@ -151,16 +153,21 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         Output nodes (one per class).
     n_iter_ : int
         Epochs (or solver iterations) run by the last ``fit``.
+    history_ : skcnn.History
+        One row per epoch (per iteration for scipy solvers), kept across
+        ``warm_start`` fits and ``partial_fit`` calls: ``epoch``, ``loss``
+        (training cost, penalty included: the mean of the batch costs for
+        sgd), ``learning_rate`` (sgd), ``val_loss`` and ``val_score`` (data
+        loss and accuracy on the hold-out, when there is one) and ``dur``
+        (seconds).
     loss_curve_ : list of float
-        Training cost per epoch (mean of the batch costs, penalty included).
+        ``history_["loss"]``, under scikit-learn's name (read-only).
     batch_loss_curve_ : list of float
         Cost of every mini-batch (penalty included).
     batch_error_curve_ : list of float
         Mean absolute output error of every mini-batch.
     reg_ratio_curve_ : list of float
         Penalty divided by the data loss, per mini-batch.
-    validation_scores_ : list of float
-        Validation accuracy per epoch (empty without a hold-out).
     best_loss_ : float or None
         Lowest epoch loss (None with ``early_stopping``).
     best_validation_score_ : float or None
@@ -276,6 +283,11 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
         self.dtype = dtype
+
+    @property
+    def loss_curve_(self):
+        """The training cost per epoch: ``history_["loss"]``."""
+        return self.history_["loss"]
 
     # ------------------------------------------------------------------ public API
     def fit(self, X, y):
@@ -495,13 +507,16 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         T = np.zeros((len(y), len(self.classes_)), dtype=self._theta.dtype)
         T[np.arange(len(y)), target] = 1
         solver = get_solver(self.solver)
-        if solver.kind == "sgd":
-            self._fit_sgd(X, T, target, incremental)
-        elif solver.kind == "minimize":
-            self._fit_minimize(solver, X, T, target)
-        else:
+        if solver.kind not in ("sgd", "minimize"):
             raise ValueError(f"solver={self.solver!r} has kind {solver.kind!r}; expected 'sgd' or a minimizer.")
-        self.fit_time_ = time.perf_counter() - start
+        epochs = 1 if incremental else int(self.max_iter)
+        with FitCallbacks(self, X, y, max_subtasks=epochs,
+                          subtask_name="epoch" if solver.kind == "sgd" else "iteration") as tasks:
+            if solver.kind == "sgd":
+                self._fit_sgd(X, T, target, incremental, tasks)
+            else:
+                self._fit_minimize(solver, X, T, target, tasks)
+            self.fit_time_ = time.perf_counter() - start
         return self
 
     def _initialize(self, X, classes):
@@ -516,11 +531,10 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         self.n_outputs_ = len(self.classes_)
         self.out_activation_ = self.output_activation
         self.n_iter_ = 0
-        self.loss_curve_ = []
+        self.history_ = History()
         self.batch_loss_curve_ = []
         self.batch_error_curve_ = []
         self.reg_ratio_curve_ = []
-        self.validation_scores_ = []
         self.best_loss_ = None
         self.best_validation_score_ = None
         self._velocity = np.zeros_like(self._theta)
@@ -543,7 +557,21 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
             )
         return X[idx_train], T[idx_train], X[idx_val], target[idx_val]
 
-    def _fit_sgd(self, X, T, target, incremental):
+    def _fitted_state(self, theta):
+        """The fitted attributes that let a copy of this estimator predict with ``theta`` (a new array)."""
+        theta = np.array(theta, dtype=self._theta.dtype)
+        coefs, intercepts = self._network().unpack(theta)
+        return {"_theta": theta, "coefs_": coefs, "intercepts_": intercepts}
+
+    def _validation_row(self, net, theta, X_val, y_val, work=None):
+        """``val_loss`` (data loss) and ``val_score`` (accuracy) of ``theta`` on the hold-out."""
+        out = net.forward(theta, X_val, work)
+        T_val = np.zeros(out.shape, dtype=out.dtype)
+        T_val[np.arange(len(y_val)), y_val] = 1
+        return {"val_loss": float(net.loss.value(out, T_val)),
+                "val_score": float(np.mean(np.argmax(out, axis=1) == y_val))}
+
+    def _fit_sgd(self, X, T, target, incremental, tasks):
         net = self._network()
         theta = self._params()
         X, T, X_val, y_val = self._split_validation(X, T, target, incremental)
@@ -594,9 +622,10 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
         stopped = False
         try:
             for _ in range(epochs):
-                eta = float(self.learning_rate) / (1.0 + float(self.learning_rate_decay)
-                                                   * len(self.loss_curve_))
+                clock = time.perf_counter()
+                eta = float(self.learning_rate) / (1.0 + float(self.learning_rate_decay) * len(self.history_))
                 epoch_sum[0], epoch_sum[1] = 0.0, 0
+                tasks.begin(lambda: self._fitted_state(snapshot))
                 sgd_epoch(batch_grad, theta, velocity, n_samples=n, batch_size=batch, learning_rate=eta,
                           momentum=float(self.momentum), rng=self._rng if self.shuffle else None,
                           max_batches=self.max_batches)
@@ -606,13 +635,11 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
                         f"The training loss became {epoch_loss} in epoch {self.n_iter_ + 1}: learning_rate="
                         f"{self.learning_rate} is too large for this data; lower it (or standardize X)."
                     )
-                self.loss_curve_.append(epoch_loss)
                 self.n_iter_ += 1
-                score = None
+                row = {"loss": epoch_loss, "learning_rate": eta}
                 if X_val is not None:
-                    out = net.forward(theta, X_val, val_work)
-                    score = float(np.mean(np.argmax(out, axis=1) == y_val))
-                    self.validation_scores_.append(score)
+                    row.update(self._validation_row(net, theta, X_val, y_val, val_work))
+                score = row.get("val_score")
                 if self.early_stopping:
                     if score > self.best_validation_score_:
                         self.best_validation_score_ = score
@@ -621,10 +648,14 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
                 else:
                     self.best_loss_ = min(self.best_loss_, epoch_loss)
                     stop = rule.update(epoch_loss)
+                self.history_.new_epoch(**row, dur=time.perf_counter() - clock)
                 np.copyto(snapshot, theta)
                 np.copyto(snapshot_velocity, velocity)
                 lengths = self._history_lengths()
                 _report(self.verbose, bar, self.n_iter_, epoch_loss, score)
+                if tasks.end(lambda: self._fitted_state(snapshot)):
+                    stopped = True  # a callback asked to stop: training ends cleanly after this epoch
+                    break
                 if stop and not incremental:
                     stopped = True
                     break
@@ -633,22 +664,22 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
             np.copyto(velocity, snapshot_velocity)
             self._truncate_histories(lengths)
             warnings.warn("Training interrupted by user; kept the weights and histories of the last finished "
-                          f"epoch ({self.n_iter_}).", UserWarning, stacklevel=3)
+                          f"epoch ({self.n_iter_}).", UserWarning, stacklevel=4)
             stopped = True
         finally:
             if bar is not None:
                 bar.close()
-        if self.early_stopping and self.validation_scores_:
+        if self.early_stopping and np.isfinite(self.best_validation_score_):
             np.copyto(theta, best_theta)
         if not stopped and not incremental:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and the optimization "
                 f"hasn't converged yet; raise max_iter or learning_rate.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
-    def _fit_minimize(self, solver, X, T, target):
+    def _fit_minimize(self, solver, X, T, target, tasks):
         net = self._network()
         theta = self._params()
         X, T, X_val, y_val = self._split_validation(X, T, target, False)
@@ -666,55 +697,58 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
 
         snapshot = theta.copy()
         bar = _progress(self.verbose, int(self.max_iter), unit="iteration")
-        n_done = [0]
+        n_epochs = len(self.history_)
+        clock = [time.perf_counter()]
 
         def callback(xk, loss):
+            before = snapshot.copy()
             np.copyto(snapshot, xk)
             stats = last["stats"]
             self.batch_loss_curve_.append(stats.cost)
             self.batch_error_curve_.append(stats.error)
             self.reg_ratio_curve_.append(stats.reg / stats.loss if stats.loss > 0 else 0.0)
-            score = None
+            row = {"loss": float(loss)}
             if X_val is not None:
-                theta[:] = xk
-                out = net.forward(theta, X_val)
-                score = float(np.mean(np.argmax(out, axis=1) == y_val))
-                self.validation_scores_.append(score)
-            n_done[0] += 1
-            _report(self.verbose, bar, n_done[0], loss, score, unit="Iteration")
+                row.update(self._validation_row(net, snapshot, X_val, y_val))
+            now = time.perf_counter()
+            self.history_.new_epoch(**row, dur=now - clock[0])
+            clock[0] = now
+            _report(self.verbose, bar, len(self.history_) - n_epochs, loss, row.get("val_score"),
+                    unit="Iteration")
+            after = snapshot.copy()
+            return tasks.step(lambda: self._fitted_state(before), lambda: self._fitted_state(after))
 
         self.n_iter_ = 0
-        n_curve, n_batches = len(self.loss_curve_), len(self.batch_loss_curve_)
         try:
             result = solver.minimizer(fun, theta.astype(np.float64), max_iter=int(self.max_iter),
                                       tol=float(self.tol), callback=callback)
             x = getattr(result, "x", result)
             theta[:] = x
-            curve = list(getattr(result, "loss_curve", []))
-            self.n_iter_ = int(getattr(result, "n_iter", len(curve)) or n_done[0])
+            if len(self.history_) == n_epochs:  # a custom minimizer that calls no callback
+                for loss in getattr(result, "loss_curve", []):
+                    self.history_.new_epoch(loss=float(loss))
+            self.n_iter_ = int(getattr(result, "n_iter", 0) or len(self.history_) - n_epochs)
             if not getattr(result, "success", True) and self.n_iter_ >= self.max_iter:
                 warnings.warn(
                     f"solver={self.solver!r} reached max_iter={self.max_iter} before converging; "
-                    f"raise max_iter.", ConvergenceWarning, stacklevel=3,
+                    f"raise max_iter.", ConvergenceWarning, stacklevel=4,
                 )
         except KeyboardInterrupt:
             np.copyto(theta, snapshot)
-            curve = list(self.batch_loss_curve_[n_batches:])
-            self.n_iter_ = n_done[0]
+            self.n_iter_ = len(self.history_) - n_epochs
             warnings.warn("Training interrupted by user; kept the weights of the last finished iteration.",
-                          UserWarning, stacklevel=3)
+                          UserWarning, stacklevel=4)
         finally:
             if bar is not None:
                 bar.close()
-        del self.loss_curve_[n_curve:]
-        self.loss_curve_.extend(float(c) for c in curve)
-        if not self.loss_curve_:
-            self.loss_curve_.append(float(fun(theta.astype(np.float64))[0]))
+        if len(self.history_) == n_epochs:
+            self.history_.new_epoch(loss=float(fun(theta.astype(np.float64))[0]))
         if not np.all(np.isfinite(theta)):
             raise ValueError(f"solver={self.solver!r} produced non-finite weights; standardize X or "
                              f"raise alpha_l2.")
-        self.best_loss_ = float(min(self.loss_curve_[n_curve:] or self.loss_curve_))
-        self.best_validation_score_ = max(self.validation_scores_) if self.validation_scores_ else None
+        self.best_loss_ = float(min(self.history_[n_epochs:, "loss"]))
+        scores = [row["val_score"] for row in self.history_[n_epochs:] if "val_score" in row]
+        self.best_validation_score_ = max(scores) if scores else None
         self.n_iter_ = max(self.n_iter_, 1)
 
     def _history_lengths(self):
@@ -722,10 +756,14 @@ class MLPScratchClassifier(ClassifierMixin, BaseEstimator):
 
     def _truncate_histories(self, lengths):
         for name, length in lengths.items():
-            del getattr(self, name)[length:]
+            history = getattr(self, name)
+            if isinstance(history, History):
+                history.truncate(length)
+            else:
+                del history[length:]
 
 
-_HISTORIES = ("loss_curve_", "batch_loss_curve_", "batch_error_curve_", "reg_ratio_curve_", "validation_scores_")
+_HISTORIES = ("history_", "batch_loss_curve_", "batch_error_curve_", "reg_ratio_curve_")
 
 
 def _checked(name, lookup, value):

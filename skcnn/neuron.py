@@ -23,6 +23,7 @@ array([[-0.481,  0.391]])
 
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -35,6 +36,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._callbacks import CallbackSupportMixin, FitCallbacks
+from ._history import History
 from ._nn import get_activation, get_loss, get_solver, output_delta, sgd_epoch
 
 __all__ = ["SingleNeuronClassifier", "cost_surface", "CostSurface", "SaturationWarning"]
@@ -47,7 +50,7 @@ class SaturationWarning(UserWarning):
     """The sigmoid starts saturated: most samples have a large ``|z|``, so gradients vanish."""
 
 
-class SingleNeuronClassifier(ClassifierMixin, BaseEstimator):
+class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
     """A single sigmoid neuron trained by gradient descent (reference 000).
 
     Parameters
@@ -93,10 +96,16 @@ class SingleNeuronClassifier(ClassifierMixin, BaseEstimator):
     intercept_ : ndarray of shape (1,)
     classes_ : ndarray of shape (2,)
     n_iter_ : int
+        Epochs (iterations for scipy solvers) run by the last ``fit``.
+    history_ : skcnn.History
+        One row per epoch (iteration for scipy solvers): ``epoch``, ``loss``
+        (the cost over all samples after the epoch), ``learning_rate`` (the
+        step ``eta_t``; iterative solvers only) and ``dur`` (seconds). With
+        ``warm_start`` the rows of earlier fits stay and the epochs count on.
     loss_curve_ : list of float
-        The cost over all samples after each epoch.
+        ``history_["loss"]``, under scikit-learn's name (read-only).
     coef_path_ : ndarray of shape (n_iter_ + 1, n_features)
-        The weights at the start and after every epoch.
+        The weights at the start and after every epoch of the last ``fit``.
     n_features_in_ : int
 
     Examples
@@ -150,6 +159,11 @@ class SingleNeuronClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+
+    @property
+    def loss_curve_(self):
+        """The training cost per epoch: ``history_["loss"]``."""
+        return self.history_["loss"]
 
     # ------------------------------------------------------------------ helpers
     def _targets(self):
@@ -255,46 +269,72 @@ class SingleNeuronClassifier(ClassifierMixin, BaseEstimator):
 
         n, n_features = X.shape
         path = [params[:n_features].copy()]
-        curve = []
+        if not (self.warm_start and hasattr(self, "history_")):
+            self.history_ = History()
+        clock = [time.perf_counter()]
 
-        def record(p, cost):
+        def record(p, cost, **values):
             path.append(p[:n_features].copy())
-            curve.append(float(cost))
-            if self.verbose and (len(curve) % max(1, self.max_iter // 10) == 0 or len(curve) == 1):
-                print(f"epoch {len(curve):5d}  cost {cost:.6g}  w {np.round(p[:n_features][:4], 4).tolist()}")
+            now = time.perf_counter()
+            self.history_.new_epoch(loss=float(cost), **values, dur=now - clock[0])
+            clock[0] = now
+            done = len(path) - 1
+            if self.verbose and (done % max(1, self.max_iter // 10) == 0 or done == 1):
+                print(f"epoch {done:5d}  cost {cost:.6g}  w {np.round(p[:n_features][:4], 4).tolist()}")
 
-        if solver.iterative:
-            shuffle_rng = np.random.default_rng(rng.randint(2**31))
-            velocity = np.zeros_like(params)
-            for epoch in range(self.max_iter):
-                eta = self.learning_rate / (1.0 + self.learning_rate_decay * epoch)
-                before = params.copy()
-                if solver.kind == "batch":
-                    sgd_epoch(lambda idx: fun(params), params, velocity, n_samples=n, batch_size=n,
-                              learning_rate=eta * n)
-                else:
-                    sgd_epoch(lambda idx: fun(params, idx), params, velocity, n_samples=n, batch_size=1,
-                              learning_rate=eta, rng=shuffle_rng)
-                if not np.all(np.isfinite(params)):
-                    raise ValueError(
-                        f"Training diverged at epoch {epoch + 1} (weights became inf/NaN); lower "
-                        f"learning_rate={self.learning_rate!r} or scale the features."
-                    )
-                record(params, fun(params)[0])
-                if self.tol is not None and np.max(np.abs(params - before)) < self.tol:
-                    break
-        else:
-            result = solver.minimizer(fun, params, max_iter=self.max_iter, tol=self.tol, callback=record)
-            params = np.asarray(result.x if hasattr(result, "x") else result, dtype=np.float64)
-            if not curve or not np.array_equal(path[-1], params[:n_features]):
-                record(params, fun(params)[0])
+        def state(p):
+            # what a callback's copy of the neuron needs to predict with the weights p (built on demand)
+            return lambda: self._fitted_state(p.copy(), n_features)
 
-        self.coef_ = params[:n_features].reshape(1, -1).copy()
-        self.intercept_ = np.array([params[n_features] if self.fit_intercept else 0.0])
-        self.n_iter_ = len(curve)
-        self.loss_curve_ = curve
-        self.coef_path_ = np.array(path)
+        with FitCallbacks(self, X, y, max_subtasks=self.max_iter,
+                          subtask_name="epoch" if solver.iterative else "iteration") as tasks:
+            if solver.iterative:
+                shuffle_rng = np.random.default_rng(rng.randint(2**31))
+                velocity = np.zeros_like(params)
+                for epoch in range(self.max_iter):
+                    eta = self.learning_rate / (1.0 + self.learning_rate_decay * epoch)
+                    before = params.copy()
+                    tasks.begin(state(before))
+                    if solver.kind == "batch":
+                        sgd_epoch(lambda idx: fun(params), params, velocity, n_samples=n, batch_size=n,
+                                  learning_rate=eta * n)
+                    else:
+                        sgd_epoch(lambda idx: fun(params, idx), params, velocity, n_samples=n, batch_size=1,
+                                  learning_rate=eta, rng=shuffle_rng)
+                    if not np.all(np.isfinite(params)):
+                        raise ValueError(
+                            f"Training diverged at epoch {epoch + 1} (weights became inf/NaN); lower "
+                            f"learning_rate={self.learning_rate!r} or scale the features."
+                        )
+                    record(params, fun(params)[0], learning_rate=float(eta))
+                    if tasks.end(state(params)):
+                        break  # a callback asked to stop: training ends cleanly after this epoch
+                    if self.tol is not None and np.max(np.abs(params - before)) < self.tol:
+                        break
+            else:
+                last = [params.copy()]
+
+                def on_iteration(p, cost):
+                    record(p, cost)
+                    before, last[0] = last[0], p.copy()
+                    return tasks.step(state(before), state(p))  # True stops the scipy solver
+
+                result = solver.minimizer(fun, params, max_iter=self.max_iter, tol=self.tol,
+                                          callback=on_iteration)
+                params = np.asarray(result.x if hasattr(result, "x") else result, dtype=np.float64)
+                if len(path) == 1 or not np.array_equal(path[-1], params[:n_features]):
+                    record(params, fun(params)[0])
+            for name, value in self._fitted_state(params, n_features).items():
+                setattr(self, name, value)
+            self.n_iter_ = len(path) - 1
+            self.coef_path_ = np.array(path)
         return self
+
+    def _fitted_state(self, params, n_features):
+        return {
+            "coef_": params[:n_features].reshape(1, -1).copy(),
+            "intercept_": np.array([params[n_features] if self.fit_intercept else 0.0]),
+        }
 
     def _activation(self, X):
         check_is_fitted(self)

@@ -119,7 +119,7 @@ def test_histories(blobs):
     with pytest.warns(ConvergenceWarning):
         clf.fit(X, y)
     n_batches = 4 * int(np.ceil(180 / 50))
-    assert clf.n_iter_ == len(clf.loss_curve_) == len(clf.validation_scores_) == 4
+    assert clf.n_iter_ == len(clf.loss_curve_) == len(clf.history_["val_score"]) == 4
     assert len(clf.batch_loss_curve_) == len(clf.batch_error_curve_) == len(clf.reg_ratio_curve_) == n_batches
     assert all(r > 0 for r in clf.reg_ratio_curve_)
     assert clf.best_loss_ == min(clf.loss_curve_)
@@ -142,8 +142,8 @@ def test_early_stopping_keeps_best_weights(blobs):
     clf = MLPScratchClassifier(early_stopping=True, tol=1e9, n_iter_no_change=2, **kw).fit(X, y)
     assert clf.best_loss_ is None
     assert clf.n_iter_ == 4  # as sklearn: no epoch improves by tol
-    assert clf.best_validation_score_ == max(clf.validation_scores_)
-    best_epoch = int(np.argmax(clf.validation_scores_)) + 1
+    assert clf.best_validation_score_ == max(clf.history_["val_score"])
+    best_epoch = int(np.argmax(clf.history_["val_score"])) + 1
     assert best_epoch < clf.n_iter_
     with pytest.warns(ConvergenceWarning):
         at_best = MLPScratchClassifier(early_stopping=True, max_iter=best_epoch, **kw).fit(X, y)
@@ -155,7 +155,7 @@ def test_early_stopping_stops_on_plateau(blobs):
     clf = MLPScratchClassifier((5,), early_stopping=True, n_iter_no_change=5, max_iter=500, random_state=0)
     clf.fit(X, y)
     assert clf.n_iter_ < 500
-    assert clf.best_validation_score_ == max(clf.validation_scores_) > 0.9
+    assert clf.best_validation_score_ == max(clf.history_["val_score"]) > 0.9
 
 
 def test_partial_fit(blobs):
@@ -294,8 +294,7 @@ def test_plots(blobs, tmp_path):
     pipe = make_pipeline(StandardScaler(), MLPScratchClassifier((6,), max_iter=5, alpha_l2=1.0, random_state=0))
     pipe.fit(X, y)
     fig = plot_mlp_learning_curves(pipe, title="curves")
-    assert [ax.get_title() for ax in fig.axes] == ["batch cost", "batch error", "regularization / cost",
-                                                    "epoch loss"]
+    assert [ax.get_title() for ax in fig.axes] == ["batch cost", "batch error", "regularization / cost", "loss"]
     assert save_figure(fig, tmp_path / "curves.png").stat().st_size > 0
     assert len(plot_mlp_weights(pipe, n_cols=3).axes) == 6
     with pytest.raises(ValueError, match="image_shape"):

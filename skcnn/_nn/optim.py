@@ -85,7 +85,9 @@ def scipy_minimize(fun, x0, *, method="L-BFGS-B", max_iter=200, tol=1e-4, callba
         Any :func:`scipy.optimize.minimize` method.
     max_iter, tol : int, float
     callback : callable, optional
-        Called with ``(x, loss)`` after every iteration.
+        Called with ``(x, loss)`` after every iteration; when it returns True
+        the minimization stops there and returns that ``x`` (a clean stop,
+        ``success=True``).
 
     Returns
     -------
@@ -102,23 +104,34 @@ def scipy_minimize(fun, x0, *, method="L-BFGS-B", max_iter=200, tol=1e-4, callba
     def record(xk):
         loss = last["loss"] if last["x"] is not None and np.array_equal(last["x"], xk) else value_and_grad(xk)[0]
         curve.append(loss)
-        if callback is not None:
-            callback(xk, loss)
+        if callback is not None and callback(xk, loss):
+            raise _StopRequested(np.array(xk, dtype=np.float64))
 
     gradient_free = method.lower() in _GRADIENT_FREE
     objective = (lambda x: value_and_grad(x)[0]) if gradient_free else value_and_grad
     options = {"maxiter": int(max_iter)}
-    res = scipy.optimize.minimize(
-        objective,
-        np.asarray(x0, dtype=np.float64),
-        method=method,
-        jac=None if gradient_free else True,
-        tol=tol,
-        callback=record,
-        options=options,
-    )
+    try:
+        res = scipy.optimize.minimize(
+            objective,
+            np.asarray(x0, dtype=np.float64),
+            method=method,
+            jac=None if gradient_free else True,
+            tol=tol,
+            callback=record,
+            options=options,
+        )
+    except _StopRequested as stop:
+        return MinimizeResult(stop.x, len(curve), curve, True, "stopped by a callback")
     n_iter = int(getattr(res, "nit", len(curve)) or len(curve))
     return MinimizeResult(res.x, n_iter, curve, bool(res.success), str(res.message))
+
+
+class _StopRequested(Exception):
+    """Raised from scipy's callback to leave :func:`scipy.optimize.minimize` at an iterate."""
+
+    def __init__(self, x):
+        super().__init__("stop requested by a callback")
+        self.x = x
 
 
 def _scipy_solver(name, method):

@@ -14,6 +14,7 @@ from ._common import plot_confusion_matrix, plot_digits, plot_learning_curves, s
 from ._cluster import plot_cluster_scan
 from ._neuron import plot_cost_surface, plot_decision_contour, plot_neuron_history
 from ._mlp import plot_mlp_learning_curves, plot_mlp_weights
+from ._history import plot_history
 from ._inspect import map_mosaic, plot_class_signature, plot_maps, plot_maps_compare, plot_oips
 from ._cnn import plot_cnn_learning_curves, plot_conv_kernels
 from ._dream import plot_dream
@@ -23,7 +24,7 @@ __all__ = [
     "plot_confusion_matrix", "plot_digits", "plot_learning_curves", "save_figure",
     "plot_cluster_scan",
     "plot_cost_surface", "plot_decision_contour", "plot_neuron_history",
-    "plot_mlp_learning_curves", "plot_mlp_weights",
+    "plot_mlp_learning_curves", "plot_mlp_weights", "plot_history",
     "map_mosaic", "plot_class_signature", "plot_maps", "plot_maps_compare", "plot_oips",
     "plot_cnn_learning_curves", "plot_conv_kernels",
     "plot_dream",

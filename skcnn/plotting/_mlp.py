@@ -5,18 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import fitted_last_step, plot_digits, plot_learning_curves
+from ._history import history_curves, mark_epochs
 
 __all__ = ["plot_mlp_learning_curves", "plot_mlp_weights"]
 
 
 def _fitted_mlp(estimator):
-    return fitted_last_step(estimator, ["coefs_", "loss_curve_"], "MLPScratchClassifier")
+    return fitted_last_step(estimator, ["coefs_", "history_"], "MLPScratchClassifier")
 
 
 def plot_mlp_learning_curves(estimator, *, title=None, ncols=3):
-    """The series' learning curves: batch cost, batch error, regularization ratio, epoch loss, validation accuracy.
+    """The series' learning curves: per mini-batch cost, error and regularization ratio, then :func:`plot_history`'s panels.
 
-    Panels without data (no penalty, no validation hold-out) are left out.
+    The per-epoch panels (loss, validation score, learning rate) are those of
+    :func:`~skcnn.plotting.plot_history`, drawn from ``history_``. Panels
+    without data (no penalty, no validation hold-out) are left out.
 
     Parameters
     ----------
@@ -35,7 +38,7 @@ def plot_mlp_learning_curves(estimator, *, title=None, ncols=3):
     >>> X, y = np.eye(4), np.array([0, 1, 0, 1])
     >>> clf = MLPScratchClassifier((3,), max_iter=5, validation_fraction=0.5, random_state=0).fit(X, y)
     >>> [ax.get_title() for ax in plot_mlp_learning_curves(clf).axes]
-    ['batch cost', 'batch error', 'regularization / cost', 'epoch loss', 'validation accuracy']
+    ['batch cost', 'batch error', 'regularization / cost', 'loss', 'score']
     """
     mlp = _fitted_mlp(estimator)
     ratio = mlp.reg_ratio_curve_ if np.any(np.asarray(mlp.reg_ratio_curve_) > 0) else []
@@ -43,12 +46,13 @@ def plot_mlp_learning_curves(estimator, *, title=None, ncols=3):
         "batch cost": mlp.batch_loss_curve_,
         "batch error": mlp.batch_error_curve_,
         "regularization / cost": ratio,
-        "epoch loss": mlp.loss_curve_,
-        "validation accuracy": mlp.validation_scores_,
+        **history_curves(mlp.history_),
     }
-    per_batch = "epoch" if len(mlp.batch_loss_curve_) == len(mlp.loss_curve_) else "mini-batch"
+    per_batch = "epoch" if len(mlp.batch_loss_curve_) == len(mlp.history_) else "mini-batch"
     xlabel = {"batch cost": per_batch, "batch error": per_batch, "regularization / cost": per_batch}
-    return plot_learning_curves(curves, xlabel=xlabel, title=title, ncols=ncols, logy=("batch cost", "epoch loss"))
+    fig = plot_learning_curves(curves, xlabel=xlabel, title=title, ncols=ncols, logy=("batch cost",))
+    mark_epochs(fig, mlp.history_["epoch"])
+    return fig
 
 
 def plot_mlp_weights(estimator, *, layer=0, image_shape=None, n_cols=10, max_nodes=100, cmap="RdBu_r",

@@ -75,11 +75,11 @@ def plot_neuron_history(estimator, *, title=None):
     >>> [ax.get_title() for ax in plot_neuron_history(clf).axes]
     ['cost per epoch', 'weights per epoch']
     """
-    neuron = fitted_last_step(estimator, ["coef_path_"], "SingleNeuronClassifier")
+    neuron = fitted_last_step(estimator, ["coef_path_", "history_"], "SingleNeuronClassifier")
     fig, axes = new_figure(figsize=(9, 3.4), ncols=2)
     cost_ax, w_ax = axes[0]
-    epochs = np.arange(1, len(neuron.loss_curve_) + 1)
-    cost_ax.plot(epochs, neuron.loss_curve_)
+    loss = neuron.history_["loss"][-neuron.n_iter_:]  # this fit's epochs (warm starts keep older rows)
+    cost_ax.plot(np.arange(1, len(loss) + 1), loss)
     cost_ax.set_yscale("log")
     cost_ax.set_title("cost per epoch")
     cost_ax.set_xlabel("epoch")

@@ -1,0 +1,157 @@
+"""scikit-learn callbacks (sklearn.callback, experimental in 1.9) on the neuron and the MLP."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skcnn import MLPScratchClassifier, SingleNeuronClassifier
+from skcnn._callbacks import HAS_CALLBACKS, FitCallbacks
+
+callback = pytest.importorskip("sklearn.callback")
+pytestmark = pytest.mark.skipif(not HAS_CALLBACKS, reason="this scikit-learn has no sklearn.callback")
+
+
+class Recorder:
+    """Records (task_name, task_id, depth) of every ended task; asks to stop after epoch ``stop_at``."""
+
+    max_propagation_depth = None  # an AutoPropagatedCallback: meta-estimators pass it on
+
+    def __init__(self, stop_at=None):
+        self.stop_at = stop_at
+        self.ended = []
+        self.states = []
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        self.ended.append((context.task_name, context.estimator_name))
+        if context.task_name in ("epoch", "iteration") and fitted_estimator is not None:
+            self.states.append(fitted_estimator)
+        n_epochs = sum(name in ("epoch", "iteration") for name, _ in self.ended)
+        return self.stop_at is not None and n_epochs == self.stop_at
+
+    def count(self, task_name):
+        return sum(name == task_name for name, _ in self.ended)
+
+
+@pytest.fixture
+def blobs():
+    rng = np.random.RandomState(0)
+    centers = np.array([[0.0, 0.0], [3.0, 3.0], [0.0, 4.0]])
+    y = np.repeat([0, 1, 2], 30)
+    X = centers[y] + rng.normal(scale=0.8, size=(90, 2))
+    return X, y
+
+
+def _quiet(fit):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return fit()
+
+
+ESTIMATORS = {
+    "neuron-batch": (lambda: SingleNeuronClassifier(max_iter=6, tol=None, random_state=0), "epoch"),
+    "neuron-sgd": (lambda: SingleNeuronClassifier(solver="sgd", max_iter=6, tol=None, random_state=0), "epoch"),
+    "neuron-lbfgs": (lambda: SingleNeuronClassifier(solver="lbfgs", max_iter=6, tol=1e-12, random_state=0),
+                     "iteration"),
+    "mlp-sgd": (lambda: MLPScratchClassifier((4,), max_iter=6, tol=0, random_state=0), "epoch"),
+    "mlp-lbfgs": (lambda: MLPScratchClassifier((4,), solver="lbfgs", max_iter=6, tol=1e-12, random_state=0),
+                  "iteration"),
+    "mlp-cg": (lambda: MLPScratchClassifier((4,), solver="cg", max_iter=6, tol=1e-12, random_state=0),
+               "iteration"),
+}
+
+
+def _data(name, blobs):
+    X, y = blobs
+    return (X, (y > 0).astype(int)) if name.startswith("neuron") else (X, y)
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_one_subtask_per_epoch(name, blobs):
+    make, subtask = ESTIMATORS[name]
+    X, y = _data(name, blobs)
+    rec = Recorder()
+    clf = _quiet(lambda: make().set_callbacks(rec).fit(X, y))
+    assert clf.n_iter_ == 6
+    assert rec.count(subtask) == 6 and rec.count("fit") == 1
+    assert rec.ended[-1][0] == "fit"  # the fit task ends last
+    assert len(rec.states) == 6
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_stop_request_ends_training_after_that_epoch(name, blobs):
+    make, _ = ESTIMATORS[name]
+    X, y = _data(name, blobs)
+    rec = Recorder(stop_at=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # a requested stop is a clean end
+        clf = make().set_callbacks(rec).fit(X, y)
+    assert clf.n_iter_ == 3 and len(clf.history_) == 3
+    # the weights are those of epoch 3: what the callback saw, and what 3 epochs without callbacks give
+    fitted = rec.states[2]
+    np.testing.assert_allclose(clf.predict_proba(X), fitted.predict_proba(X))
+    three = _quiet(lambda: make().set_params(max_iter=3).fit(X, y))
+    np.testing.assert_allclose(clf.predict_proba(X), three.predict_proba(X), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["neuron-batch", "mlp-sgd", "mlp-lbfgs"])
+def test_scoring_monitor_scores_every_epoch(name, blobs):
+    make, subtask = ESTIMATORS[name]
+    X, y = _data(name, blobs)
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    clf = _quiet(lambda: make().set_callbacks(monitor).fit(X, y))
+    rows = [row for row in monitor.get_logs().data if row["task_name"] == subtask]
+    assert len(rows) == clf.n_iter_ == 6
+    assert [row["task_id"] for row in rows] == list(range(6))
+    # the last epoch's score is the fitted estimator's; the first is not (the epochs differ)
+    assert rows[-1]["accuracy"] == clf.score(X, y)
+    first = _quiet(lambda: make().set_params(max_iter=1).fit(X, y))
+    assert rows[0]["accuracy"] == first.score(X, y)
+
+
+def test_partial_fit_is_one_epoch(blobs):
+    X, y = blobs
+    rec = Recorder()
+    clf = MLPScratchClassifier((4,), random_state=0).set_callbacks(rec)
+    clf.partial_fit(X, y, classes=[0, 1, 2]).partial_fit(X, y)
+    assert rec.count("epoch") == 2 and rec.count("fit") == 2
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grid_search_passes_callbacks_to_every_fit(blobs, n_jobs):
+    pytest.importorskip("rich")
+    X, y = blobs
+    pipe = make_pipeline(StandardScaler(), MLPScratchClassifier((4,), max_iter=3, tol=0, random_state=0))
+    search = GridSearchCV(pipe, {"mlpscratchclassifier__alpha_l2": [0.1, 1.0]}, cv=2, n_jobs=n_jobs)
+    search.set_callbacks(callback.ProgressBar(max_propagation_depth=None))
+    _quiet(lambda: search.fit(X, y))
+    assert search.best_estimator_[-1].n_iter_ == 3
+    if n_jobs == 1:  # a recorder sees every epoch of the 2 x 2 fits and the refit
+        rec = Recorder()
+        search.set_callbacks(rec)
+        _quiet(lambda: search.fit(X, y))
+        assert rec.count("epoch") == 5 * 3
+
+
+def test_fit_callbacks_without_listeners_cost_nothing_and_report_no_stop():
+    clf = SingleNeuronClassifier()
+    calls = []
+    with FitCallbacks(clf, np.zeros((2, 1)), [0, 1], max_subtasks=1) as tasks:
+        tasks.begin(lambda: calls.append("state") or {})
+        assert tasks.end(lambda: calls.append("state") or {}) is False
+        tasks.begin()  # beyond max_subtasks: trained but not reported
+        assert tasks.end() is False
+    assert calls == [] and tasks.n_subtasks == 1
