@@ -21,6 +21,8 @@ import importlib
 
 _LAZY = {
     "ActivationInspector": "activations",
+    "AttributionInspector": "attribution",
+    "Attribution": "attribution",
     "ClassSignature": "activations",
     "ClassContrast": "activations",
     "DreamInspector": "dream",

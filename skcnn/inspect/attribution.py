@@ -1,0 +1,1052 @@
+"""Which pixels made the prediction: attribution maps and the checks that they mean something.
+
+:class:`AttributionInspector` explains a fitted classifier's decision for a
+batch of images with six methods, each returning an :class:`Attribution`
+(one map of shape ``(height, width)`` per image, in pixel space):
+
+- ``saliency``: the gradient of the class *logit* (the value before a softmax
+  or sigmoid, which saturates) with respect to the input;
+- ``smoothgrad``: the saliency averaged over noisy copies of each image;
+- ``integrated_gradients``: the gradient averaged along the straight path
+  from a baseline (black, blurred or any image) to the image, times the
+  difference; the maps sum to ``f(x) - f(baseline)`` (completeness), and the
+  gap is reported per image;
+- ``gradcam`` and ``gradcam_plus_plus``: a convolutional layer's maps weighted
+  by the gradient (by default the last convolution), upsampled to the input;
+- ``occlusion``: how much the logit drops when a window of the image is
+  greyed out, averaged over the windows that cover each pixel.
+
+Every method runs as one compiled TensorFlow step over a chunk of images
+(the noisy copies, path points or occluded copies of a chunk included), so
+the only Python loop is over chunks, which bound memory. Seeds give the
+same maps on the same device.
+
+Two checks tell whether a map can be trusted. :meth:`~AttributionInspector.
+randomization_test` re-initializes the network's layers from the top
+(Adebayo et al., 2018, "Sanity checks for saliency maps") and measures how
+much the maps still look like the trained network's: a map that explains the
+model changes when the model does. :meth:`~AttributionInspector.deletion_auc`
+and :meth:`~AttributionInspector.insertion_auc` remove (or add) pixels in the
+map's order and integrate the class probability, against a random order.
+
+Through a Pipeline (``StandardScaler`` then the CNN) the maps are gradients
+with respect to the raw pixels: the chain rule through the preceding steps,
+which must act on each pixel by an affine map (scalers do).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._repr import ShortReprMixin
+from .._validation import check_int, check_number, is_int
+from ._ascent import _split_activation
+from ._target import Target, import_keras, resolve_target
+
+__all__ = ["AttributionInspector", "Attribution", "RandomizationResult", "AUCResult"]
+
+_METHODS = ("saliency", "smoothgrad", "integrated_gradients", "gradcam", "gradcam_plus_plus", "occlusion")
+_BASELINES = ("black", "blur")
+
+
+@dataclass(repr=False)
+class Attribution(ShortReprMixin):
+    """Attribution maps for a batch of images.
+
+    Attributes
+    ----------
+    maps : ndarray of shape (n, height, width)
+        One map per image, in pixel space. Signed for ``integrated_gradients``,
+        ``occlusion`` and ``saliency(absolute=False)``; at least 0 otherwise.
+    method : str
+    targets : ndarray of shape (n,)
+        Index of the explained class per image.
+    labels : ndarray of shape (n,)
+        The explained class labels (the indices when the classes are unknown).
+    predicted : ndarray of shape (n,)
+        The predicted class labels.
+    scores : ndarray of shape (n,)
+        The explained class's logit for each image.
+    images : ndarray of shape (n, height, width, channels)
+        The images in pixel space, for display.
+    layer : str or None
+        The layer a Grad-CAM looked at.
+    baseline_scores : ndarray of shape (n,) or None
+        Integrated gradients: the logit of each image's baseline.
+    completeness_gap : ndarray of shape (n,) or None
+        Integrated gradients: ``maps.sum() - (scores - baseline_scores)`` per
+        image (before the channels are summed the two agree exactly in the
+        limit of many steps).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = Attribution(np.zeros((2, 4, 4)), "saliency", np.array([1, 0]), np.array([1, 0]), np.array([1, 0]),
+    ...                 np.array([0.5, 2.0]), np.zeros((2, 4, 4, 1)))
+    >>> a  # doctest: +NORMALIZE_WHITESPACE
+    Attribution(
+        maps=float64 (2, 4, 4),
+        method='saliency',
+        targets=[1 0],
+        labels=[1 0],
+        predicted=[1 0],
+        scores=[0.5 2. ],
+        images=float64 (2, 4, 4, 1),
+        layer=None,
+        baseline_scores=None,
+        completeness_gap=None,
+    )
+    >>> len(a)
+    2
+    """
+
+    maps: np.ndarray
+    method: str
+    targets: np.ndarray
+    labels: np.ndarray
+    predicted: np.ndarray
+    scores: np.ndarray
+    images: np.ndarray
+    layer: str | None = None
+    baseline_scores: np.ndarray | None = None
+    completeness_gap: np.ndarray | None = None
+
+    def __len__(self):
+        return len(self.maps)
+
+
+@dataclass(repr=False)
+class RandomizationResult(ShortReprMixin):
+    """How the maps change as the network's layers are re-initialized from the top.
+
+    Attributes
+    ----------
+    method : str
+    layers : list of str
+        The layers re-initialized, in order; stage ``k`` has the first ``k + 1``
+        of them random (``"independent"``: only layer ``k``).
+    correlations : ndarray of shape (len(layers), n)
+        Spearman rank correlation of each image's map with its map from the
+        trained network, per stage (0 where a map is constant).
+    maps : ndarray of shape (len(layers) + 1, n, height, width)
+        The trained network's maps, then each stage's.
+    mode : str
+        ``"top-down"`` (cascading) or ``"independent"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = RandomizationResult("saliency", ["output", "conv1"], np.array([[0.2, 0.4], [0.0, 0.1]]),
+    ...                         np.zeros((3, 2, 4, 4)), "top-down")
+    >>> r.mean_correlation
+    array([0.3 , 0.05])
+    """
+
+    method: str
+    layers: list
+    correlations: np.ndarray
+    maps: np.ndarray
+    mode: str = "top-down"
+
+    @property
+    def mean_correlation(self):
+        """Mean rank correlation over the images, per stage."""
+        return self.correlations.mean(axis=1)
+
+
+@dataclass(repr=False)
+class AUCResult(ShortReprMixin):
+    """A deletion or insertion curve of attribution order against a random order.
+
+    Attributes
+    ----------
+    kind : str
+        ``"deletion"`` or ``"insertion"``.
+    fractions : ndarray of shape (steps + 1,)
+        Share of the pixels removed (deletion) or revealed (insertion).
+    curve, random_curve : ndarray of shape (n, steps + 1)
+        The class probability along the attribution's order and a random one.
+    auc, random_auc : ndarray of shape (n,)
+        Areas under the curves (trapezoids over ``fractions``). For deletion
+        lower is better, for insertion higher.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = AUCResult("deletion", np.linspace(0, 1, 3), np.array([[1.0, 0.2, 0.0]]), np.array([[1.0, 0.8, 0.0]]),
+    ...               np.array([0.35]), np.array([0.65]))
+    >>> r.auc.mean() < r.random_auc.mean()
+    np.True_
+    """
+
+    kind: str
+    fractions: np.ndarray
+    curve: np.ndarray
+    random_curve: np.ndarray
+    auc: np.ndarray
+    random_auc: np.ndarray
+
+
+# ----------------------------------------------------------------------------- helpers
+def _logit_split(keras, layer):
+    """``(linear, activation)`` for a last layer ending in a softmax or sigmoid, else None."""
+    if type(layer).__name__ == "Softmax":
+        return (lambda x: x), layer
+    activation = getattr(layer, "activation", None)
+    saturating = (keras.activations.softmax, keras.activations.sigmoid)
+    if activation is None or not any(activation is f for f in saturating):
+        return None
+    return _split_activation(keras, layer)
+
+
+def _pick(tf, values, indices):
+    """``values[i, indices[i]]`` for a batch (a one-hot product: the gradient of a batched gather is None)."""
+    return tf.reduce_sum(values * tf.one_hot(indices, tf.shape(values)[1], dtype=values.dtype), axis=1)
+
+
+def _interpolation_matrix(size_out, size_in):
+    """``(size_out, size_in)`` bilinear weights that put the corners of both grids on each other."""
+    matrix = np.zeros((size_out, size_in), dtype=np.float32)
+    if size_in == 1:
+        matrix[:, 0] = 1.0
+        return matrix
+    position = np.linspace(0.0, size_in - 1.0, size_out)
+    low = np.minimum(np.floor(position).astype(int), size_in - 2)
+    weight = position - low
+    matrix[np.arange(size_out), low] = 1.0 - weight
+    matrix[np.arange(size_out), low + 1] = weight
+    return matrix
+
+
+def _rank_correlation(a, b):
+    """Spearman correlation of each row of ``a`` with the same row of ``b`` (0 where a row is constant)."""
+    from scipy.stats import rankdata
+
+    ra = rankdata(a.reshape(len(a), -1), axis=1)
+    rb = rankdata(b.reshape(len(b), -1), axis=1)
+    ra -= ra.mean(axis=1, keepdims=True)
+    rb -= rb.mean(axis=1, keepdims=True)
+    norm = np.sqrt((ra * ra).sum(axis=1) * (rb * rb).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = (ra * rb).sum(axis=1) / norm
+    return np.where(norm > 0, corr, 0.0)
+
+
+def _seed_pair(random_state):
+    rng = np.random.default_rng(random_state)
+    return int(rng.integers(2**31 - 1))
+
+
+class AttributionInspector:
+    """Attribution maps for a fitted image classifier, with sanity checks.
+
+    Parameters
+    ----------
+    target : KerasCNNClassifier, Pipeline or keras.Model
+        A fitted classifier, a Pipeline ending in one (its preceding steps
+        must act on each pixel by an affine map, as scalers do), or any Keras
+        image model with one input ``(height, width, channels)``.
+    batch_size : int, default=1024
+        Model evaluations per compiled call: a chunk holds
+        ``batch_size // evaluations_per_image`` images (at least one), so
+        SmoothGrad's samples and IG's steps share the budget.
+
+    Attributes
+    ----------
+    target_ : Target
+        The resolved model with its layers and pre-processing.
+
+    Examples
+    --------
+    >>> import numpy as np, keras
+    >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(3, 3, activation="relu"),
+    ...                           keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+    >>> inspector = AttributionInspector(model)
+    >>> X = np.random.default_rng(0).random((4, 8, 8))
+    >>> inspector.saliency(X).maps.shape
+    (4, 8, 8)
+    >>> ig = inspector.integrated_gradients(X, target=1, steps=64)
+    >>> bool(np.all(np.abs(ig.completeness_gap) < 0.05 * np.abs(ig.scores - ig.baseline_scores) + 1e-3))
+    True
+    >>> inspector.gradcam(X).layer, inspector.occlusion(X, window=4).maps.shape
+    ('conv2d', (4, 8, 8))
+    """
+
+    def __init__(self, target, *, batch_size=1024):
+        self.target = target
+        self.batch_size = check_int(batch_size, "batch_size")
+        self.target_ = resolve_target(target)
+        self._fns = {}
+        self._scale = None
+        self._head = None
+
+    # ------------------------------------------------------------------ network
+    def _network(self):
+        """``(feeder_index or None, linear or None, activation or None)`` for logits from the model."""
+        if self._head is None:
+            keras, _ = import_keras()
+            layers = self.target_.layers
+            last = layers[-1]
+            split = _logit_split(keras, last)
+            feeder = None
+            if split is not None:
+                for index, layer in enumerate(layers[:-1]):
+                    try:
+                        if layer.output is last.input:
+                            feeder = index
+                    except (AttributeError, ValueError):
+                        continue
+            self._head = (feeder, split)
+        return self._head
+
+    def _forward(self, layer_index=None):
+        """A callable ``x -> (maps or None, logits, probabilities)`` on model-space float32 images."""
+        _, tf = import_keras()
+        target = self.target_
+        feeder, split = self._network()
+        last_index = len(target.layers) - 1
+        if split is None:
+            wanted = [last_index]
+            sub = target.submodel(wanted if layer_index is None else [layer_index, last_index])
+        elif feeder is not None:
+            sub = target.submodel([feeder] if layer_index is None else [layer_index, feeder])
+        elif layer_index is None:
+            sub = target.submodel([last_index], inputs_of=True)
+        else:
+            raise ValueError("Grad-CAM needs the input of the model's last layer to be another layer's output; "
+                             "this model's is not.")
+
+        def forward(x):
+            out = sub(x, training=False)
+            out = list(out) if isinstance(out, (list, tuple)) else [out]
+            maps = tf.cast(out[0], tf.float32) if layer_index is not None else None
+            head = out[-1]
+            if split is None:
+                logits = tf.cast(head, tf.float32)
+                return maps, logits, logits
+            linear, activation = split
+            z = linear(head)
+            logits = tf.cast(z, tf.float32)
+            return maps, logits, tf.cast(activation(z), tf.float32)
+
+        return forward
+
+    def _compiled(self, key, build):
+        if key not in self._fns:
+            self._fns[key] = build()
+        return self._fns[key]
+
+    def _spec(self):
+        _, tf = import_keras()
+        return tf.TensorSpec([None, *self.target_.input_shape], tf.float32)
+
+    # -------------------------------------------------------------- batching
+    def _chunks(self, n, per_image):
+        size = max(1, self.batch_size // max(1, per_image))
+        return [(start, min(n, start + size)) for start in range(0, n, size)]
+
+    def _run(self, fn, per_image, arrays, *extra):
+        """Call ``fn(*chunk_of_each_array, *extra)`` chunk by chunk; concatenate each output."""
+        n = len(arrays[0])
+        outputs = None
+        for start, stop in self._chunks(n, per_image):
+            out = fn(*[a[start:stop] for a in arrays], *extra)
+            out = [np.asarray(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
+            outputs = [[o] for o in out] if outputs is None else [acc + [o] for acc, o in zip(outputs, out)]
+        return [np.concatenate(parts) for parts in outputs]
+
+    # ---------------------------------------------------------------- inputs
+    def _images(self, X):
+        """``(model-space images, pixel-space images)`` of ``X``."""
+        x = self.target_.to_model(X)
+        if not self.target_.pre_steps:
+            return x, x
+        pixels = np.asarray(X, dtype=np.float32).reshape(x.shape)
+        return x, pixels
+
+    def _pixel_scale(self):
+        """Per-feature ``d(model input) / d(pixel)`` of the preceding steps, or None without steps."""
+        target = self.target_
+        if not target.pre_steps:
+            return None
+        if self._scale is None:
+            shape = target.input_shape
+            size = int(np.prod(shape))
+            probe = np.random.default_rng(0).random((1, size)) * 255.0
+            zero, one, moved = (target.to_model(v.reshape((1,) + shape)).astype(np.float64)
+                                for v in (np.zeros((1, size)), np.ones((1, size)), probe))
+            scale = one - zero
+            if not np.allclose(moved, zero + scale * probe.reshape(moved.shape), rtol=1e-3, atol=1e-3 * (
+                    np.abs(moved).max() + 1)):
+                raise ValueError(
+                    "attribution through a Pipeline needs the steps before the network to act on each pixel by an "
+                    "affine map (StandardScaler, MinMaxScaler, a division by 255, ...); these steps do not. "
+                    "Explain the network itself on transformed images instead."
+                )
+            self._scale = scale[0].astype(np.float32)
+        return self._scale
+
+    def _in_model_space(self, values, pixels, name):
+        """A pixel-space image or batch (broadcast to ``pixels``) in model space."""
+        values = np.asarray(values, dtype=np.float32)
+        shape = self.target_.input_shape
+        if values.shape == shape[:2] and shape[2] == 1:
+            values = values[..., None]
+        if values.shape == shape:
+            values = np.broadcast_to(values, pixels.shape)
+        if values.shape != pixels.shape and values.size == pixels.size:
+            values = values.reshape(pixels.shape)
+        if values.shape != pixels.shape:
+            raise ValueError(f"{name} must be one image of shape {shape} or one per image {pixels.shape} "
+                             f"(pixel space); got shape {np.shape(values)}.")
+        return self.target_.to_model(np.ascontiguousarray(values), name=name)
+
+    def _baseline(self, baseline, pixels, sigma=None):
+        if isinstance(baseline, str):
+            if baseline == "black":
+                return self.target_.to_model(np.zeros_like(pixels), name="baseline")
+            if baseline == "blur":
+                from scipy.ndimage import gaussian_filter
+
+                h, w = pixels.shape[1:3]
+                s = max(h, w) / 8.0 if sigma is None else sigma
+                return self.target_.to_model(gaussian_filter(pixels, sigma=(0, s, s, 0), mode="nearest"),
+                                             name="baseline")
+            raise ValueError(f"baseline must be one of {_BASELINES} or an array of images; got {baseline!r}.")
+        return self._in_model_space(baseline, pixels, "baseline")
+
+    def _logits(self, x):
+        _, tf = import_keras()
+
+        def build():
+            forward = self._forward()
+
+            @tf.function(input_signature=[self._spec()], autograph=False)
+            def logits(images):
+                _, z, p = forward(images)
+                return z, p
+
+            return logits
+
+        return self._run(self._compiled("logits", build), 1, [x])
+
+    def _targets(self, target, logits):
+        """Class indices ``(n,)`` from ``target`` (None: the predicted class; labels where classes are known)."""
+        n, k = logits.shape
+        if target is None:
+            return np.argmax(logits, axis=1).astype(np.int32)
+        values = np.asarray(target)
+        if values.ndim == 0:
+            values = np.full(n, values.item(), dtype=values.dtype)
+        if values.shape != (n,):
+            raise ValueError(f"target must be None, one class or one class per image ({n}); got shape {values.shape}.")
+        classes = self.target_.classes_
+        if classes is not None:
+            index = {c.item() if hasattr(c, "item") else c: i for i, c in enumerate(classes)}
+            missing = [v for v in values.tolist() if v not in index]
+            if missing:
+                raise ValueError(f"target must hold class labels of the classifier, {classes.tolist()}; "
+                                 f"got {missing[0]!r}.")
+            return np.array([index[v] for v in values.tolist()], dtype=np.int32)
+        if not all(is_int(v) for v in values.tolist()) or values.min() < 0 or values.max() >= k:
+            raise ValueError(f"target must hold class indices in [0, {k}) for a model with {k} outputs; got "
+                             f"{values.tolist()[:5]}.")
+        return values.astype(np.int32)
+
+    def _as_target(self, attribution):
+        """The ``target`` argument that explains the same classes as ``attribution``."""
+        return attribution.targets if self.target_.classes_ is None else attribution.labels
+
+    def _labels(self, indices):
+        classes = self.target_.classes_
+        return indices.copy() if classes is None else classes[indices]
+
+    def _setup(self, X, target):
+        x, pixels = self._images(X)
+        logits, _ = self._logits(x)
+        targets = self._targets(target, logits)
+        scores = logits[np.arange(len(x)), targets]
+        return x, pixels, targets, scores, np.argmax(logits, axis=1)
+
+    def _result(self, method, maps, targets, scores, predicted, pixels, **extra):
+        return Attribution(maps=maps.astype(np.float32), method=method, targets=targets,
+                           labels=self._labels(targets), predicted=self._labels(predicted),
+                           scores=scores.astype(np.float32), images=pixels, **extra)
+
+    def _reduce(self, grads, absolute):
+        """Model-space input gradients ``(n, h, w, c)`` -> pixel-space maps ``(n, h, w)``."""
+        scale = self._pixel_scale()
+        if scale is not None:
+            grads = grads * (np.abs(scale) if absolute else scale)
+        return grads.max(axis=3) if absolute else grads.sum(axis=3)
+
+    # --------------------------------------------------------------- gradients
+    def _gradient_fn(self):
+        _, tf = import_keras()
+
+        def build():
+            forward = self._forward()
+
+            @tf.function(input_signature=[self._spec(), tf.TensorSpec([None], tf.int32),
+                                          tf.TensorSpec([None, *self.target_.input_shape], tf.float32),
+                                          tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int32),
+                                          tf.TensorSpec([], tf.bool)], autograph=False)
+            def gradients(x, targets, sigma, samples, seed, absolute):
+                # Every image repeated `samples` times (1: plain saliency), noise added, one gradient pass.
+                n = tf.shape(x)[0]
+                tiled = tf.repeat(x, samples, axis=0)
+                noise = tf.random.stateless_normal(tf.shape(tiled), seed=seed) * tf.repeat(sigma, samples, axis=0)
+                tiled = tiled + noise
+                with tf.GradientTape(watch_accessed_variables=False) as tape:
+                    tape.watch(tiled)
+                    _, logits, _ = forward(tiled)
+                    total = tf.reduce_sum(_pick(tf, logits, tf.repeat(targets, samples)))
+                grads = tape.gradient(total, tiled)
+                grads = tf.where(absolute, tf.abs(grads), grads)
+                shape = tf.concat([[n, samples], tf.shape(x)[1:]], axis=0)
+                return tf.reduce_mean(tf.reshape(grads, shape), axis=1)
+
+            return gradients
+
+        return self._compiled("gradients", build)
+
+    def saliency(self, X, target=None, *, absolute=True):
+        """The gradient of the class logit with respect to the input pixels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, h, w), (n, h, w, c) or (n, h * w * c)
+            Images in pixel space (raw, before a Pipeline's scaler).
+        target : None, class label or array-like of shape (n,), default=None
+            The class to explain per image: None for the predicted class;
+            labels of the classifier's ``classes_`` (class indices for a bare
+            model).
+        absolute : bool, default=True
+            True: the largest absolute gradient over the channels (Simonyan
+            et al.); False: the signed gradient summed over the channels.
+
+        Returns
+        -------
+        Attribution
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
+        ...                           keras.layers.Dense(2, activation="softmax")])
+        >>> w = model.layers[-1].get_weights()[0]
+        >>> maps = AttributionInspector(model).saliency(np.zeros((1, 4, 4)), target=1, absolute=False).maps
+        >>> bool(np.allclose(maps[0].ravel(), w[:, 1], atol=1e-6))
+        True
+        """
+        x, pixels, targets, scores, predicted = self._setup(X, target)
+        zeros = np.zeros_like(x)
+        grads, = self._run(self._gradient_fn(), 1, [x, targets, zeros], np.int32(1), np.zeros(2, np.int32),
+                           bool(absolute))
+        return self._result("saliency", self._reduce(grads, absolute), targets, scores, predicted, pixels)
+
+    def smoothgrad(self, X, target=None, *, n_samples=50, noise=0.15, absolute=True, random_state=None):
+        """The saliency averaged over ``n_samples`` copies of each image with Gaussian noise.
+
+        Parameters
+        ----------
+        X, target
+            As in :meth:`saliency`.
+        n_samples : int, default=50
+        noise : float, default=0.15
+            Standard deviation of the noise as a share of each image's pixel
+            range (max - min), in pixel space.
+        absolute : bool, default=True
+            Average absolute gradients (then the largest over the channels),
+            or signed ones (then summed over the channels).
+        random_state : int, numpy Generator or None
+            Seeds the noise; the same seed gives the same maps.
+
+        Returns
+        -------
+        Attribution
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(2, 3, activation="relu"),
+        ...                           keras.layers.Flatten(), keras.layers.Dense(3)])
+        >>> inspector = AttributionInspector(model)
+        >>> X = np.random.default_rng(1).random((2, 6, 6))
+        >>> a = inspector.smoothgrad(X, n_samples=8, random_state=0)
+        >>> bool(np.array_equal(a.maps, inspector.smoothgrad(X, n_samples=8, random_state=0).maps))
+        True
+        """
+        n_samples = check_int(n_samples, "n_samples")
+        noise = check_number(noise, "noise")
+        x, pixels, targets, scores, predicted = self._setup(X, target)
+        spread = (pixels.reshape(len(pixels), -1).max(axis=1) - pixels.reshape(len(pixels), -1).min(axis=1))
+        sigma = noise * spread[:, None, None, None] * np.ones_like(x)
+        scale = self._pixel_scale()
+        if scale is not None:
+            sigma = sigma * np.abs(scale)
+        seed = np.array([_seed_pair(random_state), 0], dtype=np.int32)
+        fn = self._gradient_fn()
+        parts = []
+        for start, stop in self._chunks(len(x), n_samples):
+            parts.append(np.asarray(fn(x[start:stop], targets[start:stop], sigma[start:stop].astype(np.float32),
+                                       np.int32(n_samples), seed + np.array([0, start], np.int32),
+                                       bool(absolute))))
+        grads = np.concatenate(parts)
+        return self._result("smoothgrad", self._reduce(grads, absolute), targets, scores, predicted, pixels)
+
+    def integrated_gradients(self, X, target=None, *, baseline="black", steps=50):
+        """Integrated gradients (Sundararajan et al., 2017) from a baseline to each image.
+
+        The gradient of the class logit is averaged over ``steps`` points of the
+        straight path from the baseline to the image (the midpoint rule) and
+        multiplied by ``image - baseline``; the maps sum to about
+        ``f(image) - f(baseline)``, and the difference is reported.
+
+        Parameters
+        ----------
+        X, target
+            As in :meth:`saliency`.
+        baseline : {"black", "blur"} or array-like, default="black"
+            ``"black"``: all-zero pixels; ``"blur"``: each image under a
+            Gaussian blur of sigma ``max(h, w) / 8``; or one image (or one per
+            image) in pixel space.
+        steps : int, default=50
+
+        Returns
+        -------
+        Attribution
+            Signed maps, with ``baseline_scores`` and ``completeness_gap``.
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(), keras.layers.Dense(2)])
+        >>> a = AttributionInspector(model).integrated_gradients(np.ones((3, 4, 4)), steps=4)
+        >>> bool(np.allclose(a.completeness_gap, 0, atol=1e-4))
+        True
+        """
+        steps = check_int(steps, "steps")
+        _, tf = import_keras()
+        x, pixels, targets, scores, predicted = self._setup(X, target)
+        base = self._baseline(baseline, pixels)
+
+        def build():
+            forward = self._forward()
+
+            @tf.function(input_signature=[self._spec(), self._spec(), tf.TensorSpec([None], tf.int32),
+                                          tf.TensorSpec([None], tf.float32)], autograph=False)
+            def integrate(x, b, targets, alphas):
+                n, k = tf.shape(x)[0], tf.shape(alphas)[0]
+                a = tf.reshape(alphas, [1, -1, 1, 1, 1])
+                path = b[:, None] + a * (x - b)[:, None]
+                path = tf.reshape(path, tf.concat([[n * k], tf.shape(x)[1:]], axis=0))
+                with tf.GradientTape(watch_accessed_variables=False) as tape:
+                    tape.watch(path)
+                    _, logits, _ = forward(path)
+                    total = tf.reduce_sum(_pick(tf, logits, tf.repeat(targets, k)))
+                grads = tape.gradient(total, path)
+                mean = tf.reduce_mean(tf.reshape(grads, tf.concat([[n, k], tf.shape(x)[1:]], axis=0)), axis=1)
+                _, base_logits, _ = forward(b)
+                return (x - b) * mean, _pick(tf, base_logits, targets)
+
+            return integrate
+
+        fn = self._compiled("integrated_gradients", build)
+        alphas = ((np.arange(steps) + 0.5) / steps).astype(np.float32)
+        attributions, base_scores = self._run(fn, steps, [x, base, targets], alphas)
+        maps = attributions.sum(axis=3)
+        gap = maps.reshape(len(maps), -1).sum(axis=1) - (scores - base_scores)
+        return self._result("integrated_gradients", maps, targets, scores, predicted, pixels,
+                            baseline_scores=base_scores.astype(np.float32), completeness_gap=gap.astype(np.float32))
+
+    # ---------------------------------------------------------------- Grad-CAM
+    def _cam_layer(self, layer):
+        target = self.target_
+        if layer is None:
+            convs = [name for name in target.conv_layers()
+                     if len(target.layers[target.layer_index(name)].output.shape) == 4]
+            if not convs:
+                raise ValueError("Grad-CAM needs a convolutional layer with maps (n, h, w, maps); this model has "
+                                 "none. Pass layer= a layer with such an output.")
+            layer = convs[-1]
+        index = target.layer_index(layer)
+        shape = target.layers[index].output.shape
+        if len(shape) != 4:
+            raise ValueError(f"layer must have maps of shape (n, h, w, maps) for Grad-CAM; {target.layer_name(index)!r} "
+                             f"outputs {tuple(shape)}.")
+        return index
+
+    def _cam(self, X, target, layer, plus):
+        _, tf = import_keras()
+        index = self._cam_layer(layer)
+        x, pixels, targets, scores, predicted = self._setup(X, target)
+        hh, ww = (int(s) for s in self.target_.layers[index].output.shape[1:3])
+        h, w = self.target_.input_shape[:2]
+        rows, cols = _interpolation_matrix(h, hh), _interpolation_matrix(w, ww)
+
+        def build():
+            forward = self._forward(index)
+
+            @tf.function(input_signature=[self._spec(), tf.TensorSpec([None], tf.int32)], autograph=False)
+            def cam(x, targets):
+                with tf.GradientTape(watch_accessed_variables=False) as tape:
+                    tape.watch(x)
+                    maps, logits, _ = forward(x)
+                    total = tf.reduce_sum(_pick(tf, logits, targets))
+                grads = tape.gradient(total, maps)
+                if plus:
+                    # Grad-CAM++ (Chattopadhyay et al., 2018) with the exponential of the logit as the score:
+                    # its derivatives are powers of the gradient, so the weights need no second pass.
+                    g2, g3 = tf.square(grads), tf.pow(grads, 3)
+                    total = tf.reduce_sum(maps, axis=[1, 2], keepdims=True)
+                    denominator = 2.0 * g2 + total * g3
+                    alpha = tf.math.divide_no_nan(g2, denominator)
+                    norm = tf.reduce_sum(alpha, axis=[1, 2], keepdims=True)
+                    alpha = tf.math.divide_no_nan(alpha, norm)
+                    weights = tf.reduce_sum(alpha * tf.nn.relu(grads), axis=[1, 2])
+                else:
+                    weights = tf.reduce_mean(grads, axis=[1, 2])
+                coarse = tf.nn.relu(tf.einsum("nijk,nk->nij", maps, weights))
+                return tf.einsum("ai,nij,bj->nab", tf.constant(rows), coarse, tf.constant(cols))
+
+            return cam
+
+        fn = self._compiled(("gradcam_plus_plus" if plus else "gradcam", index), build)
+        maps, = self._run(fn, 1, [x, targets])
+        return self._result("gradcam_plus_plus" if plus else "gradcam", maps, targets, scores, predicted, pixels,
+                            layer=self.target_.layer_name(index))
+
+    def gradcam(self, X, target=None, *, layer=None):
+        """Grad-CAM (Selvaraju et al., 2017): a layer's maps weighted by their mean gradient.
+
+        ``ReLU(sum_k w_k A_k)`` with ``w_k`` the mean over the map of the class
+        logit's gradient with respect to map ``A_k``, upsampled bilinearly to
+        the input size (the corners of the grids aligned).
+
+        Parameters
+        ----------
+        X, target
+            As in :meth:`saliency`.
+        layer : str or int, optional
+            A layer with maps (default: the last convolution).
+
+        Returns
+        -------
+        Attribution
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+        ...                           keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+        >>> a = AttributionInspector(model).gradcam(np.random.default_rng(0).random((2, 8, 8)))
+        >>> a.maps.shape, bool(a.maps.min() >= 0)
+        ((2, 8, 8), True)
+        """
+        return self._cam(X, target, layer, plus=False)
+
+    def gradcam_plus_plus(self, X, target=None, *, layer=None):
+        """Grad-CAM++ (Chattopadhyay et al., 2018): maps weighted by positive gradients, pixel by pixel.
+
+        The weights use the closed form for an exponential score and are
+        normalized per map, as the authors' code does.
+
+        Parameters
+        ----------
+        X, target, layer
+            As in :meth:`gradcam`.
+
+        Returns
+        -------
+        Attribution
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+        ...                           keras.layers.Flatten(), keras.layers.Dense(2)])
+        >>> AttributionInspector(model).gradcam_plus_plus(np.ones((1, 8, 8))).maps.shape
+        (1, 8, 8)
+        """
+        return self._cam(X, target, layer, plus=True)
+
+    # --------------------------------------------------------------- occlusion
+    def occlusion(self, X, target=None, *, window=None, stride=None, fill="black"):
+        """How much the class logit drops when a square window is covered, per pixel.
+
+        Every window position is one copy of the image with the window set to
+        ``fill``; all copies of a chunk of images go through the network in one
+        call. A pixel's value is the mean drop over the windows that cover it
+        (pixels that no window covers get 0).
+
+        Parameters
+        ----------
+        X, target
+            As in :meth:`saliency`.
+        window : int, optional
+            Side of the window (default: a seventh of the shorter side, at least 1).
+        stride : int, optional
+            Step between windows (default: half the window, at least 1).
+        fill : {"black", "blur"} or array-like, default="black"
+            What covers the window, as ``baseline`` in :meth:`integrated_gradients`.
+
+        Returns
+        -------
+        Attribution
+            Signed maps: positive where covering lowers the logit.
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Flatten(), keras.layers.Dense(2)])
+        >>> a = AttributionInspector(model).occlusion(np.ones((2, 6, 6)), window=2, stride=2)
+        >>> a.maps.shape
+        (2, 6, 6)
+        """
+        _, tf = import_keras()
+        h, w = self.target_.input_shape[:2]
+        window = max(1, min(h, w) // 7) if window is None else check_int(window, "window")
+        stride = max(1, window // 2) if stride is None else check_int(stride, "stride")
+        if window > min(h, w):
+            raise ValueError(f"window must be at most the image's shorter side ({min(h, w)}); got {window}.")
+        x, pixels, targets, scores, predicted = self._setup(X, target)
+        covered = self._baseline(fill, pixels)
+        tops = list(range(0, h - window + 1, stride))
+        lefts = list(range(0, w - window + 1, stride))
+        if tops[-1] != h - window:
+            tops.append(h - window)
+        if lefts[-1] != w - window:
+            lefts.append(w - window)
+        masks = np.zeros((len(tops) * len(lefts), h, w, 1), dtype=np.float32)
+        for k, (top, left) in enumerate((t, l) for t in tops for l in lefts):
+            masks[k, top:top + window, left:left + window] = 1.0
+        coverage = masks[..., 0].sum(axis=0)
+
+        def build():
+            forward = self._forward()
+
+            @tf.function(input_signature=[self._spec(), self._spec(), tf.TensorSpec([None], tf.int32),
+                                          tf.TensorSpec([None, h, w, 1], tf.float32)], autograph=False)
+            def occlude(x, b, targets, masks):
+                n, p = tf.shape(x)[0], tf.shape(masks)[0]
+                copies = x[:, None] * (1.0 - masks[None]) + b[:, None] * masks[None]
+                copies = tf.reshape(copies, tf.concat([[n * p], tf.shape(x)[1:]], axis=0))
+                _, logits, _ = forward(copies)
+                picked = tf.reshape(_pick(tf, logits, tf.repeat(targets, p)), [n, p])
+                _, own, _ = forward(x)
+                drop = _pick(tf, own, targets)[:, None] - picked
+                return tf.einsum("np,pij->nij", drop, masks[..., 0])
+
+            return occlude
+
+        fn = self._compiled("occlusion", build)
+        summed, = self._run(fn, len(masks), [x, covered, targets], masks)
+        maps = np.where(coverage > 0, summed / np.maximum(coverage, 1), 0.0)
+        return self._result("occlusion", maps, targets, scores, predicted, pixels)
+
+    # ------------------------------------------------------------ sanity checks
+    def attribute(self, X, method, target=None, **options):
+        """Maps by the method named ``method`` (one of the inspector's six methods).
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(), keras.layers.Dense(2)])
+        >>> AttributionInspector(model).attribute(np.ones((1, 4, 4)), "saliency").method
+        'saliency'
+        """
+        if method not in _METHODS:
+            raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}.")
+        return getattr(self, method)(X, target, **options)
+
+    def randomization_test(self, X, method="saliency", *, target=None, layers="top-down", random_state=0,
+                           **options):
+        """Adebayo et al.'s model-randomization check: do the maps change when the network does?
+
+        A copy of the network has its layers re-initialized (kernels as Keras
+        initializes them by default, Glorot-uniform; biases to zero), from the
+        output layer down, one more at every stage (``"top-down"``, cascading)
+        or one at a time with the others trained (``"independent"``). Each
+        stage's maps for the trained network's classes are compared with the
+        trained network's maps by rank correlation: a method that explains the
+        model falls toward 0; one that only shows edges of the input does not.
+
+        Parameters
+        ----------
+        X, target
+            As in :meth:`saliency` (``target`` fixed from the trained network).
+        method : str, default="saliency"
+            One of ``saliency``, ``smoothgrad``, ``integrated_gradients``,
+            ``gradcam``, ``gradcam_plus_plus``, ``occlusion``.
+        layers : {"top-down", "independent"} or list of str, default="top-down"
+            Which layers, in which order: every layer with a kernel from the
+            top, or the given ones in the given order (cascading).
+        random_state : int, numpy Generator or None, default=0
+        **options
+            Passed to the method (``n_samples``, ``steps``, ``layer``, ...).
+
+        Returns
+        -------
+        RandomizationResult
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(2, 3, activation="relu"),
+        ...                           keras.layers.Flatten(), keras.layers.Dense(2)])
+        >>> r = AttributionInspector(model).randomization_test(np.random.default_rng(0).random((3, 6, 6)))
+        >>> r.layers, r.correlations.shape
+        (['dense', 'conv2d'], (2, 3))
+        """
+        keras, _ = import_keras()
+        if method not in _METHODS:
+            raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}.")
+        target_ = self.target_
+        with_kernel = [i for i, layer in enumerate(target_.layers)
+                       if any(len(v.shape) >= 2 for v in layer.trainable_weights)]
+        mode = "top-down"
+        if isinstance(layers, str) and layers in ("top-down", "independent"):
+            mode = layers
+            order = with_kernel[::-1]
+        elif isinstance(layers, str):
+            raise ValueError(f"layers must be 'top-down', 'independent' or a list of layer names; got {layers!r}.")
+        else:
+            order = [target_.layer_index(layer) for layer in layers]
+            if not order:
+                raise ValueError("layers must name at least one layer.")
+        if not order:
+            raise ValueError("the model has no layer with a kernel to re-initialize.")
+        original = self.attribute(X, method, target, **options)
+        copy = keras.models.clone_model(target_.model)
+        copy.set_weights(target_.model.get_weights())
+        twin = AttributionInspector(Target(copy, target_.pre_steps, target_.classes_), batch_size=self.batch_size)
+        trained = [[v.numpy() for v in layer.weights] for layer in twin.target_.layers]
+        rng = np.random.default_rng(random_state)
+        stages, maps = [], [original.maps]
+        for index in order:
+            layer = twin.target_.layers[index]
+            if mode == "independent":
+                for other, values in zip(twin.target_.layers, trained):
+                    for variable, value in zip(other.weights, values):
+                        variable.assign(value)
+            for variable in layer.trainable_weights:
+                shape = tuple(variable.shape)
+                if len(shape) >= 2:
+                    receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+                    limit = np.sqrt(6.0 / (receptive * (shape[-2] + shape[-1])))
+                    variable.assign(rng.uniform(-limit, limit, size=shape).astype(variable.dtype))
+                else:
+                    variable.assign(np.zeros(shape, dtype=variable.dtype))
+            result = twin.attribute(X, method, self._as_target(original), **options)
+            stages.append(target_.layers[index].name)
+            maps.append(result.maps)
+        maps = np.stack(maps)
+        correlations = np.stack([_rank_correlation(original.maps, m) for m in maps[1:]])
+        return RandomizationResult(method=method, layers=stages, correlations=correlations, maps=maps, mode=mode)
+
+    def _order_curve(self, X, attribution, target, steps, fill, random_state, insert):
+        _, tf = import_keras()
+        steps = check_int(steps, "steps")
+        if target is None and isinstance(attribution, Attribution):
+            target = self._as_target(attribution)
+        x, pixels, targets, _, _ = self._setup(X, target)
+        maps = np.asarray(getattr(attribution, "maps", attribution), dtype=np.float64)
+        h, w = self.target_.input_shape[:2]
+        if maps.shape != (len(x), h, w):
+            raise ValueError(f"attribution must be an Attribution or maps of shape ({len(x)}, {h}, {w}); "
+                             f"got shape {maps.shape}.")
+        covered = self._baseline(fill, pixels)
+        size = h * w
+        # rank 0 = the pixel with the highest attribution; ties broken by position
+        order = np.argsort(-maps.reshape(len(maps), -1), axis=1, kind="stable")
+        ranks = np.empty_like(order)
+        np.put_along_axis(ranks, order, np.arange(size)[None].repeat(len(maps), 0), axis=1)
+        rng = np.random.default_rng(random_state)
+        random_ranks = np.argsort(rng.random((len(maps), size)), axis=1)
+        fractions = np.linspace(0.0, 1.0, steps + 1)
+        counts = np.round(fractions * size).astype(np.int32)
+
+        def build():
+            forward = self._forward()
+
+            @tf.function(input_signature=[self._spec(), self._spec(), tf.TensorSpec([None], tf.int32),
+                                          tf.TensorSpec([None, h, w], tf.int32), tf.TensorSpec([None], tf.int32),
+                                          tf.TensorSpec([], tf.bool)], autograph=False)
+            def curve(x, b, targets, ranks, counts, insert):
+                n, k = tf.shape(x)[0], tf.shape(counts)[0]
+                hidden = tf.cast(ranks[:, None] < counts[None, :, None, None], tf.float32)[..., None]
+                start, end = tf.where(insert, b, x), tf.where(insert, x, b)
+                copies = start[:, None] * (1.0 - hidden) + end[:, None] * hidden
+                copies = tf.reshape(copies, tf.concat([[n * k], tf.shape(x)[1:]], axis=0))
+                _, _, probabilities = forward(copies)
+                picked = _pick(tf, probabilities, tf.repeat(targets, k))
+                return tf.reshape(picked, [n, k])
+
+            return curve
+
+        fn = self._compiled("order_curve", build)
+        flag = bool(insert)
+        rank_maps = [r.reshape(len(maps), h, w).astype(np.int32) for r in (ranks, random_ranks)]
+        curve, = self._run(fn, steps + 1, [x, covered, targets, rank_maps[0]], counts, flag)
+        random_curve, = self._run(fn, steps + 1, [x, covered, targets, rank_maps[1]], counts, flag)
+        area = lambda c: np.trapezoid(c, fractions, axis=1)  # noqa: E731
+        return AUCResult(kind="insertion" if insert else "deletion", fractions=fractions, curve=curve,
+                         random_curve=random_curve, auc=area(curve), random_auc=area(random_curve))
+
+    def deletion_auc(self, X, attribution, *, target=None, steps=20, fill="black", random_state=0):
+        """Remove pixels in the attribution's order; the area under the class probability.
+
+        A map that finds the pixels the decision rests on makes the probability
+        fall fast: a lower area than removing pixels in a random order.
+
+        Parameters
+        ----------
+        X : array-like
+            The images the attribution explains (pixel space).
+        attribution : Attribution or ndarray of shape (n, h, w)
+        target : optional
+            The class to score (default: the attribution's).
+        steps : int, default=20
+            Points of the curve after the first (0%, 5%, ..., 100% for 20).
+        fill : {"black", "blur"} or array-like, default="black"
+            What a removed pixel becomes.
+        random_state : int, numpy Generator or None, default=0
+            Seeds the random order.
+
+        Returns
+        -------
+        AUCResult
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
+        ...                           keras.layers.Dense(2, activation="softmax")])
+        >>> inspector = AttributionInspector(model)
+        >>> X = np.random.default_rng(0).random((2, 4, 4))
+        >>> r = inspector.deletion_auc(X, inspector.integrated_gradients(X), steps=4)
+        >>> r.curve.shape, r.fractions.tolist()
+        ((2, 5), [0.0, 0.25, 0.5, 0.75, 1.0])
+        """
+        return self._order_curve(X, attribution, target, steps, fill, random_state, insert=False)
+
+    def insertion_auc(self, X, attribution, *, target=None, steps=20, fill="black", random_state=0):
+        """Reveal pixels in the attribution's order on the ``fill`` image; the area under the probability.
+
+        Higher than the random order's area for a map that finds the evidence.
+        Parameters as in :meth:`deletion_auc`.
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
+        ...                           keras.layers.Dense(2, activation="softmax")])
+        >>> inspector = AttributionInspector(model)
+        >>> X = np.random.default_rng(0).random((2, 4, 4))
+        >>> inspector.insertion_auc(X, inspector.saliency(X), steps=4).kind
+        'insertion'
+        """
+        return self._order_curve(X, attribution, target, steps, fill, random_state, insert=True)
