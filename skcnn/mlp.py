@@ -435,7 +435,8 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         check_is_fitted(self)
         theta = self._params()
         X = validate_data(self, X, reset=False, dtype=theta.dtype)
-        return self._network().forward(theta, X)
+        # row_exact: a row's prediction must not depend on its batch (see skcnn._nn.network.row_matmul)
+        return self._network().forward(theta, X, row_exact=True)
 
     def _resolve_spec(self, n_features, n_outputs, dtype):
         """Check the parameters that are names or lists; return what builds the network."""

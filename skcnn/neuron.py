@@ -39,6 +39,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._callbacks import CallbackSupportMixin, FitCallbacks
 from ._history import History
 from ._nn import get_activation, get_loss, get_solver, output_delta, sgd_epoch
+from ._nn.network import row_matmul
 
 __all__ = ["SingleNeuronClassifier", "cost_surface", "CostSurface", "SaturationWarning"]
 
@@ -337,9 +338,14 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimato
         }
 
     def _activation(self, X):
+        return get_activation("sigmoid")(self._predict_z(X))
+
+    def _predict_z(self, X):
+        """``z`` of every row of ``X``, each row computed alone (see :func:`skcnn._nn.network.row_matmul`:
+        ``X @ w`` through BLAS can change a row's last bit with its position in the batch)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return get_activation("sigmoid")(X @ self.coef_[0] + self.intercept_[0])
+        return row_matmul(X, self.coef_[0]) + self.intercept_[0]
 
     def decision_function(self, X):
         """Signed distance from the decision threshold in ``z`` space; > 0 means ``classes_[1]``.
@@ -347,11 +353,9 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimato
         Equal to ``z - logit(m)`` with ``m`` the midpoint of ``target_values``
         (sign flipped when ``target_values[1] < target_values[0]``).
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        z = self._predict_z(X)
         t0, t1 = self._targets()
         mid = 0.5 * (t0 + t1)
-        z = X @ self.coef_[0] + self.intercept_[0]
         return np.sign(t1 - t0) * (z - np.log(mid / (1.0 - mid)))
 
     def predict_proba(self, X):

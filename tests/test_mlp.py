@@ -353,3 +353,21 @@ def test_keyboard_interrupt_in_scipy_solver(blobs):
         clf = MLPScratchClassifier((5,), activation=stopper.activation, solver="cg", random_state=0).fit(X, y)
     assert 1 <= clf.n_iter_ == len(clf.loss_curve_) == len(clf.batch_loss_curve_) < 6
     assert np.all(np.isfinite(clf._theta))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_prediction_of_a_row_does_not_depend_on_its_batch(dtype):
+    # BLAS gives a row other bits at another position or in a batch of another size (issue 10.1);
+    # predictions must not: compared bit for bit
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(41, 300))
+    y = np.arange(41) % 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPScratchClassifier((70, 30), max_iter=5, alpha_l2=0.0, init_scale=3.0, dtype=dtype,
+                                   random_state=0).fit(X, y)
+    full = clf.predict_proba(X)
+    perm = rng.permutation(len(X))
+    np.testing.assert_array_equal(clf.predict_proba(X[perm]), full[perm])
+    for start, n in [(0, 1), (7, 1), (3, 2), (10, 5), (20, 17)]:
+        np.testing.assert_array_equal(clf.predict_proba(X[start:start + n]), full[start:start + n])

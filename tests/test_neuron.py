@@ -147,3 +147,16 @@ def test_string_labels_and_target_midpoint():
 def test_verbose_prints(capsys):
     SingleNeuronClassifier(max_iter=10, tol=None, verbose=1, random_state=0).fit([[-1.0], [1.0]], [0, 1])
     assert "epoch" in capsys.readouterr().out
+
+
+def test_prediction_of_a_row_does_not_depend_on_its_batch():
+    # BLAS gives a row other bits at another position or in a batch of another size (issue 10.1)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(41, 300))
+    clf = SingleNeuronClassifier(max_iter=3, tol=None, random_state=0).fit(X, np.arange(41) % 2)
+    perm = rng.permutation(len(X))
+    for method in (clf.predict_proba, clf.decision_function):
+        full = method(X)
+        np.testing.assert_array_equal(method(X[perm]), full[perm])
+        for start, n in [(0, 1), (7, 1), (3, 2), (10, 5), (20, 17)]:
+            np.testing.assert_array_equal(method(X[start:start + n]), full[start:start + n])

@@ -134,3 +134,19 @@ def test_scipy_minimize_reports_iterations():
 def test_stopping_rule_scores():
     rule = StoppingRule(tol=0.01, n_iter_no_change=1, higher_is_better=True)
     assert [rule.update(v) for v in [0.5, 0.6, 0.6, 0.6]] == [False, False, False, True]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_matmul_gives_a_row_the_same_bits_in_any_batch(dtype):
+    from skcnn._nn.network import row_matmul
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(37, 784)).astype(dtype)
+    W = rng.normal(size=(784, 70)).astype(dtype)
+    full, full_v = row_matmul(X, W), row_matmul(X, W[:, 0].copy())
+    np.testing.assert_allclose(full, X @ W, rtol=1e-4, atol=1e-3)
+    perm = rng.permutation(len(X))
+    np.testing.assert_array_equal(row_matmul(X[perm], W), full[perm])
+    for start, n in [(0, 1), (5, 1), (3, 2), (10, 5), (20, 17)]:
+        np.testing.assert_array_equal(row_matmul(X[start:start + n], W), full[start:start + n])
+        np.testing.assert_array_equal(row_matmul(X[start:start + n], W[:, 0].copy()), full_v[start:start + n])

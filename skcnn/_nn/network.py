@@ -39,7 +39,35 @@ from ..plugins import initializers as _initializers
 from .activations import Activation, get_activation
 from .losses import Loss, get_loss, output_delta
 
-__all__ = ["FlatNetwork", "Workspace", "BatchStats", "used_inputs"]
+__all__ = ["FlatNetwork", "Workspace", "BatchStats", "used_inputs", "row_matmul"]
+
+
+def row_matmul(a, b, out=None):
+    """``a @ b`` computed so that each row of the result depends on that row of ``a`` alone.
+
+    Predictions must not change with a row's position in the batch or the
+    batch's size (scikit-learn's ``check_methods_sample_order_invariance`` and
+    ``check_methods_subset_invariance``). ``np.matmul`` does not promise that:
+    BLAS (OpenBLAS here) picks its kernel, its tile for the leftover rows and
+    its split over threads from the shape of the whole batch, and those paths
+    add the products of a row in different orders (FMA or not, a different
+    unrolling), so the same row comes out one float32 ulp (~6e-8) apart in
+    another batch -- depending on the thread count and on where a row lands,
+    which is why the failure came and went between runs. ``np.einsum`` without
+    ``optimize`` never calls BLAS: numpy's own loops add the products of every
+    row in one fixed order, so a row gives the same bits wherever it is. It is
+    slower than BLAS (about 6x for a 784 x 70 layer), so training, which needs
+    no such promise, keeps ``np.matmul``.
+
+    Examples
+    --------
+    >>> a = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
+    >>> b = np.ones((3, 2), dtype=np.float32)
+    >>> bool(np.array_equal(row_matmul(a, b)[2:4], row_matmul(a[2:4], b)))
+    True
+    """
+    spec = "ij,jk->ik" if np.ndim(b) == 2 else "ij,j->i"
+    return np.einsum(spec, a, b, out=out, optimize=False)
 
 
 def used_inputs(X, min_saving=0.05):
@@ -184,12 +212,15 @@ class FlatNetwork:
         return theta
 
     # -- computation -------------------------------------------------------------------------
-    def forward(self, theta, X, work: Workspace | None = None, first_weights=None):
+    def forward(self, theta, X, work: Workspace | None = None, first_weights=None, row_exact=False):
         """Output activations for ``X`` (a view into ``work`` when one is given).
 
         ``first_weights`` replaces the first weight matrix (used with ``inputs``
-        in :meth:`cost_grad`).
+        in :meth:`cost_grad`). ``row_exact=True`` computes the layers with
+        :func:`row_matmul`, so each row's output is the same bits whatever
+        the other rows are (for predictions); the default uses BLAS (for training).
         """
+        matmul = row_matmul if row_exact else np.matmul
         coefs, intercepts = self.unpack(theta)
         n = X.shape[0]
         if work is None or work.n_rows < n:
@@ -198,7 +229,7 @@ class FlatNetwork:
             coefs[0] = first_weights
         a = X
         for k, (w, b, act) in enumerate(zip(coefs, intercepts, self.activations)):
-            z = np.matmul(a, w, out=work.z[k][:n])
+            z = matmul(a, w, out=work.z[k][:n])
             z += b
             a = act.forward(z, out=work.a[k][:n])
         return a
