@@ -55,8 +55,8 @@ def test_oip_raises_activation_tenfold_and_is_reproducible(tiny_cnn):
     assert res.alive
     assert res.start_activation > 0
     assert res.activation >= 10 * res.start_activation
-    assert res.loss_history.shape == (150,)
-    assert res.loss_history[-1] > res.loss_history[0]
+    assert res.objective_history.shape == (150,)
+    assert res.objective_history[-1] > res.objective_history[0]
     # The reported activation is the map's mean activation for the returned image.
     from skcnn.inspect import ActivationInspector
 
@@ -83,7 +83,7 @@ def test_oip_layer_batches_all_maps(tiny_cnn):
     result = OIPInspector(tiny_cnn).oip_layer("conv2", steps=40, learning_rate=0.05, n_starts=2, random_state=0)
     assert result.images.shape == (8, 28, 28, 1) and result.images_pixels.shape == (8, 28, 28, 1)
     assert result.maps.tolist() == list(range(8))
-    assert result.loss_history.shape == (40, 8)
+    assert result.objective_history.shape == (40, 8)
     assert result.dead.tolist() == [int(m) for m in result.maps[result.activations <= 0]]
     assert result.seconds > 0
 
@@ -155,10 +155,10 @@ def test_engine_per_sample_objectives_match_single_runs():
     for i, m in enumerate([0, 2, 1]):
         alone = engine.run(start[i:i + 1], maps=m, steps=5, learning_rate=0.1)
         np.testing.assert_allclose(together.images[i], alone.images[0], rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(together.history[0], engine.score(start, maps=[0, 2, 1]), rtol=1e-5)
+    np.testing.assert_allclose(together.objective_history[0], engine.score(start, maps=[0, 2, 1]), rtol=1e-5)
     still = engine.run(start, maps=[0, 2, 1], steps=0, learning_rate=0.1)
-    assert still.history.shape == (0, 3) and np.array_equal(still.images, start)
-    np.testing.assert_allclose(still.scores, together.history[0], rtol=1e-5)
+    assert still.objective_history.shape == (0, 3) and np.array_equal(still.images, start)
+    np.testing.assert_allclose(still.scores, together.objective_history[0], rtol=1e-5)
 
 
 def test_engine_pre_activation_revives_dead_maps():
@@ -188,7 +188,7 @@ def test_engine_weights_and_callable_objectives():
         return tf.reduce_mean(tf.square(act), axis=[1, 2, 3])
 
     res2 = GradientAscent(model, "c1", objective=energy).run(start, steps=10, learning_rate=0.1)
-    assert res2.history.shape == (10, 2) and np.all(res2.scores > res2.history[0])
+    assert res2.objective_history.shape == (10, 2) and np.all(res2.scores > res2.objective_history[0])
     with pytest.raises(ValueError, match="registered dream objective"):
         GradientAscent(model, "c1", objective="nope")
 
@@ -301,7 +301,7 @@ def test_engine_crop_to_the_receptive_field_is_exact():
         got = cropped.run(start, maps=[0, 1, 2, 3, 0, 1], steps=4, learning_rate=0.1)
         assert cropped.crop_ == (12, 12) and full.crop_ is None
         np.testing.assert_allclose(got.images, want.images, rtol=1e-5, atol=1e-6)
-        np.testing.assert_allclose(got.history, want.history, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got.objective_history, want.objective_history, rtol=1e-5, atol=1e-6)
         np.testing.assert_array_equal(got.images[:, 12, :, :], start[:, 12, :, :])  # no influence, no change
     # Same padding or a non-chain model: no crop.
     first = GradientAscent(model, "a")

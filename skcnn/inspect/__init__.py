@@ -30,6 +30,8 @@ _LAZY = {
     "OIPInspector": "oip",
     "OIPResult": "oip",
     "OIPLayerResult": "oip",
+    "RenderResult": "oip",
+    "Objective": "objectives",
     "multiscale_start": "oip",
     "precursor_candidates": "oip",
     "precursor_start": "oip",

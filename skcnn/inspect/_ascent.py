@@ -1,30 +1,37 @@
-"""The one batched gradient-ascent engine behind OIPs and dreams.
+"""The one batched gradient-ascent engine behind OIPs, renders and dreams.
 
 :class:`GradientAscent` climbs a batch of input images at once, each image
-with its own objective at one layer:
+with its own objective. Objectives are the composable ones of
+:mod:`skcnn.inspect.objectives` (``channel``, ``neuron``, ``layer_mean``,
+``class_logit``, ``direction``, ``diversity`` and their sums): the linear
+ones reach the compiled step as per-image weights over a layer's points and
+maps, so one traced graph serves every mix of them and the cost grows
+linearly with the batch. The older forms are uses of the same path:
 
 - ``objective="map"``: the mean of one map per image (``maps``), or one point
-  of it (``points``), or any spatial weighting (``spatial``);
+  of it (``points``), or any spatial weighting (``spatial``): a ``channel``
+  or ``neuron`` per image;
 - ``objective="weights"``: a weighted sum of the layer's maps per image
-  (``weights`` of shape ``(n, maps)``), averaged over the map area: a dream
-  of a whole layer;
+  (``weights`` of shape ``(n, maps)``), averaged over the map area: the
+  dream's ``layer_mean``;
 - a callable ``f(activations, weights) -> scores`` (TensorFlow tensors:
   ``(n, h, w, maps)`` float32 and ``(n, k)``, returning ``(n,)``), or the name
   of one in :data:`skcnn.plugins.dream_objectives`.
 
-The per-image choice of map is a gather along the map axis, so one compiled
-graph serves every objective and the cost grows linearly with the batch.
-Each step normalizes every image's gradient by its own root mean square, so
-all images move at the same pace whatever their activation level. Optional
-regularizers: random jitter (a shift of the whole batch by a few pixels per
-step), an L2 penalty and a total-variation penalty. ``pre_activation``
-climbs the layer's value before its activation function, either always or
-(``"auto"``) only for images whose map is still dead after its ReLU, where the
-post-activation gradient is zero.
+What the steps change is an image parameterization (:mod:`.params`: pixels,
+or a 1/frequency-scaled Fourier spectrum, optionally in a decorrelated colour
+basis), and the image passes through random transforms (:mod:`.transforms`)
+before each step. Each step normalizes every image's gradient by its own root
+mean square, so all images move at the same pace whatever their activation
+level. Optional penalties: L2 and total variation. ``pre_activation`` climbs
+the layers' values before their activation functions, either always or
+(``"auto"``) only for images whose objective is still zero after a ReLU,
+where the post-activation gradient is zero.
 
 Batches are cut into chunks of ``chunk_size`` images, which bounds memory;
-each chunk runs all its steps inside one ``tf.function`` (traced once per
-engine, whatever the number of images, steps or the learning rate).
+each chunk runs all its steps inside one ``tf.function``, traced once per
+structure of objective (which layers, which kinds of term), whatever the
+number of images, steps or the learning rate.
 """
 
 from __future__ import annotations
@@ -33,8 +40,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._repr import ShortReprMixin
 from .._validation import check_int, check_number
 from ._target import import_keras, resolve_target
+from .objectives import Objective, as_objectives
+from .params import ImageParam
+from .transforms import fit_to, roll
+from .transforms import resolve as resolve_transforms
 
 __all__ = ["GradientAscent", "AscentResult", "fast_dtype"]
 
@@ -42,8 +54,8 @@ _OBJECTIVES = ("map", "weights")
 _DTYPES = ("float32", "bfloat16")
 
 
-@dataclass
-class AscentResult:
+@dataclass(repr=False)
+class AscentResult(ShortReprMixin):
     """What a gradient-ascent run returns.
 
     Attributes
@@ -52,7 +64,7 @@ class AscentResult:
         The final images, in model space.
     scores : ndarray of shape (n,)
         Each image's objective (after the activation function) at the end.
-    history : ndarray of shape (steps, n) or None
+    objective_history : ndarray of shape (steps, n) or None
         Each image's objective before every step.
     climbed : ndarray of shape (n,) or None
         The value that was climbed at the end: ``scores``, except for images
@@ -62,7 +74,7 @@ class AscentResult:
 
     images: np.ndarray
     scores: np.ndarray
-    history: np.ndarray | None = None
+    objective_history: np.ndarray | None = None
     climbed: np.ndarray | None = None
 
 
@@ -121,6 +133,8 @@ def _crop_chain(target, layer_index):
                 return None
             previous = layer.output
     except (AttributeError, ValueError):
+        return None
+    if len(chain[-1].output.shape) != 4:
         return None
     rows, cols = (int(v) for v in chain[-1].output.shape[1:3])
     for layer in reversed(chain):
@@ -184,87 +198,97 @@ def fast_dtype():
 
 
 class GradientAscent:
-    """Batched gradient ascent on input images for objectives at one layer.
+    """Batched gradient ascent on input images, one objective per image.
 
     Parameters
     ----------
     target : KerasCNNClassifier, Pipeline, keras.Model or Target
         The network (see :func:`~skcnn.inspect._target.resolve_target`).
-    layer : str or int
-        Keras name, alias (``conv3``) or index of the layer.
-    objective : {"map", "weights"} or callable or str, default="map"
-        What each image maximizes (see the module description); a string
-        other than ``"map"``/``"weights"`` names a
-        :data:`skcnn.plugins.dream_objectives` entry.
+    layer : str or int, optional
+        Keras name, alias (``conv3``) or index of the layer of the
+        ``"map"``/``"weights"``/callable objectives; not needed for
+        :class:`~skcnn.inspect.objectives.Objective` objectives.
+    objective : Objective, list of Objective, {"map", "weights"}, callable or str, default="map"
+        What each image maximizes (see the module description). A list holds
+        one objective per image; objectives can also be given to :meth:`run`.
     pre_activation : bool or "auto", default=False
-        Climb the value before the layer's activation function: always
-        (True), or only for images whose objective is zero after it
-        (``"auto"``), which revives maps dead after a ReLU. Ignored for layers
-        without an activation function.
+        Climb the value before the layers' activation functions: always
+        (True), or only for images whose objective is zero or less after it
+        (``"auto"``), which revives maps dead after a ReLU.
     jitter : int, default=0
-        Shift the batch by up to this many pixels (rolling) at each step.
+        Roll the batch by up to this many pixels at each step (kept for the
+        dreams; :mod:`~skcnn.inspect.transforms` has better transforms).
     l2 : float, default=0.0
         Weight of the penalty ``mean(x**2)`` per image.
     tv : float, default=0.0
         Weight of the total-variation penalty (mean squared neighbour
         differences) per image.
     value_range : (float, float), optional
-        Clip the images to this range (model space) after every step.
+        Clip the images to this range (model space) after every step
+        (``param="pixel"`` without ``decorrelate`` only).
     chunk_size : int, default=512
         Images per compiled call; bounds the memory.
     compute_dtype : {"float32", "bfloat16"}, default="float32"
-        Precision of the network's arithmetic during the ascent (bfloat16 is
-        faster on CPUs and GPUs that support it; scores stay float32).
+        Precision of the network's arithmetic during the ascent.
     jit_compile : bool, default=False
-        Compile the step with XLA. On CPUs the default TensorFlow kernels
-        (oneDNN) are usually faster; on GPUs XLA may help.
+        Compile the step with XLA.
     crop : bool or "auto", default="auto"
-        When the layer sits on a plain chain of valid convolutions and
-        poolings that ignores the input's last rows or columns (a pooling
-        drops an odd remainder: 28x28 digits reach the series' conv3 only
-        through their top-left 26x26), compute on that part only. Exact:
-        the ignored pixels have no influence and get zero gradient anyway.
-        ``"auto"`` crops in float32 only: on this AMX CPU the cropped shapes
-        made bfloat16 steps 1.7 x slower (169 against 100 us per
-        candidate-step for the series' conv3), while float32 gains 4 %.
+        When the objective reads one layer on a plain chain of valid
+        convolutions and poolings that ignores the input's last rows or
+        columns, compute on the part it reads only (exact). ``"auto"`` crops
+        in float32 only (bfloat16 ran slower on cropped shapes).
+    param : {"pixel", "fft"}, default="pixel"
+        What the steps change: the pixels, or the 1/frequency-scaled Fourier
+        spectrum (:mod:`~skcnn.inspect.params`).
+    decorrelate : bool, default=False
+        Climb in a decorrelated colour basis (three channels only).
+    transforms : None, "standard" or list of callables, default=None
+        Random transforms applied before every step
+        (:mod:`~skcnn.inspect.transforms`).
 
     Examples
     --------
     >>> import numpy as np, keras
+    >>> from skcnn.inspect.objectives import channel
     >>> model = keras.Sequential([keras.Input((8, 8, 1)),
     ...                           keras.layers.Conv2D(3, 3, activation="relu", name="c1",
     ...                                               kernel_initializer=keras.initializers.GlorotUniform(0))])
-    >>> engine = GradientAscent(model, "c1", pre_activation="auto")
+    >>> engine = GradientAscent(model, pre_activation="auto")
     >>> start = np.random.default_rng(0).normal(size=(3, 8, 8, 1)).astype("float32")
-    >>> result = engine.run(start, maps=[0, 1, 2], steps=20, learning_rate=0.1)
-    >>> result.images.shape, result.history.shape
+    >>> goals = [channel("c1", 0), channel("c1", 1), channel("c1", 2) - channel("c1", 0)]
+    >>> result = engine.run(start, objective=goals, steps=20, learning_rate=0.1)
+    >>> result.images.shape, result.objective_history.shape
     ((3, 8, 8, 1), (20, 3))
-    >>> bool(np.all(result.scores > engine.score(start, maps=[0, 1, 2])))
+    >>> bool(np.all(result.scores > engine.score(start, objective=goals)))
     True
     """
 
-    def __init__(self, target, layer, *, objective="map", pre_activation=False, jitter=0, l2=0.0, tv=0.0,
-                 value_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False, crop="auto"):
+    def __init__(self, target, layer=None, *, objective="map", pre_activation=False, jitter=0, l2=0.0, tv=0.0,
+                 value_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False, crop="auto",
+                 param="pixel", decorrelate=False, transforms=None):
         self.target = resolve_target(target)
-        self.layer_index = self.target.layer_index(layer)
-        self.layer = self.target.layers[self.layer_index]
-        if callable(objective):
+        self.objective = objective
+        self._objective_fn = None
+        if isinstance(objective, (Objective, list, tuple)):
+            as_objectives(objective)  # type check
+        elif callable(objective):
             self._objective_fn = objective
-        elif objective in _OBJECTIVES:
-            self._objective_fn = None
-        elif isinstance(objective, str):
+        elif isinstance(objective, str) and objective not in _OBJECTIVES:
             from ..plugins import dream_objectives
 
             try:
                 self._objective_fn = dream_objectives.get(objective)
             except ValueError:
                 raise ValueError(
-                    f"objective must be 'map', 'weights', a callable or a registered dream objective; got "
-                    f"{objective!r}. Registered dream objectives: {dream_objectives.names() or '(none)'}."
+                    f"objective must be 'map', 'weights', an Objective, a callable or a registered dream objective; "
+                    f"got {objective!r}. Registered dream objectives: {dream_objectives.names() or '(none)'}."
                 ) from None
-        else:
-            raise ValueError(f"objective must be 'map', 'weights', a callable or a name; got {objective!r}.")
-        self.objective = objective
+        elif not isinstance(objective, str):
+            raise ValueError(f"objective must be an Objective, 'map', 'weights', a callable or a name; got "
+                             f"{objective!r}.")
+        self.layer_index = None if layer is None else self.target.layer_index(layer)
+        self.layer = None if layer is None else self.target.layers[self.layer_index]
+        self.map_shape = None if layer is None else self.target.layer_shape(self.layer_index)
         if pre_activation not in (True, False, "auto"):
             raise ValueError(f"pre_activation must be True, False or 'auto'; got {pre_activation!r}.")
         self.pre_activation = pre_activation
@@ -290,74 +314,111 @@ class GradientAscent:
             raise ValueError(f"crop must be True, False or 'auto'; got {crop!r}.")
         self.crop = crop
         self.crop_ = None
-        self.map_shape = self.target.layer_shape(self.layer_index)
-        self._step_fn = None
-        self._score_fn = None
+        self.param = param
+        self.decorrelate = decorrelate
+        self._param = ImageParam(self.target.input_shape, param, decorrelate)
+        if value_range is not None and not self._param.identity:
+            raise ValueError("value_range works with param='pixel' and decorrelate=False only.")
+        self.transforms = transforms
+        self._transforms = ([roll(self.jitter)] if self.jitter else []) + resolve_transforms(
+            transforms, self.target.input_shape[:2])
+        self._compiled = {}
 
     # -------------------------------------------------------------- building
-    def _build(self):
+    def _layer_model(self, index):
+        return self.target.layers[index]
+
+    def _build(self, keys):
+        """Compile the ascent and the score for one structure of objective parts (``keys``)."""
         keras, tf = import_keras()
-        split = _split_activation(keras, self.layer) if self.pre_activation else None
         dtype = self.compute_dtype
+        layers = sorted({key[1] for key in keys})
+        split_layers = set()
+        for key in keys:
+            if key[0] == "logit" or (self.pre_activation and _split_activation(keras, self._layer_model(key[1]))):
+                split_layers.add(key[1])
+        splits = {}
+        for index in split_layers:
+            layer = self._layer_model(index)
+            if dtype != "float32":  # a twin of the layer computes in the same precision as the cloned feed
+                config = layer.get_config()
+                config["dtype"] = f"mixed_{dtype}"
+                twin = type(layer).from_config(config)
+                twin.build(layer.input.shape)
+                twin.set_weights(layer.get_weights())
+                layer = twin
+            splits[index] = _split_activation(keras, layer)
+        # The crop: one layer, read whole (no logits), on a plain chain.
         cropping = self.crop is True or (self.crop == "auto" and dtype == "float32")
-        plan = _crop_chain(self.target, self.layer_index) if cropping else None
-        self.crop_ = None if plan is None else plan[:2]
+        reads_logits = any(key[0] == "logit" for key in keys)
+        plan = _crop_chain(self.target, layers[0]) if cropping and len(layers) == 1 and not reads_logits else None
+        crop = None if plan is None else plan[:2]
+        post_layers = [i for i in layers if i not in split_layers]
+        pre_layers = [i for i in layers if i in split_layers]
         if plan is not None:
             rows, cols, chain = plan
-            feed = _cropped_feed(keras, self.target, chain if split is None else chain[:-1], rows, cols, dtype)
-        if split is None:
-            if plan is None:
-                feed = _with_dtype(keras, self.target.submodel([self.layer_index]), dtype)
-            linear = activation = None
+            feeds = [(_cropped_feed(keras, self.target, chain[:-1] if pre_layers else chain, rows, cols, dtype),
+                      layers)]
         else:
-            if plan is None:
-                feed = _with_dtype(keras, self.target.submodel([self.layer_index], inputs_of=True), dtype)
-            if dtype == "float32":
-                linear, activation = split
-            else:
-                # The cloned feed ends at the layer's input; a clone of the layer itself
-                # computes the rest in the same precision.
-                config = self.layer.get_config()
-                config["dtype"] = f"mixed_{dtype}"
-                twin = type(self.layer).from_config(config)
-                twin.build(self.layer.input.shape)
-                twin.set_weights(self.layer.get_weights())
-                linear, activation = _split_activation(keras, twin)
-        h, w, c = self.map_shape
-        objective_fn = self._objective_fn
-        mode = self.objective if objective_fn is None else "callable"
+            feeds = [(_with_dtype(keras, self.target.submodel(group, inputs_of=inputs_of), dtype), group)
+                     for group, inputs_of in ((post_layers, False), (pre_layers, True)) if group]
+        shapes = {i: self.target.layer_shape(i) for i in layers}
         always_pre = self.pre_activation is True
+        auto = self.pre_activation == "auto"
 
-        def as_maps(t):
-            t = tf.cast(t, tf.float32)
-            return tf.reshape(t, [-1, h, w, c])
+        def as_maps(t, index):
+            h, w, c = shapes[index]
+            return tf.reshape(tf.cast(t, tf.float32), [-1, h, w, c])
 
-        def reduce(act, maps, spatial, weights):
-            if mode == "map":
-                picked = tf.gather(act, maps, axis=3, batch_dims=1)
-                return tf.reduce_sum(picked * spatial, axis=[1, 2])
-            if mode == "weights":
-                mixed = tf.einsum("nhwc,nc->nhw", act, weights)
-                return tf.reduce_sum(mixed * spatial, axis=[1, 2])
-            return tf.reshape(tf.cast(objective_fn(act, weights), tf.float32), [-1])
-
-        crop = self.crop_
-
-        def forward(x, maps, spatial, weights):
-            """(score after the activation, score that is climbed) per image."""
+        def activations(x):
+            """``{layer: (post, pre)}``: pre is None for layers that are not split."""
             if crop is not None:
                 x = x[:, :crop[0], :crop[1], :]
-            if linear is None:
-                post = reduce(as_maps(feed(x, training=False)), maps, spatial, weights)
+            acts = {}
+            for feed, group in feeds:
+                outs = feed(x, training=False)
+                outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+                for index, out in zip(group, outs):
+                    if index in splits:
+                        linear, activation = splits[index]
+                        pre = linear(out)
+                        acts[index] = (as_maps(activation(pre), index), as_maps(pre, index))
+                    else:
+                        acts[index] = (as_maps(out, index), None)
+            return acts
+
+        def value(acts, feed_values, use_pre):
+            total = 0.0
+            for key, data in zip(keys, feed_values):
+                post, pre = acts[key[1]]
+                if key[0] == "logit":
+                    act = pre
+                else:
+                    act = pre if (use_pre and pre is not None) else post
+                if key[0] in ("linear", "logit"):
+                    total += tf.reduce_sum(act * data, axis=[1, 2, 3])
+                elif key[0] == "diversity":
+                    total += data * _gram_dissimilarity(tf, act)
+                else:
+                    total += tf.reshape(tf.cast(key[2](act, data), tf.float32), [-1])
+            return total
+
+        split_any = bool(splits) and any(key[0] != "logit" for key in keys if key[1] in splits)
+
+        def forward(x, feed_values):
+            """(objective after the activations, value that is climbed) per image."""
+            acts = activations(x)
+            post = value(acts, feed_values, False)
+            if not split_any or not (always_pre or auto):
                 return post, post
-            pre_out = linear(feed(x, training=False))
-            post = reduce(as_maps(activation(pre_out)), maps, spatial, weights)
-            pre = reduce(as_maps(pre_out), maps, spatial, weights)
+            pre = value(acts, feed_values, True)
             if always_pre:
                 return post, pre
             return post, tf.where(post > 0.0, post, pre)
 
-        l2, tv, jitter, value_range = self.l2, self.tv, self.jitter, self.value_range
+        l2, tv, value_range = self.l2, self.tv, self.value_range
+        param, transforms = self._param, self._transforms
+        size = self.target.input_shape[:2]
 
         def penalty(x):
             total = 0.0
@@ -370,48 +431,51 @@ class GradientAscent:
                                + tf.reduce_mean(tf.square(dx), axis=[1, 2, 3]))
             return total
 
+        def transform(x, seed):
+            for k, t in enumerate(transforms):
+                x = t(x, seed + tf.constant([0, 104729], tf.int32) * (k + 1))
+            return x if not transforms else fit_to(x, size)
+
         ih, iw, ic = self.target.input_shape
-        signature = [
-            tf.TensorSpec([None, ih, iw, ic], tf.float32),
-            tf.TensorSpec([None], tf.int32),
-            tf.TensorSpec([None, h, w], tf.float32),
-            tf.TensorSpec([None, None], tf.float32),
-            tf.TensorSpec([], tf.int32),
-            tf.TensorSpec([], tf.float32),
-            tf.TensorSpec([2], tf.int32),
-        ]
+        feed_specs = [tf.TensorSpec([None] + list(shapes[key[1]]), tf.float32) if key[0] in ("linear", "logit")
+                      else tf.TensorSpec([None], tf.float32) if key[0] == "diversity"
+                      else tf.TensorSpec([None, key[3]], tf.float32) for key in keys]
+        image_spec = tf.TensorSpec([None, ih, iw, ic], tf.float32)
+        signature = [image_spec, feed_specs, tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32),
+                     tf.TensorSpec([2], tf.int32)]
 
         @tf.function(input_signature=signature, jit_compile=self.jit_compile)
-        def ascend(x, maps, spatial, weights, steps, learning_rate, seed):
+        def ascend(x, feed_values, steps, learning_rate, seed):
             history = tf.TensorArray(tf.float32, size=steps)
+            p = param.encode(x)
             for step in tf.range(steps):
                 with tf.GradientTape(watch_accessed_variables=False) as tape:
-                    tape.watch(x)
-                    moved = x
-                    if jitter:
-                        shift = tf.random.stateless_uniform([2], seed=seed + tf.stack([step, 0]), minval=-jitter,
-                                                            maxval=jitter + 1, dtype=tf.int32)
-                        moved = tf.roll(x, shift=shift, axis=[1, 2])
-                    post, climbed = forward(moved, maps, spatial, weights)
+                    tape.watch(p)
+                    moved = transform(param.decode(p), seed + tf.stack([step, 0]))
+                    post, climbed = forward(moved, feed_values)
                     gain = climbed - penalty(moved) if (l2 or tv) else climbed
                     total = tf.reduce_sum(gain)
-                grad = tape.gradient(total, x)
-                rms = tf.sqrt(tf.reduce_mean(tf.square(grad), axis=[1, 2, 3], keepdims=True))
-                x = x + learning_rate * grad / (rms + 1e-8)
+                grad = tape.gradient(total, p)
+                axes = list(range(1, len(param.param_shape) + 1))
+                rms = tf.sqrt(tf.reduce_mean(tf.square(grad), axis=axes, keepdims=True))
+                p = p + learning_rate * grad / (rms + 1e-8)
                 if value_range is not None:
-                    x = tf.clip_by_value(x, value_range[0], value_range[1])
+                    p = tf.clip_by_value(p, value_range[0], value_range[1])
                 history = history.write(step, post)
-            final, climbed = forward(x, maps, spatial, weights)
+            x = param.decode(p)
+            final, climbed = forward(x, feed_values)
             return x, final, climbed, history.stack()
 
-        @tf.function(input_signature=signature[:4], jit_compile=self.jit_compile)
-        def score(x, maps, spatial, weights):
-            return forward(x, maps, spatial, weights)
+        @tf.function(input_signature=signature[:2], jit_compile=self.jit_compile)
+        def score(x, feed_values):
+            return forward(x, feed_values)
 
-        self._step_fn, self._score_fn = ascend, score
+        self.crop_ = crop
+        self._compiled[keys] = (ascend, score)
+        return ascend, score
 
     # ------------------------------------------------------------- arguments
-    def _prepare(self, images, maps, points, spatial, weights):
+    def _images(self, images):
         images = np.asarray(images, dtype=np.float32)
         shape = self.target.input_shape
         if images.ndim == 3 and shape[2] == 1:
@@ -421,9 +485,20 @@ class GradientAscent:
                              f"{images.shape}.")
         if not np.all(np.isfinite(images)):
             raise ValueError("images contains NaN or infinite values.")
-        n = len(images)
+        return images
+
+    def _plan(self, n, objective, maps, points, spatial, weights):
+        """``(keys, feed(start, stop) -> list of arrays)``: the objective of every image, fed by chunk."""
+        if objective is None:
+            objective = self.objective
+        if isinstance(objective, (Objective, list, tuple)):
+            return self._objective_plan(as_objectives(objective, None if isinstance(objective, Objective) else n), n)
+        if self.layer_index is None:
+            raise ValueError(f"objective={objective!r} needs the engine's layer: give GradientAscent(target, layer), "
+                             f"or pass an Objective (channel(...), ...), which names its own layer.")
         h, w, c = self.map_shape
-        if self.objective == "map":
+        mode = "callable" if self._objective_fn is not None else objective
+        if mode == "map":
             if maps is None:
                 raise ValueError("maps is required with objective='map': one map index per image (or one for all).")
             maps = np.broadcast_to(np.asarray(maps), (n,)) if np.ndim(maps) == 0 else np.asarray(maps)
@@ -433,32 +508,9 @@ class GradientAscent:
             if np.any((maps < 0) | (maps >= c)):
                 raise ValueError(f"maps must lie in [0, {c}) for layer {self.layer.name!r} with {c} maps; got "
                                  f"values from {maps.min()} to {maps.max()}.")
-        else:
-            maps = np.zeros(n, dtype=np.int32)
-        if spatial is None:
-            spatial = np.full((n, h, w), 1.0 / (h * w), dtype=np.float32)
-            if points is not None:
-                points = np.asarray(points)
-                if points.ndim == 1:
-                    points = np.broadcast_to(points, (n, 2))
-                if points.shape != (n, 2) or not np.issubdtype(points.dtype, np.integer):
-                    raise ValueError(f"points must be a (row, col) pair or {n} of them; got shape {points.shape}.")
-                for i, (r, col) in enumerate(points):
-                    if r < 0 and col < 0:
-                        continue
-                    if not (0 <= r < h and 0 <= col < w):
-                        raise ValueError(f"points[{i}] = ({r}, {col}) lies outside the {h}x{w} maps of layer "
-                                         f"{self.layer.name!r}; use (-1, -1) for the whole map.")
-                    spatial[i] = 0.0
-                    spatial[i, r, col] = 1.0
-        else:
-            spatial = np.asarray(spatial, dtype=np.float32)
-            if spatial.shape == (h, w):
-                spatial = np.broadcast_to(spatial, (n, h, w))
-            if spatial.shape != (n, h, w):
-                raise ValueError(f"spatial must have shape ({h}, {w}) or ({n}, {h}, {w}); got {spatial.shape}.")
+        spatial = self._spatial(n, points, spatial)
         if weights is None:
-            if self.objective == "weights":
+            if mode == "weights":
                 raise ValueError("weights is required with objective='weights': one weight per map, shape "
                                  f"({c},) or ({n}, {c}).")
             weights = np.zeros((n, 0), dtype=np.float32)
@@ -466,10 +518,90 @@ class GradientAscent:
             weights = np.asarray(weights, dtype=np.float32)
             if weights.ndim == 1:
                 weights = np.broadcast_to(weights, (n, weights.shape[0]))
-            if weights.ndim != 2 or weights.shape[0] != n or (self.objective == "weights"
-                                                                and weights.shape[1] != c):
+            if weights.ndim != 2 or weights.shape[0] != n or (mode == "weights" and weights.shape[1] != c):
                 raise ValueError(f"weights must have shape ({c},) or ({n}, {c}); got {weights.shape}.")
-        return images, maps.astype(np.int32), np.ascontiguousarray(spatial), np.ascontiguousarray(weights)
+        index = self.layer_index
+        if mode == "callable":
+            keys = (("callable", index, self._objective_fn, weights.shape[1]),)
+
+            def feed(start, stop):
+                return [np.ascontiguousarray(weights[start:stop])]
+
+            if not np.all(spatial == spatial[:1, :1, :1]):
+                raise ValueError("points and spatial work with objective='map' or 'weights' only.")
+            return keys, feed
+
+        def feed(start, stop):
+            if mode == "map":
+                mix = np.zeros((stop - start, c), dtype=np.float32)
+                mix[np.arange(stop - start), maps[start:stop]] = 1.0
+            else:
+                mix = weights[start:stop]
+            return [np.ascontiguousarray(spatial[start:stop, :, :, None] * mix[:, None, None, :])]
+
+        return (("linear", index),), feed
+
+    def _spatial(self, n, points, spatial):
+        h, w, _ = self.map_shape
+        if spatial is not None:
+            spatial = np.asarray(spatial, dtype=np.float32)
+            if spatial.shape == (h, w):
+                spatial = np.broadcast_to(spatial, (n, h, w))
+            if spatial.shape != (n, h, w):
+                raise ValueError(f"spatial must have shape ({h}, {w}) or ({n}, {h}, {w}); got {spatial.shape}.")
+            return spatial
+        if points is None:
+            return np.broadcast_to(np.float32(1.0 / (h * w)), (n, h, w))
+        spatial = np.full((n, h, w), 1.0 / (h * w), dtype=np.float32)
+        points = np.asarray(points)
+        if points.ndim == 1:
+            points = np.broadcast_to(points, (n, 2))
+        if points.shape != (n, 2) or not np.issubdtype(points.dtype, np.integer):
+            raise ValueError(f"points must be a (row, col) pair or {n} of them; got shape {points.shape}.")
+        for i, (r, col) in enumerate(points):
+            if r < 0 and col < 0:
+                continue
+            if not (0 <= r < h and 0 <= col < w):
+                raise ValueError(f"points[{i}] = ({r}, {col}) lies outside the {h}x{w} maps of layer "
+                                 f"{self.layer.name!r}; use (-1, -1) for the whole map.")
+            spatial[i] = 0.0
+            spatial[i, r, col] = 1.0
+        return spatial
+
+    def _objective_plan(self, objectives, n):
+        if len(objectives) == 1 and n > 1:
+            objectives = objectives * n
+        if len(objectives) != n:
+            raise ValueError(f"objective holds {len(objectives)} objectives for {n} images.")
+        unique, which = [], []
+        seen = {}
+        for objective in objectives:
+            if id(objective) not in seen:
+                seen[id(objective)] = len(unique)
+                unique.append(objective.parts(self.target))
+            which.append(seen[id(objective)])
+        which = np.asarray(which)
+        keys = []
+        for parts in unique:
+            keys.extend(key for key in parts if key not in keys)
+        keys = tuple(sorted(keys, key=lambda k: (k[1], k[0], id(k[2]) if len(k) > 2 else 0)))
+        tables = []
+        for key in keys:
+            if key[0] in ("linear", "logit"):
+                blank = np.zeros(self.target.layer_shape(key[1]), dtype=np.float32)
+            elif key[0] == "callable":
+                blank = np.zeros(key[3], dtype=np.float32)
+            else:
+                blank = np.float32(0.0)
+            tables.append(np.stack([np.asarray(parts.get(key, blank), dtype=np.float32) for parts in unique]))
+
+        def feed(start, stop):
+            return [np.ascontiguousarray(table[which[start:stop]]) for table in tables]
+
+        return keys, feed
+
+    def _compiled_for(self, keys):
+        return self._compiled.get(keys) or self._build(keys)
 
     def _chunks(self, n):
         size = self.chunk_size
@@ -478,15 +610,14 @@ class GradientAscent:
     def _pad(self, arrays, stop, start):
         """Pad the last chunk to the full chunk size under XLA, so one compiled shape serves all chunks."""
         count = stop - start
-        if not self.jit_compile or count == self.chunk_size or stop - start == 0:
-            return [a[start:stop] for a in arrays], count
+        if not self.jit_compile or count == self.chunk_size:
+            return arrays, count
         fill = self.chunk_size - count
-        padded = [np.concatenate([a[start:stop], np.repeat(a[stop - 1:stop], fill, axis=0)]) for a in arrays]
-        return padded, count
+        return [np.concatenate([a, np.repeat(a[-1:], fill, axis=0)]) for a in arrays], count
 
     # ------------------------------------------------------------------- API
-    def run(self, images, *, steps, learning_rate, maps=None, points=None, spatial=None, weights=None,
-            random_state=None, verbose=0, description="ascent"):
+    def run(self, images, *, steps, learning_rate, objective=None, maps=None, points=None, spatial=None,
+            weights=None, random_state=None, verbose=0, description="ascent"):
         """Climb ``images`` for ``steps`` steps; every image follows its own objective.
 
         Parameters
@@ -496,8 +627,12 @@ class GradientAscent:
         steps : int
             Ascent steps.
         learning_rate : float
-            Step length: each step moves an image by ``learning_rate`` times its
-            gradient divided by the gradient's root mean square.
+            Step length: each step moves an image's parameters by
+            ``learning_rate`` times their gradient divided by its root mean
+            square.
+        objective : Objective or list of Objective, optional
+            One objective for all images or one per image (default: the
+            engine's ``objective``).
         maps : int or array-like of int, shape (n,)
             Map per image (``objective="map"``).
         points : array-like of shape (2,) or (n, 2), optional
@@ -509,7 +644,7 @@ class GradientAscent:
             Weights of the maps (``objective="weights"``), or what a callable
             objective receives.
         random_state : int, optional
-            Seeds the jitter.
+            Seeds the transforms.
         verbose : int, default=0
             Show a progress bar over the chunks when > 0.
         description : str
@@ -521,25 +656,24 @@ class GradientAscent:
         """
         check_int(steps, "steps", low=0)
         check_number(learning_rate, "learning_rate", strict=True)
-        images, maps, spatial, weights = self._prepare(images, maps, points, spatial, weights)
-        if self._step_fn is None:
-            self._build()
+        images = self._images(images)
+        keys, feed = self._plan(len(images), objective, maps, points, spatial, weights)
+        if steps == 0:
+            scores, climbed = self._scores(images, keys, feed)
+            return AscentResult(images.copy(), scores, np.empty((0, len(images)), np.float32), climbed)
+        ascend, _ = self._compiled_for(keys)
         _, tf = import_keras()
-
-        seed0 = np.random.default_rng(random_state).integers(0, 2**31 - 1, size=2) if self.jitter else (0, 0)
+        random = bool(self._transforms)
+        seed0 = np.random.default_rng(random_state).integers(0, 2**31 - 1, size=2) if random else (0, 0)
         out = np.empty_like(images)
         scores = np.empty(len(images), dtype=np.float32)
         climbed = np.empty(len(images), dtype=np.float32)
         history = np.empty((int(steps), len(images)), dtype=np.float32)
         chunks = self._chunks(len(images))
-        bar = _progress(chunks, verbose, description, len(images))
-        if steps == 0:
-            scores, climbed = self._scores(images, maps, spatial, weights)
-            return AscentResult(images.copy(), scores, history, climbed)
-        for k, (start, stop) in enumerate(bar):
-            (x, m, s, w), count = self._pad((images, maps, spatial, weights), stop, start)
+        for k, (start, stop) in enumerate(_progress(chunks, verbose, description, len(images))):
+            (x, *values), count = self._pad([images[start:stop]] + feed(start, stop), stop, start)
             seed = tf.constant([int(seed0[0]), (int(seed0[1]) + 7919 * k) % (2**31 - 1)], tf.int32)
-            x, final, value, hist = self._step_fn(tf.constant(x), tf.constant(m), tf.constant(s), tf.constant(w),
+            x, final, value, hist = ascend(tf.constant(x), [tf.constant(v) for v in values],
                                            tf.constant(int(steps), tf.int32),
                                            tf.constant(float(learning_rate), tf.float32), seed)
             out[start:stop] = x.numpy()[:count]
@@ -548,29 +682,39 @@ class GradientAscent:
             history[:, start:stop] = hist.numpy()[:, :count]
         return AscentResult(out, scores, history, climbed)
 
-    def score(self, images, *, maps=None, points=None, spatial=None, weights=None):
-        """Each image's objective (after the activation function), without any step.
+    def score(self, images, *, objective=None, maps=None, points=None, spatial=None, weights=None):
+        """Each image's objective (after the activation functions), without any step.
 
         Returns
         -------
         ndarray of shape (n,)
         """
-        return self._scores(*self._prepare(images, maps, points, spatial, weights))[0]
+        images = self._images(images)
+        return self._scores(images, *self._plan(len(images), objective, maps, points, spatial, weights))[0]
 
-    def _scores(self, images, maps, spatial, weights):
-        """(score after the activation, climbed value) per prepared image."""
-        if self._score_fn is None:
-            self._build()
+    def _scores(self, images, keys, feed):
+        """(objective after the activations, climbed value) per image."""
+        _, score = self._compiled_for(keys)
         _, tf = import_keras()
-
         scores = np.empty(len(images), dtype=np.float32)
         climbed = np.empty(len(images), dtype=np.float32)
         for start, stop in self._chunks(len(images)):
-            (x, m, s, w), count = self._pad((images, maps, spatial, weights), stop, start)
-            post, value = self._score_fn(tf.constant(x), tf.constant(m), tf.constant(s), tf.constant(w))
+            (x, *values), count = self._pad([images[start:stop]] + feed(start, stop), stop, start)
+            post, value = score(tf.constant(x), [tf.constant(v) for v in values])
             scores[start:stop] = post.numpy()[:count]
             climbed[start:stop] = value.numpy()[:count]
         return scores, climbed
+
+
+def _gram_dissimilarity(tf, act):
+    """Minus each image's mean cosine similarity between its Gram matrix and the other images' in the batch."""
+    n = tf.shape(act)[0]
+    flat = tf.reshape(act, [n, -1, tf.shape(act)[3]])
+    gram = tf.reshape(tf.einsum("npc,npd->ncd", flat, flat), [n, -1])
+    unit = gram / (tf.norm(gram, axis=1, keepdims=True) + 1e-8)
+    similarity = tf.matmul(unit, unit, transpose_b=True)
+    others = tf.reduce_sum(similarity, axis=1) - tf.linalg.diag_part(similarity)
+    return -others / tf.maximum(tf.cast(n, tf.float32) - 1.0, 1.0)
 
 
 def _progress(items, verbose, description, n_images):

@@ -26,12 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._repr import ShortReprMixin
 from .._validation import check_int, check_number, is_int
 from ..plugins import oip_starts
 from ._ascent import GradientAscent, fast_dtype
 from ._target import resolve_target
 
-__all__ = ["OIPInspector", "OIPResult", "OIPLayerResult", "multiscale_start", "precursor_start",
+__all__ = ["OIPInspector", "OIPResult", "OIPLayerResult", "RenderResult", "multiscale_start", "precursor_start",
            "precursor_candidates", "enhance_contrast", "bicubic_upscale"]
 
 
@@ -326,8 +327,8 @@ def precursor_start(maps, n_starts, image_shape, rng, *, screen, grid=3, values=
 
 
 # ------------------------------------------------------------------ results
-@dataclass
-class OIPResult:
+@dataclass(repr=False)
+class OIPResult(ShortReprMixin):
     """The OIP of one map.
 
     Attributes
@@ -348,7 +349,7 @@ class OIPResult:
         The map's mean activation (or the point's) for ``image``.
     start_activation : float
         The same for ``start``.
-    loss_history : ndarray of shape (steps,)
+    objective_history : ndarray of shape (steps,)
         The objective before every step.
     start_activations : ndarray of shape (n_starts,)
         Final activation from every start that was tried.
@@ -362,7 +363,7 @@ class OIPResult:
     start: np.ndarray
     activation: float
     start_activation: float
-    loss_history: np.ndarray
+    objective_history: np.ndarray
     start_activations: np.ndarray
 
     @property
@@ -371,8 +372,8 @@ class OIPResult:
         return bool(self.activation > 0)
 
 
-@dataclass
-class OIPLayerResult:
+@dataclass(repr=False)
+class OIPLayerResult(ShortReprMixin):
     """One OIP per map of a layer.
 
     Attributes
@@ -385,7 +386,7 @@ class OIPLayerResult:
     images_pixels : ndarray or None
         Pixel space.
     activations : ndarray of shape (n_maps,)
-    loss_history : ndarray of shape (steps, n_maps)
+    objective_history : ndarray of shape (steps, n_maps)
     dead : ndarray of int
         Maps whose activation stayed at 0 (no OIP found).
     seconds : float
@@ -397,7 +398,7 @@ class OIPLayerResult:
     images: np.ndarray
     images_pixels: np.ndarray | None
     activations: np.ndarray
-    loss_history: np.ndarray
+    objective_history: np.ndarray
     dead: np.ndarray
     seconds: float = 0.0
 
@@ -440,7 +441,7 @@ class OIPInspector:
     ...     2, 3, activation="relu", name="c1", kernel_initializer=keras.initializers.GlorotUniform(0))])
     >>> inspector = OIPInspector(model)
     >>> res = inspector.oip("c1", 1, steps=20, learning_rate=0.1, random_state=0)
-    >>> res.image.shape, res.loss_history.shape, res.activation > res.start_activation
+    >>> res.image.shape, res.objective_history.shape, res.activation > res.start_activation
     ((8, 8, 1), (20,), True)
     >>> layer = inspector.oip_layer("conv1", steps=5, learning_rate=0.1, random_state=0)
     >>> layer.images.shape, layer.dead.tolist()
@@ -467,13 +468,18 @@ class OIPInspector:
         self.target_ = resolve_target(target)
         self._engines = {}
 
-    def _engine(self, layer_index, dtype="float32", *, regularized=True):
-        key = (layer_index, dtype, regularized)
+    def _engine(self, layer_index, dtype="float32", *, regularized=True, param="pixel", decorrelate=False,
+                transforms=None):
+        def hashable(value):
+            return value if value is None or isinstance(value, (str, bool)) else id(value)
+
+        key = (layer_index, dtype, regularized, param, hashable(decorrelate), hashable(transforms))
         if key not in self._engines:
             self._engines[key] = GradientAscent(
                 self.target_, layer_index, pre_activation=self.pre_activation,
                 jitter=self.jitter if regularized else 0, l2=self.l2 if regularized else 0.0,
-                tv=self.tv if regularized else 0.0, chunk_size=self.chunk_size, compute_dtype=dtype)
+                tv=self.tv if regularized else 0.0, chunk_size=self.chunk_size, compute_dtype=dtype,
+                param=param, decorrelate=decorrelate, transforms=transforms)
         return self._engines[key]
 
     def _screen_dtype(self):
@@ -523,7 +529,8 @@ class OIPInspector:
         return (check_int(steps, "steps", low=0), check_number(learning_rate, "learning_rate", strict=True),
                 None if n_starts is None else check_int(n_starts, "n_starts"))
 
-    def _search(self, layer, maps, *, point, steps, learning_rate, start, n_starts, random_state, start_options):
+    def _search(self, layer, maps, *, point, steps, learning_rate, start, n_starts, random_state, start_options,
+                look=None):
         """Optimize ``n_starts`` starts for each map in one batch; return everything per start."""
         index = self.target_.layer_index(layer)
         n_maps = self.target_.layer_shape(index)[2]
@@ -538,7 +545,7 @@ class OIPInspector:
         starts = self._starts(index, maps, start, n_starts, rng, learning_rate, start_options, points)
         k = starts.shape[1]
         flat = starts.reshape((-1,) + self.target_.input_shape)
-        engine = self._engine(index)
+        engine = self._engine(index, **(look or {}))
         per_image_maps = np.repeat(maps, k)
         before = engine.score(flat, maps=per_image_maps, points=points)
         result = engine.run(flat, maps=per_image_maps, points=points, steps=steps, learning_rate=learning_rate,
@@ -553,7 +560,7 @@ class OIPInspector:
         return index, maps, pick, flat, before, result
 
     def oip(self, layer, map, *, point=None, steps=300, learning_rate=0.05, start="multiscale", n_starts=None,
-            random_state=None, start_options=None):
+            random_state=None, start_options=None, param="pixel", decorrelate=False, transforms=None):
         """Find the input pattern that drives one map (or one point of it) hardest.
 
         Parameters
@@ -582,6 +589,13 @@ class OIPInspector:
         start_options : dict, optional
             Keyword arguments for the start function (e.g. ``grid``,
             ``values``, ``screen_steps``, ``n_candidates`` for the precursor).
+        param : {"pixel", "fft"}, default="pixel"
+            Climb the pixels, or the 1/frequency-scaled Fourier spectrum
+            (:mod:`~skcnn.inspect.params`): smoother, more readable patterns.
+        decorrelate : bool, default=False
+            Climb in a decorrelated colour basis (three channels only).
+        transforms : None, "standard" or list of callables, default=None
+            Random transforms before every step (:mod:`~skcnn.inspect.transforms`).
 
         Returns
         -------
@@ -601,19 +615,20 @@ class OIPInspector:
             n_starts = 8 if isinstance(start, str) and start == "precursor" else 1
         index, maps, pick, flat, before, result = self._search(
             layer, [int(map)], point=point, steps=steps, learning_rate=learning_rate, start=start,
-            n_starts=n_starts, random_state=random_state, start_options=start_options)
+            n_starts=n_starts, random_state=random_state, start_options=start_options,
+            look=dict(param=param, decorrelate=decorrelate, transforms=transforms))
         i = int(pick[0])
         image = result.images[i]
         pixels = self.target_.to_pixels(image[None])
         return OIPResult(
             layer=self.target_.layer_name(index), map=int(map), point=point, image=image,
             image_pixels=None if pixels is None else pixels[0], start=flat[i], activation=float(result.scores[i]),
-            start_activation=float(before[i]), loss_history=result.history[:, i].copy(),
+            start_activation=float(before[i]), objective_history=result.objective_history[:, i].copy(),
             start_activations=result.scores.copy(),
         )
 
     def oip_layer(self, layer, maps=None, *, steps=300, learning_rate=0.05, start="multiscale", n_starts=None,
-                  random_state=None, start_options=None):
+                  random_state=None, start_options=None, param="pixel", decorrelate=False, transforms=None):
         """One OIP per map of a layer, all maps optimized in one batch.
 
         Parameters
@@ -621,7 +636,7 @@ class OIPInspector:
         layer : str or int
         maps : sequence of int, optional
             Which maps (default: all).
-        steps, learning_rate, start, n_starts, random_state, start_options
+        steps, learning_rate, start, n_starts, random_state, start_options, param, decorrelate, transforms
             As in :meth:`oip`; ``n_starts`` starts are optimized per map and
             the best is kept.
 
@@ -641,13 +656,94 @@ class OIPInspector:
             maps = np.arange(self.target_.layer_shape(index)[2])
         index, maps, pick, _, _, result = self._search(
             index, maps, point=None, steps=steps, learning_rate=learning_rate, start=start, n_starts=n_starts,
-            random_state=random_state, start_options=start_options)
+            random_state=random_state, start_options=start_options,
+            look=dict(param=param, decorrelate=decorrelate, transforms=transforms))
         images = result.images[pick]
         activations = result.scores[pick]
         return OIPLayerResult(
             layer=self.target_.layer_name(index), maps=maps, images=images,
             images_pixels=self.target_.to_pixels(images), activations=activations,
-            loss_history=result.history[:, pick], dead=maps[activations <= 0],
+            objective_history=result.objective_history[:, pick], dead=maps[activations <= 0],
             seconds=time.perf_counter() - begin,
         )
 
+
+    def render(self, objective, *, steps=300, learning_rate=0.05, param="fft", decorrelate="auto",
+               transforms="standard", amplitude=0.1, random_state=None):
+        """Render any objective: the image (or batch) that maximizes it.
+
+        Parameters
+        ----------
+        objective : Objective or list of Objective
+            From :mod:`skcnn.inspect.objectives` (``channel``, ``neuron``,
+            ``class_logit``, ``direction``, sums of them, ...); a list renders
+            one image per objective, in one batch.
+        steps : int, default=300
+        learning_rate : float, default=0.05
+        param : {"fft", "pixel"}, default="fft"
+        decorrelate : bool or "auto", default="auto"
+            ``"auto"``: for three-channel inputs.
+        transforms : None, "standard" or list of callables, default="standard"
+        amplitude : float, default=0.1
+            Standard deviation of the multiscale noise the images start from.
+        random_state : int, optional
+
+        Returns
+        -------
+        RenderResult
+
+        Examples
+        --------
+        >>> import keras
+        >>> from skcnn.inspect.objectives import channel
+        >>> model = keras.Sequential([keras.Input((12, 12, 1)), keras.layers.Conv2D(
+        ...     2, 3, activation="relu", name="c1", kernel_initializer=keras.initializers.GlorotUniform(0))])
+        >>> out = OIPInspector(model).render([channel("c1", 0), channel("c1", 1)], steps=30, random_state=0)
+        >>> out.images.shape, bool(out.objective_history[-1].mean() > out.objective_history[0].mean())
+        ((2, 12, 12, 1), True)
+        """
+        import time
+
+        from .objectives import as_objectives
+
+        begin = time.perf_counter()
+        steps, learning_rate, _ = self._check_common(steps, learning_rate, None)
+        objectives = as_objectives(objective)
+        shape = self.target_.input_shape
+        if decorrelate == "auto":
+            decorrelate = shape[2] == 3
+        rng = np.random.default_rng(random_state)
+        starts = multiscale_start(range(len(objectives)), 1, shape, rng, amplitude=check_number(
+            amplitude, "amplitude", strict=True))[:, 0]
+        engine = self._engine(None, param=param, decorrelate=decorrelate, transforms=transforms)
+        result = engine.run(starts, objective=objectives, steps=steps, learning_rate=learning_rate,
+                            random_state=int(rng.integers(2**31 - 1)), verbose=self.verbose, description="render")
+        return RenderResult(objectives=[repr(o) for o in objectives], images=result.images,
+                            images_pixels=self.target_.to_pixels(result.images), activations=result.scores,
+                            objective_history=result.objective_history, seconds=time.perf_counter() - begin)
+
+
+@dataclass(repr=False)
+class RenderResult(ShortReprMixin):
+    """What :meth:`OIPInspector.render` returns.
+
+    Attributes
+    ----------
+    objectives : list of str
+        The objectives, one per image.
+    images : ndarray of shape (n, h, w, c)
+        Model space.
+    images_pixels : ndarray or None
+        Pixel space (through a Pipeline's inverse steps).
+    activations : ndarray of shape (n,)
+        Each image's objective at the end.
+    objective_history : ndarray of shape (steps, n)
+    seconds : float
+    """
+
+    objectives: list
+    images: np.ndarray
+    images_pixels: np.ndarray | None
+    activations: np.ndarray
+    objective_history: np.ndarray
+    seconds: float = 0.0

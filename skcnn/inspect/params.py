@@ -1,0 +1,142 @@
+"""Image parameterizations: what the gradient ascent actually changes.
+
+- ``"pixel"``: the image itself (raw activation maximization);
+- ``"fft"``: the image's 2-D Fourier spectrum, each frequency scaled by
+  ``1 / frequency``. A normalized gradient step then moves coarse structure
+  as much as fine, instead of mostly adding high-frequency noise; works for
+  any number of channels.
+
+``decorrelate=True`` (three channels) climbs in a colour basis of one
+luminance and two colour-opponent axes with the colour axes scaled down, so
+steps change brightness more than hue, as natural images do.
+
+Both are invertible, so any start image (multiscale, precursor, a photo) can
+be encoded; :class:`ImageParam` does the two directions on TensorFlow tensors
+inside the engine's compiled step.
+
+Examples
+--------
+>>> import numpy as np
+>>> from skcnn.inspect.params import ImageParam
+>>> param = ImageParam((8, 8, 3), "fft", decorrelate=True)
+>>> x = np.random.default_rng(0).normal(size=(2, 8, 8, 3)).astype("float32")
+>>> bool(np.allclose(param.decode_numpy(param.encode_numpy(x)), x, atol=1e-4))
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..cnn._keras import import_keras
+
+__all__ = ["ImageParam", "fft_scale", "COLOR_BASIS"]
+
+_PARAMS = ("pixel", "fft")
+
+# Columns: luminance, red-blue and green-magenta axes (orthonormal), then scaled so that the
+# colour axes take smaller steps than brightness.
+_AXES = np.array([[1, 1, 1], [1, 0, -1], [1, -2, 1]], dtype=np.float64)
+_AXES /= np.linalg.norm(_AXES, axis=1, keepdims=True)
+COLOR_BASIS = (_AXES.T * np.array([1.0, 0.35, 0.2])).astype(np.float32)
+"""``(3, 3)`` matrix ``B``: an RGB pixel is ``B @ p`` for a decorrelated pixel ``p``."""
+
+
+def fft_scale(height, width, decay=1.0):
+    """Per-frequency factor ``(height, width // 2 + 1)`` of the ``"fft"`` parameterization.
+
+    ``1 / max(f, 1 / max(height, width)) ** decay`` for the frequency ``f`` (cycles
+    per pixel), normalized so that a spectrum of unit-variance noise gives an
+    image of root mean square about 1.
+
+    Examples
+    --------
+    >>> s = fft_scale(28, 28)
+    >>> s.shape, bool(s[0, 1] > s[0, 2] > s[0, -1])
+    ((28, 15), True)
+    """
+    fy = np.fft.fftfreq(int(height))[:, None]
+    fx = np.fft.rfftfreq(int(width))[None, :]
+    freq = np.sqrt(fy**2 + fx**2)
+    scale = 1.0 / np.maximum(freq, 1.0 / max(height, width)) ** float(decay)
+    scale *= height * width / np.sqrt(4.0 * np.sum(scale**2))
+    return scale.astype(np.float32)
+
+
+class ImageParam:
+    """An image parameterization for images of ``shape`` ``(h, w, c)``.
+
+    Parameters
+    ----------
+    shape : (int, int, int)
+    param : {"pixel", "fft"}, default="pixel"
+    decorrelate : bool or array-like of shape (3, 3), default=False
+        Climb in :data:`COLOR_BASIS` (True) or in the given basis; only for
+        three channels.
+    decay : float, default=1.0
+        Exponent of the ``"fft"`` frequency scaling.
+
+    Examples
+    --------
+    >>> p = ImageParam((4, 6, 1), "fft")
+    >>> p.param_shape
+    (1, 4, 4, 2)
+    """
+
+    def __init__(self, shape, param="pixel", decorrelate=False, decay=1.0):
+        if param not in _PARAMS:
+            raise ValueError(f"param must be one of {_PARAMS}; got {param!r}.")
+        h, w, c = (int(v) for v in shape)
+        self.shape, self.param = (h, w, c), param
+        basis = None
+        if decorrelate is not False and decorrelate is not None:
+            if c != 3:
+                raise ValueError(f"decorrelate needs 3 colour channels; the images have {c}.")
+            basis = COLOR_BASIS if decorrelate is True else np.asarray(decorrelate, dtype=np.float32)
+            if basis.shape != (3, 3) or not np.all(np.isfinite(basis)) or abs(np.linalg.det(basis)) < 1e-8:
+                raise ValueError(f"decorrelate must be True, False or an invertible (3, 3) matrix; got shape "
+                                 f"{basis.shape}.")
+        self.basis = basis
+        self.inverse = None if basis is None else np.linalg.inv(basis).astype(np.float32)
+        self.scale = fft_scale(h, w, decay) if param == "fft" else None
+        self.param_shape = (c, h, w // 2 + 1, 2) if param == "fft" else (h, w, c)
+
+    @property
+    def identity(self):
+        """True when the parameter is the image itself."""
+        return self.param == "pixel" and self.basis is None
+
+    # ------------------------------------------------------------ tensors
+    def decode(self, p):
+        """Parameters ``(n,) + param_shape`` -> images ``(n, h, w, c)`` (TensorFlow)."""
+        _, tf = import_keras()
+        h, w, _ = self.shape
+        x = p
+        if self.param == "fft":
+            spectrum = tf.complex(p[..., 0], p[..., 1]) * tf.cast(self.scale, tf.complex64)
+            x = tf.transpose(tf.signal.irfft2d(spectrum, fft_length=[h, w]), [0, 2, 3, 1])
+        if self.basis is not None:
+            x = tf.einsum("nhwc,dc->nhwd", x, self.basis)
+        return x
+
+    def encode(self, x):
+        """Images ``(n, h, w, c)`` -> parameters (TensorFlow); ``decode(encode(x)) == x``."""
+        _, tf = import_keras()
+        h, w, _ = self.shape
+        if self.basis is not None:
+            x = tf.einsum("nhwc,dc->nhwd", x, self.inverse)
+        if self.param == "fft":
+            spectrum = tf.signal.rfft2d(tf.transpose(x, [0, 3, 1, 2]), fft_length=[h, w])
+            spectrum = spectrum / tf.cast(self.scale, tf.complex64)
+            x = tf.stack([tf.math.real(spectrum), tf.math.imag(spectrum)], axis=-1)
+        return x
+
+    def decode_numpy(self, p):
+        """:meth:`decode` on NumPy arrays."""
+        _, tf = import_keras()
+        return self.decode(tf.constant(np.asarray(p, dtype=np.float32))).numpy()
+
+    def encode_numpy(self, x):
+        """:meth:`encode` on NumPy arrays."""
+        _, tf = import_keras()
+        return self.encode(tf.constant(np.asarray(x, dtype=np.float32))).numpy()

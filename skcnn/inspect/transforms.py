@@ -1,0 +1,222 @@
+"""Small random transforms applied to the image before every ascent step.
+
+Each function here returns a transform ``t(images, seed) -> images`` on
+TensorFlow tensors ``(n, h, w, c)``; ``seed`` is a stateless seed (two int32)
+that changes every step, and one draw serves the whole batch. The engine
+composes a list of them inside its compiled step, then centre-crops (or
+reflect-pads) the result back to the model's input size. An image that has
+to drive the network through small shifts, zooms and rotations cannot rely on
+pixel-exact high-frequency noise, which makes OIPs readable.
+
+:func:`standard` is a preset scaled to the image size.
+
+Examples
+--------
+>>> from skcnn.inspect import transforms
+>>> [t.__name__ for t in transforms.standard((28, 28))]
+['pad', 'jitter', 'random_scale', 'random_rotate', 'jitter']
+"""
+
+from __future__ import annotations
+
+import math
+
+from .._validation import check_int
+from ..cnn._keras import import_keras
+
+__all__ = ["pad", "jitter", "roll", "random_scale", "random_rotate", "standard", "resolve", "fit_to"]
+
+
+def _named(fn, name):
+    fn.__name__ = name
+    return fn
+
+
+def pad(width, mode="reflect"):
+    """Pad every side by ``width`` pixels (``"reflect"`` or ``"constant"`` zeros).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pad(2)(np.zeros((1, 4, 4, 1), "float32"), [0, 0]).shape
+    TensorShape([1, 8, 8, 1])
+    """
+    width = check_int(width, "width", low=0)
+    if mode not in ("reflect", "constant"):
+        raise ValueError(f"mode must be 'reflect' or 'constant'; got {mode!r}.")
+
+    def transform(images, seed):
+        _, tf = import_keras()
+        return tf.pad(images, [[0, 0], [width, width], [width, width], [0, 0]], mode=mode.upper())
+
+    return _named(transform, "pad")
+
+
+def _uniform(seed, low, high, salt, dtype=None):
+    _, tf = import_keras()
+    seed = tf.cast(seed, tf.int32) + tf.constant([salt, 7 * salt + 1], tf.int32)
+    if dtype is None:
+        return tf.random.stateless_uniform([], seed=seed, minval=low, maxval=high)
+    return tf.random.stateless_uniform([], seed=seed, minval=low, maxval=high, dtype=dtype)
+
+
+def jitter(distance):
+    """Shift the batch by up to ``distance`` pixels each way, filling the border by reflection.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jitter(2)(np.ones((1, 5, 5, 1), "float32"), [0, 0]).shape
+    TensorShape([1, 5, 5, 1])
+    """
+    distance = check_int(distance, "distance", low=0)
+
+    def transform(images, seed):
+        _, tf = import_keras()
+        shape = tf.shape(images)
+        padded = tf.pad(images, [[0, 0], [distance, distance], [distance, distance], [0, 0]], mode="REFLECT")
+        dy = _uniform(seed, 0, 2 * distance + 1, 11, tf.int32)
+        dx = _uniform(seed, 0, 2 * distance + 1, 13, tf.int32)
+        out = padded[:, dy:dy + shape[1], dx:dx + shape[2], :]
+        out.set_shape(images.shape)
+        return out
+
+    return _named(transform, "jitter")
+
+
+def roll(distance):
+    """Roll the batch (wrapping around) by up to ``distance`` pixels each way: the engine's ``jitter=``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> roll(1)(np.arange(4.0, dtype="float32").reshape(1, 2, 2, 1), [0, 0]).shape
+    TensorShape([1, 2, 2, 1])
+    """
+    distance = check_int(distance, "distance", low=0)
+
+    def transform(images, seed):
+        _, tf = import_keras()
+        shift = tf.random.stateless_uniform([2], seed=tf.cast(seed, tf.int32), minval=-distance,
+                                            maxval=distance + 1, dtype=tf.int32)
+        return tf.roll(images, shift=shift, axis=[1, 2])
+
+    return _named(transform, "roll")
+
+
+def _affine(images, zoom, angle):
+    """Zoom by ``zoom`` and rotate by ``angle`` (radians) about the centre; borders by reflection."""
+    _, tf = import_keras()
+    shape = tf.shape(images)
+    h, w = tf.cast(shape[1], tf.float32), tf.cast(shape[2], tf.float32)
+    cy, cx = (h - 1.0) / 2.0, (w - 1.0) / 2.0
+    cos, sin = tf.cos(angle) / zoom, tf.sin(angle) / zoom
+    # Output pixel (x, y) reads input (a0 x + a1 y + a2, b0 x + b1 y + b2).
+    row = tf.stack([cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy, 0.0, 0.0])
+    matrix = tf.tile(row[None], [shape[0], 1])
+    out = tf.raw_ops.ImageProjectiveTransformV3(images=images, transforms=matrix, output_shape=shape[1:3],
+                                                fill_value=0.0, interpolation="BILINEAR", fill_mode="REFLECT")
+    out.set_shape(images.shape)
+    return out
+
+
+def random_scale(low=0.9, high=1.1):
+    """Zoom about the centre by a random factor in ``[low, high]`` (the size stays).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> random_scale()(np.ones((2, 6, 6, 3), "float32"), [0, 0]).shape
+    TensorShape([2, 6, 6, 3])
+    """
+    low, high = float(low), float(high)
+    if not 0 < low <= high:
+        raise ValueError(f"random_scale needs 0 < low <= high; got {low}, {high}.")
+
+    def transform(images, seed):
+        return _affine(images, _uniform(seed, low, high, 17), 0.0)
+
+    return _named(transform, "random_scale")
+
+
+def random_rotate(degrees=10.0):
+    """Rotate about the centre by a random angle in ``[-degrees, degrees]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> random_rotate(5)(np.ones((1, 6, 6, 1), "float32"), [0, 0]).shape
+    TensorShape([1, 6, 6, 1])
+    """
+    limit = math.radians(float(degrees))
+
+    def transform(images, seed):
+        return _affine(images, 1.0, _uniform(seed, -limit, limit, 19))
+
+    return _named(transform, "random_rotate")
+
+
+def standard(size):
+    """The preset: pad, jitter, random scale (0.9-1.1), random rotation (10 degrees), a small jitter.
+
+    Distances grow with the image: 1 pixel per 14 of the shorter side (2 for
+    28x28 digits, 16 for 224x224).
+
+    Parameters
+    ----------
+    size : (int, int)
+        ``(height, width)`` of the model's input.
+
+    Returns
+    -------
+    list of transforms
+    """
+    unit = max(1, round(min(int(size[0]), int(size[1])) / 14))
+    return [pad(unit), jitter(unit), random_scale(0.9, 1.1), random_rotate(10.0), jitter(max(1, unit // 2))]
+
+
+def resolve(transforms, size):
+    """A list of transforms from None, ``"standard"`` or a list of transform callables.
+
+    Examples
+    --------
+    >>> resolve(None, (8, 8)), len(resolve("standard", (8, 8)))
+    ([], 5)
+    """
+    if transforms is None:
+        return []
+    if isinstance(transforms, str):
+        if transforms != "standard":
+            raise ValueError(f"transforms must be None, 'standard' or a list of transforms; got {transforms!r}.")
+        return standard(size)
+    if callable(transforms):
+        transforms = [transforms]
+    transforms = list(transforms)
+    for t in transforms:
+        if not callable(t):
+            raise TypeError(f"transforms must hold callables t(images, seed) -> images; got {type(t).__name__}.")
+    return transforms
+
+
+def fit_to(images, size):
+    """Centre-crop (or reflect-pad) images ``(n, H, W, c)`` to ``size`` ``(h, w)``, for the model's input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fit_to(np.zeros((1, 9, 5, 1), "float32"), (7, 7)).shape
+    TensorShape([1, 7, 7, 1])
+    """
+    _, tf = import_keras()
+    h, w = (int(v) for v in size)
+    images = tf.convert_to_tensor(images)
+    H, W = images.shape[1], images.shape[2]
+    if H is None or W is None:
+        raise ValueError("fit_to needs images of a known height and width.")
+    grow_h, grow_w = max(0, h - H), max(0, w - W)
+    if grow_h or grow_w:
+        images = tf.pad(images, [[0, 0], [grow_h // 2, grow_h - grow_h // 2], [grow_w // 2, grow_w - grow_w // 2],
+                                 [0, 0]], mode="REFLECT")
+        H, W = H + grow_h, W + grow_w
+    top, left = (H - h) // 2, (W - w) // 2
+    return images[:, top:top + h, left:left + w, :]

@@ -1,0 +1,299 @@
+"""Composable objectives, image parameterizations and transforms on the one ascent engine."""
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from skcnn.inspect import GradientAscent, OIPInspector  # noqa: E402
+from skcnn.inspect import transforms as T  # noqa: E402
+from skcnn.inspect.objectives import (  # noqa: E402
+    Objective, channel, class_logit, direction, diversity, layer_mean, neuron,
+)
+from skcnn.inspect.params import COLOR_BASIS, ImageParam, fft_scale  # noqa: E402
+
+L = keras.layers
+
+
+def _model(channels=1, size=12, softmax=True):
+    init = keras.initializers.GlorotUniform(0)
+    return keras.Sequential([
+        keras.Input((size, size, channels)),
+        L.Conv2D(4, 3, activation="relu", kernel_initializer=init, name="c1"),
+        L.Conv2D(5, 3, activation="relu", kernel_initializer=keras.initializers.GlorotUniform(1), name="c2"),
+        L.Flatten(),
+        L.Dense(3, activation="softmax" if softmax else None, kernel_initializer=keras.initializers.GlorotUniform(2),
+                name="out"),
+    ])
+
+
+def _acts(model, name, x):
+    return keras.Model(model.inputs, model.get_layer(name).output).predict(x, verbose=0)
+
+
+def _start(n=4, size=12, channels=1, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, size, size, channels)).astype(np.float32)
+
+
+# ---------------------------------------------------------------- algebra
+def test_objectives_add_subtract_scale():
+    a, b = channel("c1", 1), channel("c1", 2)
+    combo = 2 * a - b / 4 + 0
+    assert isinstance(combo, Objective)
+    assert [c for c, _ in combo.terms] == [2.0, -0.25]
+    assert repr(combo) == "2 * channel('c1', 1) - 0.25 * channel('c1', 2)"
+    assert repr(-a) == "-channel('c1', 1)"
+    assert repr(sum([a, b])) == "channel('c1', 1) + channel('c1', 2)"
+    with pytest.raises(TypeError):
+        a + 1
+    with pytest.raises(TypeError):
+        a * "x"
+
+
+def test_objective_parts_merge_terms_at_one_layer():
+    from skcnn.inspect import resolve_target
+
+    target = resolve_target(_model())
+    parts = (channel("c1", 1) - 3 * channel("c1", 1) + neuron("c1", 0, point=(1, 2))).parts(target)
+    (key, weights), = parts.items()
+    assert key == ("linear", 0) and weights.shape == (10, 10, 4)
+    assert np.allclose(weights[..., 1], -2.0 / 100) and weights[1, 2, 0] == 1.0
+    assert weights[..., [2, 3]].sum() == 0 and weights[..., 0].sum() == 1.0
+
+
+def test_bad_arguments_name_the_parameter():
+    with pytest.raises(ValueError, match="n must be a non-negative int"):
+        channel("c1", -1)
+    with pytest.raises(TypeError, match="layer must be"):
+        channel(1.5, 0)
+    with pytest.raises(ValueError, match="point must be"):
+        neuron("c1", 0, point=(1,))
+    with pytest.raises(ValueError, match="vector must have shape"):
+        direction("c1", np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="not all zeros"):
+        direction("c1", np.zeros(4))
+    engine = GradientAscent(_model())
+    with pytest.raises(ValueError, match="map 9 does not exist"):
+        engine.score(_start(1), objective=channel("c1", 9))
+    with pytest.raises(ValueError, match="outside"):
+        engine.score(_start(1), objective=neuron("c1", 0, point=(10, 0)))
+    with pytest.raises(ValueError, match="2 objectives for 3 images"):
+        engine.score(_start(3), objective=[channel("c1", 0)] * 2)
+    with pytest.raises(TypeError, match="objective must be an Objective"):
+        engine.score(_start(1), objective=[1, 2])
+
+
+# ----------------------------------------------------------- against Keras
+def test_linear_objectives_equal_a_direct_forward_pass():
+    model = _model()
+    x = _start(5)
+    c1, c2 = _acts(model, "c1", x), _acts(model, "c2", x)
+    vector = np.array([1.0, -2.0, 0.5, 0.0, 3.0])
+    unit = vector / np.linalg.norm(vector)
+    pattern = np.random.default_rng(1).normal(size=(8, 8, 5))
+    goals = [channel("c1", 2), neuron("c2", 4), layer_mean("c2"), direction("c2", vector),
+             channel("c1", 0) - 0.5 * direction("c2", pattern)]
+    want = [c1[0, :, :, 2].mean(), c2[1, 4, 4, 4], c2[2].mean(), (c2[3] @ unit).mean(),
+            c1[4, :, :, 0].mean() - 0.5 * np.sum(c2[4] * pattern) / np.linalg.norm(pattern)]
+    got = GradientAscent(model).score(x, objective=goals)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+
+
+def test_class_logit_climbs_the_logit_not_the_probability():
+    model = _model(softmax=True)
+    logits_model = keras.Model(model.inputs, model.get_layer("out").input)
+    W, b = model.get_layer("out").get_weights()
+    x = _start(1)
+    engine = GradientAscent(model)
+    want = logits_model.predict(x, verbose=0) @ W + b
+    np.testing.assert_allclose(engine.score(x, objective=class_logit(1)), want[:, 1], rtol=1e-5)
+    result = engine.run(x, objective=class_logit(1), steps=60, learning_rate=0.3)
+    history = result.objective_history[:, 0]
+    logits = logits_model.predict(result.images, verbose=0) @ W + b
+    probability = model.predict(result.images, verbose=0)[0, 1]
+    assert probability > 0.999  # saturated: the probability's gradient has all but vanished...
+    assert np.all(np.diff(history[-10:]) > 0)  # ...while the logit keeps climbing
+    np.testing.assert_allclose(result.scores[0], logits[0, 1], rtol=1e-4)
+    assert result.scores[0] > 5.0 > probability
+
+
+@pytest.mark.parametrize("a, b", [(1, 3), (4, 0)])
+def test_channel_difference_raises_one_and_lowers_the_other(a, b):
+    model = _model(softmax=False)
+    x = np.clip(_start(3, seed=3), -1, 1)
+    before = _acts(model, "c2", x).mean(axis=(1, 2))
+    engine = GradientAscent(model, value_range=(-1, 1))  # bounded images: a must be bought by lowering b
+    result = engine.run(x, objective=channel("c2", a) - channel("c2", b), steps=40, learning_rate=0.1)
+    after = _acts(model, "c2", result.images).mean(axis=(1, 2))
+    assert np.all(after[:, a] > before[:, a])
+    assert np.all(after[:, b] < before[:, b])
+    alone = _acts(model, "c2", engine.run(x, objective=channel("c2", a), steps=40, learning_rate=0.1).images)
+    assert np.all(alone.mean(axis=(1, 2))[:, b] > after[:, b])
+
+
+def _mean_gram_similarity(acts):
+    flat = acts.reshape(len(acts), -1, acts.shape[-1])
+    gram = np.einsum("npc,npd->ncd", flat, flat).reshape(len(acts), -1)
+    unit = gram / np.linalg.norm(gram, axis=1, keepdims=True)
+    sim = unit @ unit.T
+    return (sim.sum() - np.trace(sim)) / (len(acts) * (len(acts) - 1))
+
+
+def test_diversity_lowers_gram_similarity_by_a_fifth():
+    model = _model(softmax=False)
+    x = _start(4, seed=5) * 0.1
+    engine = GradientAscent(model)
+    plain = engine.run(x, objective=channel("c2", 1), steps=60, learning_rate=0.1)
+    varied = engine.run(x, objective=channel("c2", 1) + 2.0 * diversity("c1"), steps=60, learning_rate=0.1)
+    same, spread = (_mean_gram_similarity(_acts(model, "c1", r.images)) for r in (plain, varied))
+    assert spread <= 0.8 * same
+    # The engine's diversity term is minus the mean similarity to the others, per image.
+    sim = engine.score(varied.images, objective=diversity("c1"))
+    np.testing.assert_allclose(sim.mean(), -spread, rtol=1e-4)
+
+
+def test_a_list_runs_one_objective_per_image_like_single_runs():
+    model = _model()
+    x = _start(3, seed=7)
+    goals = [channel("c1", 0), neuron("c2", 2) + layer_mean("c1"), class_logit(2)]
+    engine = GradientAscent(model, pre_activation="auto")
+    together = engine.run(x, objective=goals, steps=15, learning_rate=0.1)
+    for i, goal in enumerate(goals):
+        alone = engine.run(x[i:i + 1], objective=goal, steps=15, learning_rate=0.1)
+        np.testing.assert_allclose(alone.images[0], together.images[i], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(alone.objective_history[:, 0], together.objective_history[:, i], rtol=1e-4,
+                                   atol=1e-6)
+
+
+def test_map_mode_is_a_use_of_channel_and_neuron():
+    model = _model()
+    x = _start(4, seed=2)
+    old = GradientAscent(model, "c2", pre_activation="auto")
+    new = GradientAscent(model, pre_activation="auto")
+    got = old.run(x, maps=[0, 1, 2, 3], points=[[-1, -1], [2, 3], [-1, -1], [0, 0]], steps=10, learning_rate=0.1)
+    want = new.run(x, objective=[channel("c2", 0), neuron("c2", 1, (2, 3)), channel("c2", 2),
+                                 neuron("c2", 3, (0, 0))], steps=10, learning_rate=0.1)
+    np.testing.assert_allclose(got.images, want.images, rtol=1e-5, atol=1e-6)
+    weights = np.random.default_rng(0).uniform(size=(4, 5)).astype(np.float32)
+    mixed = GradientAscent(model, "c2", objective="weights").score(x, weights=weights)
+    np.testing.assert_allclose(mixed, (_acts(model, "c2", x).mean(axis=(1, 2)) * weights).sum(axis=1), rtol=1e-5)
+
+
+def test_direction_from_a_class_signature():
+    from skcnn.inspect import ActivationInspector
+
+    model = _model()
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 12, 12, 1)).astype(np.float32), np.repeat([0, 1, 2], 10)
+    signature = ActivationInspector(model).class_signature(X, y, "c2")
+    goals = direction("c2", signature)
+    assert len(goals) == 3 and repr(goals[1]) == "direction('c2', class 1)"
+    table = signature.point_active_fraction
+    pattern = table[2] - table.mean(axis=0)
+    got = GradientAscent(model).score(X[:1], objective=direction("c2", signature, label=2))
+    want = np.sum(_acts(model, "c2", X[:1])[0] * pattern) / np.linalg.norm(pattern)
+    np.testing.assert_allclose(got, [want], rtol=1e-4)
+    with pytest.raises(ValueError, match="not among the classes"):
+        direction("c2", signature, label=7)
+
+
+# ------------------------------------------------------------ parameters
+@pytest.mark.parametrize("param, decorrelate", [("pixel", False), ("pixel", True), ("fft", False), ("fft", True)])
+def test_params_round_trip(param, decorrelate):
+    x = _start(2, size=10, channels=3)
+    p = ImageParam((10, 10, 3), param, decorrelate)
+    np.testing.assert_allclose(p.decode_numpy(p.encode_numpy(x)), x, atol=1e-4)
+
+
+def test_fft_decode_matches_numpy_and_scaling_favours_low_frequencies():
+    p = ImageParam((8, 10, 1), "fft")
+    spectrum = np.random.default_rng(0).normal(size=(1,) + p.param_shape).astype(np.float32)
+    want = np.fft.irfft2((spectrum[..., 0] + 1j * spectrum[..., 1]) * fft_scale(8, 10), s=(8, 10))
+    np.testing.assert_allclose(p.decode_numpy(spectrum)[..., 0], want[:, 0], rtol=1e-4, atol=1e-5)
+    scale = fft_scale(32, 32)
+    assert scale[0, 1] > 3 * scale[0, 8] > 0
+    noise = np.random.default_rng(1).normal(size=(200,) + ImageParam((32, 32, 1), "fft").param_shape)
+    rms = np.sqrt(np.mean(ImageParam((32, 32, 1), "fft").decode_numpy(noise) ** 2))
+    assert 0.5 < rms < 2.0
+
+
+def test_decorrelate_uses_the_colour_basis_and_checks_channels():
+    p = ImageParam((4, 4, 3), "pixel", decorrelate=True)
+    one = np.zeros((1, 4, 4, 3), np.float32)
+    one[..., 0] = 1.0
+    np.testing.assert_allclose(p.decode_numpy(one)[0, 0, 0], COLOR_BASIS[:, 0], rtol=1e-6)
+    with pytest.raises(ValueError, match="3 colour channels"):
+        ImageParam((4, 4, 1), "pixel", decorrelate=True)
+    with pytest.raises(ValueError, match="param must be one of"):
+        ImageParam((4, 4, 1), "wavelet")
+    with pytest.raises(ValueError, match="value_range"):
+        GradientAscent(_model(), param="fft", value_range=(-1, 1))
+
+
+def _high_frequency_share(images):
+    spectrum = np.abs(np.fft.fft2(images - images.mean(axis=(1, 2), keepdims=True), axes=(1, 2))) ** 2
+    h, w = images.shape[1:3]
+    fy, fx = np.meshgrid(np.fft.fftfreq(h), np.fft.fftfreq(w), indexing="ij")
+    high = np.sqrt(fy**2 + fx**2) > 0.25
+    return spectrum[:, high].sum() / spectrum.sum()
+
+
+def test_fft_ascent_climbs_with_less_high_frequency_energy():
+    model = _model(size=16, softmax=False)
+    x = _start(4, size=16, seed=4) * 0.05
+    goals = [channel("c2", k) for k in range(4)]
+    pixel = GradientAscent(model).run(x, objective=goals, steps=80, learning_rate=0.05)
+    fft = GradientAscent(model, param="fft").run(x, objective=goals, steps=80, learning_rate=0.05)
+    assert np.all(fft.scores > fft.objective_history[0])
+    assert _high_frequency_share(fft.images) < 0.5 * _high_frequency_share(pixel.images)
+
+
+# ------------------------------------------------------------ transforms
+def _run(transform, x, seed=(3, 4)):
+    return transform(x, np.array(seed, np.int32)).numpy()
+
+
+def test_transforms_shapes_and_identities():
+    x = _start(2, size=9, channels=2)
+    assert _run(T.pad(3), x).shape == (2, 15, 15, 2)
+    np.testing.assert_array_equal(_run(T.pad(2, "constant"), x)[:, :2], 0.0)
+    np.testing.assert_allclose(_run(T.random_scale(1.0, 1.0), x), x, atol=1e-5)
+    np.testing.assert_allclose(_run(T.random_rotate(0.0), x), x, atol=1e-5)
+    np.testing.assert_array_equal(_run(T.jitter(0), x), x)
+    np.testing.assert_array_equal(T.fit_to(_run(T.pad(3), x), (9, 9)).numpy(), x)
+    with pytest.raises(ValueError, match="transforms must be"):
+        T.resolve("fancy", (9, 9))
+    with pytest.raises(TypeError, match="callables"):
+        T.resolve([1], (9, 9))
+
+
+def test_jitter_is_a_shift_and_the_seed_decides_it():
+    x = _start(1, size=9)
+    moved = _run(T.jitter(2), x)
+    padded = np.pad(x, ((0, 0), (2, 2), (2, 2), (0, 0)), mode="reflect")
+    shifts = [(dy, dx) for dy in range(5) for dx in range(5)
+              if np.array_equal(padded[:, dy:dy + 9, dx:dx + 9], moved)]
+    assert len(shifts) == 1
+    np.testing.assert_array_equal(_run(T.jitter(2), x), moved)
+    draws = {tuple(_run(T.jitter(2), x, seed=(s, 0)).ravel()[:5]) for s in range(12)}
+    assert len(draws) > 3
+
+
+def test_rotation_by_a_quarter_turn_matches_numpy():
+    x = _start(1, size=7)
+    rotate = T._affine(x, 1.0, np.float32(np.pi / 2)).numpy()
+    assert any(np.allclose(rotate[0, ..., 0], np.rot90(x[0, ..., 0], k), atol=1e-4) for k in (1, 3))
+
+
+def test_render_with_transforms_and_fft_is_reproducible():
+    model = _model(channels=3, size=16, softmax=False)
+    inspector = OIPInspector(model)
+    goals = [channel("c2", 0), channel("c2", 1)]
+    a = inspector.render(goals, steps=20, random_state=0)
+    b = inspector.render(goals, steps=20, random_state=0)
+    c = inspector.render(goals, steps=20, random_state=1)
+    np.testing.assert_array_equal(a.images, b.images)
+    assert not np.array_equal(a.images, c.images)
+    assert a.images.shape == (2, 16, 16, 3) and a.objectives == ["channel('c2', 0)", "channel('c2', 1)"]
+    assert np.all(a.activations > a.objective_history[0])
+    assert "RenderResult" in repr(a) and len(repr(a).splitlines()) < 10
