@@ -97,7 +97,7 @@ def test_maps_weights_and_objectives(model, photo):
     ({"octave_scale": 1.0}, "octave_scale"),
 ])
 def test_bad_input(model, kwargs, match):
-    args = {"image": np.zeros((20, 20)), "layer": "c1", **kwargs}
+    args = {"image": np.zeros((20, 20)), "layers": "c1", **kwargs}
     with pytest.raises(ValueError, match=match):
         DreamInspector(model).dream(**args)
 
@@ -115,3 +115,107 @@ def test_plot_dream_renders(model, photo, tmp_path):
         assert im.size[0] > 3 * im.size[1]
     with pytest.raises(ValueError, match="titles must hold 4"):
         plot_dream(photo, result.image, intermediates=result.small, titles=["a"])
+
+
+# --------------------------------------------------------------- networks that see the whole image (issue 11.5)
+@pytest.fixture(scope="module")
+def inception():
+    keras.utils.set_random_seed(0)
+    return keras.applications.InceptionV3(weights=None)
+
+
+def _inception_inspector(model, **kwargs):
+    return DreamInspector(model, preprocess=keras.applications.inception_v3.preprocess_input,
+                          deprocess=lambda x: (x + 1.0) * 127.5, **kwargs)
+
+
+def _rgb_photo(height, width, seed=0):
+    yy, xx = np.mgrid[0:height, 0:width]
+    rng = np.random.default_rng(seed)
+    base = 128 + 60 * np.sin(xx[..., None] / rng.uniform(5, 12, 3)) * np.cos(yy[..., None] / rng.uniform(5, 12, 3))
+    return np.clip(base + rng.normal(0, 10, (height, width, 3)), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.slow
+def test_inception_dream_keeps_shape_and_each_octave_raises_the_objective(inception):
+    photo = _rgb_photo(150, 210)
+    result = _inception_inspector(inception).dream(photo, ["mixed3", "mixed5"], method="octaves", octaves=3,
+                                                   steps=3, step_size=0.05, random_state=0)
+    assert result.image.shape == (150, 210, 3) and result.image.dtype == np.uint8
+    assert len(result.objective_history) == 3 and all(len(h) == 4 for h in result.objective_history)
+    for history in result.objective_history:
+        assert history[-1] > history[0]
+    assert np.abs(result.image.astype(float) - photo).mean() > 0.5
+
+
+def test_tiled_gradient_with_roll_equals_the_whole_image_gradient(inception):
+    _, tf = pytest.importorskip("skcnn.cnn._keras").import_keras()
+    inspector = _inception_inspector(inception, compute_dtype="float32", tile_size=512)
+    _, gradient = inspector._climber((inspector.target.layer_index("mixed3"),))
+    image = keras.applications.inception_v3.preprocess_input(_rgb_photo(120, 140, seed=1).astype("float32"))
+    shift = (37, 101)
+    weights = np.full(768, 1 / 768, dtype=np.float32)
+    _, tiled = gradient(tf.constant(image[None]), tf.constant([1, 1, 120, 140]), tf.constant(shift), weights)
+    # Independent: the whole rolled image through a sub-model made here, its gradient rolled back.
+    sub = keras.Model(inception.inputs[0], inception.get_layer("mixed3").output)
+    sub.input_spec = None
+    x = tf.Variable(np.roll(image, shift, axis=(0, 1))[None])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(sub(x))
+    whole = np.roll(tape.gradient(loss, x).numpy(), (-shift[0], -shift[1]), axis=(1, 2))
+    np.testing.assert_allclose(tiled.numpy(), whole, rtol=1e-3, atol=1e-3 * np.abs(whole).max())
+
+
+def test_many_tiles_give_the_whole_image_gradient_of_a_pointwise_network():
+    """With 1x1 convolutions no pixel sees past its tile: tiles, padding and roll must change nothing."""
+    _, tf = pytest.importorskip("skcnn.cnn._keras").import_keras()
+    init = keras.initializers.GlorotUniform(seed=3)
+    model = keras.Sequential([keras.Input((None, None, 3)),
+                              keras.layers.Conv2D(5, 1, activation="tanh", name="p1", kernel_initializer=init),
+                              keras.layers.Conv2D(4, 1, activation="softplus", name="p2", kernel_initializer=init)])
+    inspector = DreamInspector(model, tile_size=16, compute_dtype="float32")
+    _, gradient = inspector._climber((0, 1))
+    image = np.random.default_rng(2).normal(size=(1, 40, 50, 3)).astype(np.float32)
+    grid = inspector._grid(40, 50)
+    assert grid.tolist() == [3, 4, 14, 13]  # 42x52 padded: the last tiles hold reflected rows
+    weights = np.concatenate([np.full(5, 1 / 5), np.full(4, 1 / 4)]).astype(np.float32)
+    _, tiled = gradient(tf.constant(image), tf.constant(grid), tf.constant([7, 29]), weights)
+    x = tf.Variable(image)
+    with tf.GradientTape() as tape:
+        p1 = model.get_layer("p1")(x)
+        loss = tf.reduce_mean(p1) + tf.reduce_mean(model.get_layer("p2")(p1))
+    whole = tape.gradient(loss, x).numpy()
+    tiled = tiled.numpy()
+    np.testing.assert_allclose(tiled / tiled.std(), whole / whole.std(), rtol=1e-4, atol=1e-5)
+
+
+def test_rgb_tiles_dream_is_reproducible_and_bad_input_is_refused():
+    init = keras.initializers.GlorotUniform(seed=4)
+    model = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Rescaling(1 / 255, name="unit"),
+                              keras.layers.Conv2D(6, 3, activation="relu", name="c", kernel_initializer=init),
+                              keras.layers.MaxPooling2D(name="p"), keras.layers.Flatten(),
+                              keras.layers.Dense(2, name="out")])
+    photo = _rgb_photo(45, 61, seed=3)
+    inspector = DreamInspector(model, tile_size=20)
+    a = inspector.dream(photo, "c", maps=[1, 4], method="tiles", loops=2, steps=4, random_state=5)
+    b = inspector.dream(photo, "c", maps=[1, 4], method="tiles", loops=2, steps=4, random_state=5)
+    np.testing.assert_array_equal(a.image, b.image)
+    assert a.image.shape == photo.shape and len(a.intermediates) == 2 and a.scores[-1] > a.objective_history[0][0]
+    with pytest.raises(ValueError, match="use method='octaves' or 'tiles'"):
+        inspector.dream(photo, "c", method="rescale")
+    with pytest.raises(ValueError, match="with several layers every map counts"):
+        inspector.dream(photo, ["c", "p"], maps=[0])
+    with pytest.raises(ValueError, match=r"image must be \(height, width, 3\)"):
+        inspector.dream(photo[..., 0], "c")
+    with pytest.raises(ValueError, match="cannot take an image"):
+        inspector.dream(photo, "out", method="tiles", loops=1, steps=1)
+    with pytest.raises(ValueError, match="come as a pair"):
+        DreamInspector(model, preprocess=lambda x: x / 255)
+    with pytest.raises(ValueError, match="tile_size must be"):
+        DreamInspector(model, tile_size=2)
+
+
+def test_dream_result_prints_short(model, photo):
+    result = DreamInspector(model).dream(photo, "c2", method="tiles", loops=3, steps=2, random_state=0)
+    text = repr(result)
+    assert len(text.splitlines()) <= 8 and "uint8 (40, 48)" in text and "list of" not in text.splitlines()[0]

@@ -40,10 +40,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._repr import ShortReprMixin
 from .._validation import check_int, check_number
 from ..plugins import dream_objectives
-from ._ascent import GradientAscent, fast_dtype
+from ._ascent import GradientAscent, _with_dtype, fast_dtype
 from ._target import import_keras, resolve_target
+
+# TensorFlow is bound once, here, when the dream module is first used: the objectives below run inside
+# compiled functions, where a call to import_keras (os.environ, ...) would be Python run at trace time and
+# AutoGraph would try to convert it (and print the environment in its warning).
+_keras, tf = import_keras()
 
 __all__ = ["DreamInspector", "DreamResult"]
 
@@ -55,8 +61,6 @@ _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 @dream_objectives.register("mean")
 def mean_objective(activations, weights):
     """Weighted mean activation of a layer's maps: ``sum_c w_c * mean_hw(a_c)`` per image."""
-    _, tf = import_keras()
-
     return tf.einsum("nhwc,nc->n", activations, weights) / tf.cast(
         tf.shape(activations)[1] * tf.shape(activations)[2], activations.dtype)
 
@@ -64,14 +68,12 @@ def mean_objective(activations, weights):
 @dream_objectives.register("l2")
 def l2_objective(activations, weights):
     """Weighted mean squared activation: favours strong, sharp responses (classic DeepDream)."""
-    _, tf = import_keras()
-
     return tf.einsum("nhwc,nc->n", tf.square(activations), weights) / tf.cast(
         tf.shape(activations)[1] * tf.shape(activations)[2], activations.dtype)
 
 
-@dataclass
-class DreamResult:
+@dataclass(repr=False)
+class DreamResult(ShortReprMixin):
     """What :meth:`DreamInspector.dream` returns.
 
     Attributes
@@ -87,12 +89,30 @@ class DreamResult:
         (grayscale; RGB with ``channels="each"``).
     scores : list of float
         The objective (mean over the batch) after each loop or level.
+    objective_history : list of ndarray
+        Networks that see the whole image (RGB models): per loop or level,
+        the objective before every step and after the last one.
+    method : str
+        The method that made the dream.
+
+    Examples
+    --------
+    >>> DreamResult(np.zeros((4, 6), np.uint8), scores=[0.5, 0.75], method="tiles")
+    DreamResult(
+        image=uint8 (4, 6),
+        intermediates=[],
+        small=[],
+        scores=[0.5, 0.75],
+        objective_history=[],
+        method='tiles',
+    )
     """
 
     image: np.ndarray
     intermediates: list = field(default_factory=list)
     small: list = field(default_factory=list)
     scores: list = field(default_factory=list)
+    objective_history: list = field(default_factory=list)
     method: str = "rescale"
 
 
@@ -108,6 +128,11 @@ def _resize(planes, size):
             (int(w), int(h)), Image.Resampling.BICUBIC), dtype=np.float32)
         for q in planes
     ])
+
+
+def _planes_resize(image, size):
+    """Bicubic resize of an image ``(h, w, c)`` to ``size = (h, w)``."""
+    return np.moveaxis(_resize(np.moveaxis(image, 2, 0), size), 0, 2)
 
 
 def _stratified_offsets(rng, size, steps, shift):
@@ -162,10 +187,11 @@ class DreamInspector:
     """
 
     def __init__(self, target, *, objective="mean", pre_activation="auto", jitter=1, clip=6.0,
-                 compute_dtype="auto", chunk_size=1024):
-        self.target = resolve_target(target)
-        if not callable(objective):
-            dream_objectives.get(objective)  # unknown names fail here, listing the registered ones
+                 compute_dtype="auto", chunk_size=1024, preprocess=None, deprocess=None, tile_size=512,
+                 device=None):
+        self.target = resolve_target(target, device=device)
+        self.device = device
+        self._objective_fn = objective if callable(objective) else dream_objectives.get(objective)
         self.objective = objective
         self.pre_activation = pre_activation
         self.jitter = jitter
@@ -174,11 +200,22 @@ class DreamInspector:
             raise ValueError(f"compute_dtype must be 'auto', 'float32' or 'bfloat16'; got {compute_dtype!r}.")
         self.compute_dtype = compute_dtype
         self.chunk_size = chunk_size
+        for name, value in (("preprocess", preprocess), ("deprocess", deprocess)):
+            if value is not None and not callable(value):
+                raise ValueError(f"{name} must be None or a callable on image arrays; got {type(value).__name__}.")
+        if (preprocess is None) != (deprocess is None):
+            raise ValueError("preprocess and deprocess come as a pair: give both (deprocess undoing preprocess) or "
+                             "neither (the model's own layers preprocess).")
+        self.preprocess = preprocess
+        self.deprocess = deprocess
+        self.tile_size = check_int(tile_size, "tile_size", low=8)
         self._engines = {}
-        h, w, c = self.target.input_shape
-        if c != 1:
-            raise ValueError(f"DreamInspector needs a network with one (grayscale) input channel; this one has "
-                             f"{c}. RGB images are dreamed on their luminance or channel by channel.")
+        self._climbers = {}
+        self.whole_image_ = self.target.input_shape[2] != 1
+        if self.whole_image_ and self.target.pre_steps:
+            raise ValueError("A network with several input channels dreams on the whole image; a Pipeline's "
+                             "preprocessing steps (which work on flat images of one size) cannot feed it. Pass "
+                             "the Keras model with preprocess=/deprocess= instead.")
         if self.target.pre_steps and not self.target.has_pixel_space:
             raise ValueError("The Pipeline's preprocessing steps cannot be inverted (a step lacks "
                              "inverse_transform), so dreams cannot be mapped back to pixels.")
@@ -195,8 +232,7 @@ class DreamInspector:
                 compute_dtype=fast_dtype() if self.compute_dtype == "auto" else self.compute_dtype)
         return self._engines[index]
 
-    def _weights(self, engine, maps, weights):
-        n_maps = engine.map_shape[2]
+    def _weights(self, n_maps, layer_name, maps, weights):
         if maps is None:
             chosen = np.arange(n_maps)
         else:
@@ -204,7 +240,7 @@ class DreamInspector:
             if not np.issubdtype(chosen.dtype, np.integer) or chosen.ndim != 1 or len(chosen) == 0:
                 raise ValueError(f"maps must be None, an int or a list of ints; got {maps!r}.")
             if chosen.min() < 0 or chosen.max() >= n_maps:
-                raise ValueError(f"maps must lie in [0, {n_maps}) for layer {engine.layer.name!r}; got {maps!r}.")
+                raise ValueError(f"maps must lie in [0, {n_maps}) for layer {layer_name!r}; got {maps!r}.")
         vector = np.zeros(n_maps, dtype=np.float32)
         if weights is None:
             vector[chosen] = 1.0 / len(chosen)
@@ -246,31 +282,181 @@ class DreamInspector:
             planes = padded[:, dy:dy + H, dx:dx + W]
         return planes, score
 
+    # ------------------------------------------------- networks that see the whole image
+    def _climber(self, indices):
+        """Compiled ``(climb, gradient)`` for the layers ``indices``: tiled gradients with a random roll."""
+        if indices in self._climbers:
+            return self._climbers[indices]
+        dtype = fast_dtype() if self.compute_dtype == "auto" else self.compute_dtype
+        feed = _with_dtype(_keras, self.target.submodel(list(indices)), dtype)
+        feed.input_spec = None  # any image size the convolutions allow
+        sizes = [self.target.layer_shape(i)[2] for i in indices]
+        objective = self._objective_fn
+        channels = self.target.input_shape[2]
+
+        def tiled_objective(image, grid, shift, weights):
+            """Sum over layers of the objective, over tiles of the rolled image: one batch of equal tiles."""
+            ny, nx, th, tw = grid[0], grid[1], grid[2], grid[3]
+            rolled = tf.roll(image, shift, axis=[1, 2])
+            pads = [[0, 0], [0, ny * th - tf.shape(image)[1]], [0, nx * tw - tf.shape(image)[2]], [0, 0]]
+            plain = tf.pad(rolled, pads)
+            # Reflected borders fill the last tiles, but carry no gradient back: each pixel counts once.
+            padded = plain + tf.stop_gradient(tf.pad(rolled, pads, mode="REFLECT") - plain)
+            tiles = tf.reshape(tf.transpose(tf.reshape(padded, [ny, th, nx, tw, channels]), [0, 2, 1, 3, 4]),
+                               [ny * nx, th, tw, channels])
+            outputs = feed(tiles, training=False)
+            outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+            total = 0.0
+            for output, vector in zip(outputs, tf.split(weights, sizes)):
+                output = tf.cast(output, tf.float32)
+                maps = tf.reshape(output, [ny * nx, 1, 1, -1]) if len(output.shape) == 2 else output
+                scores = objective(maps, tf.tile(vector[None], [ny * nx, 1]))
+                total += tf.reduce_mean(tf.cast(scores, tf.float32))
+            return total
+
+        def gradient(image, grid, shift, weights):
+            with tf.GradientTape(watch_accessed_variables=False) as tape:
+                tape.watch(image)
+                total = tiled_objective(image, grid, shift, weights)
+            return total, tape.gradient(total, image)
+
+        spec = [tf.TensorSpec([1, None, None, channels], tf.float32), tf.TensorSpec([4], tf.int32),
+                tf.TensorSpec([2], tf.int32), tf.TensorSpec([sum(sizes)], tf.float32)]
+        gradient_fn = tf.function(gradient, input_signature=spec)
+
+        @tf.function(input_signature=spec[:2] + spec[3:] + [
+            tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32), tf.TensorSpec([2], tf.int32),
+            tf.TensorSpec([], tf.bool), tf.TensorSpec([channels], tf.float32), tf.TensorSpec([channels], tf.float32)])
+        def climb(image, grid, weights, steps, step_size, seed, roll, low, high):
+            history = tf.TensorArray(tf.float32, size=steps + 1)
+            extent = tf.cast(tf.shape(image)[1:3], tf.float32) * tf.cast(roll, tf.float32)
+            for step in tf.range(steps):
+                draw = tf.random.stateless_uniform([2], seed=seed + tf.stack([step, 0]))
+                shift = tf.cast(tf.floor(draw * extent), tf.int32)
+                total, grad = gradient(image, grid, shift, weights)
+                grad = grad / (tf.math.reduce_std(grad) + 1e-8)
+                image = tf.clip_by_value(image + step_size * grad, low, high)
+                history = history.write(step, total)
+            history = history.write(steps, tiled_objective(image, grid, tf.zeros([2], tf.int32), weights))
+            return image, history.stack()
+
+        self._climbers[indices] = climb, gradient_fn
+        return self._climbers[indices]
+
+    def _grid(self, height, width):
+        """Tiles per axis and tile size: the fewest equal tiles of at most ``tile_size`` that cover the image."""
+        ny, nx = -(-height // self.tile_size), -(-width // self.tile_size)
+        return np.array([ny, nx, -(-height // ny), -(-width // nx)], dtype=np.int32)
+
+    def _to_model_space(self, pixels):
+        if self.preprocess is None:
+            return pixels.astype(np.float32)
+        return np.asarray(self.preprocess(pixels.astype(np.float32)), dtype=np.float32)  # a copy: may work in place
+
+    def _to_pixel_space(self, image):
+        if self.deprocess is None:
+            return image.astype(np.float32)
+        return np.asarray(self.deprocess(image.astype(np.float32)), dtype=np.float32)
+
+    def _climb_whole(self, climb, image, weights, steps, step, rng, roll, bounds):
+        """``steps`` steps on one model-space image ``(h, w, c)``; the image and the objective history."""
+        seed = rng.integers(0, 2**31 - 1, size=2).astype(np.int32)
+        with self.target.device_scope():
+            try:
+                out, history = climb(tf.constant(image[None]), tf.constant(self._grid(*image.shape[:2])),
+                                     tf.constant(weights), tf.constant(int(steps), tf.int32),
+                                     tf.constant(float(step), tf.float32), tf.constant(seed), tf.constant(bool(roll)),
+                                     tf.constant(bounds[0]), tf.constant(bounds[1]))
+            except (ValueError, tf.errors.InvalidArgumentError) as exc:
+                raise ValueError(f"the network cannot take an image of {image.shape[0]}x{image.shape[1]} up to these "
+                                 f"layers (too small for its poolings, or fixed-size layers before them); use fewer "
+                                 f"octaves, a larger image or a smaller octave_scale.") from exc
+        return out.numpy()[0], history.numpy()
+
+    def _dream_whole(self, original, layers, maps, weights, *, method, loops, octaves, octave_scale, steps,
+                     step_size, tile_shift, random_state, **_):
+        c = self.target.input_shape[2]
+        if method == "rescale":
+            raise ValueError("method='rescale' shrinks the image to a grayscale CNN's window; a network with "
+                             f"{c} input channels sees the whole image: use method='octaves' or 'tiles'.")
+        if original.ndim != 3 or original.shape[2] != c:
+            raise ValueError(f"image must be (height, width, {c}) for a network with {c} input channels; got shape "
+                             f"{original.shape}.")
+        indices = tuple(self.target.layer_index(layer) for layer in layers)
+        if len(indices) > 1 and (maps is not None or weights is not None):
+            raise ValueError("maps and weights choose maps of one layer; with several layers every map counts.")
+        vector = np.concatenate([self._weights(self.target.layer_shape(i)[2], self.target.paths[i], maps, weights)
+                                 for i in indices])
+        climb, _ = self._climber(indices)
+        pixels = original.astype(np.float32)
+        image = self._to_model_space(pixels)
+        if np.issubdtype(original.dtype, np.integer):
+            info = np.iinfo(original.dtype)
+            low, high = float(info.min), float(info.max)
+        else:
+            low, high = float(pixels.min()), float(pixels.max())
+        ends = [self._to_model_space(np.full((1, 1, c), v, np.float32)).reshape(c) for v in (low, high)]
+        bounds = (np.minimum(*ends), np.maximum(*ends))
+        step = step_size * (float(np.std(image)) or 1.0)
+        rng = np.random.default_rng(random_state)
+        H, W = original.shape[:2]
+        result = DreamResult(image=None, method=method)
+        if method == "tiles":
+            sizes, rounds = [(H, W)] * loops, None
+        else:
+            sizes = []
+            for k in reversed(range(octaves)):
+                size = (max(16, int(round(H / octave_scale**k))), max(16, int(round(W / octave_scale**k))))
+                if not sizes or size != sizes[-1]:
+                    sizes.append(size)
+            rounds = [_planes_resize(image, size) for size in sizes]
+        current = image if rounds is None else rounds[0]
+        for k, size in enumerate(sizes):
+            if rounds is not None and k:
+                lost = rounds[k] - _planes_resize(rounds[k - 1], size)
+                current = _planes_resize(current, size) + lost
+            current, history = self._climb_whole(climb, current, vector, steps, step, rng, tile_shift, bounds)
+            result.objective_history.append(history)
+            result.scores.append(float(history[-1]))
+            result.intermediates.append(self._to_pixel_space(_planes_resize(current, (H, W))))
+        result.image = self._cast(result.intermediates[-1], original)
+        return result
+
     # -------------------------------------------------------------------- API
-    def dream(self, image, layer, maps=None, weights=None, *, method="rescale", loops=4, octaves=4,
-              octave_scale=1.4, steps=20, step_size=0.02, channels="luminance", tile_shift=True,
+    def dream(self, image, layers, maps=None, weights=None, *, method=None, loops=4, octaves=4,
+              octave_scale=1.3, steps=20, step_size=0.02, channels="luminance", tile_shift=True,
               random_state=None):
         """Let the network dream on ``image``.
 
         Parameters
         ----------
-        image : array-like, (H, W) grayscale or (H, W, 3) RGB, uint8 or float
-            Any size at least the CNN's input size. uint8 images are read in
-            [0, 255]; float images in their own units.
-        layer : str or int
-            Keras name, alias (``conv3``) or index of the layer to dream with.
+        image : array-like, (H, W) grayscale or (H, W, channels), uint8 or float
+            For a grayscale network: any size at least the CNN's input size,
+            RGB images dreamed on their luminance or channel by channel. For a
+            network with several input channels (RGB): any size its
+            convolutions take. uint8 images are read in [0, 255]; float images
+            in their own units.
+        layers : str, int or list of them
+            Keras names or paths, aliases (``conv3``) or indices of the layers
+            to dream with. Several layers (networks with several channels):
+            the sum of their objectives, e.g. InceptionV3's
+            ``["mixed3", "mixed5"]``.
         maps : None, int or list of int
-            None dreams with the whole layer; otherwise only these maps.
+            None dreams with the whole layer; otherwise only these maps (one
+            layer only).
         weights : array-like, optional
             One weight per chosen map (default: equal weights).
-        method : {"rescale", "octaves", "tiles"}, default="rescale"
+        method : {"rescale", "octaves", "tiles"}, optional
+            Default: ``"rescale"`` for a grayscale network (the series),
+            ``"octaves"`` for a network with several channels, which sees the
+            whole image, so ``"rescale"`` does not apply to it.
         loops : int, default=4
             Repetitions for ``"rescale"`` and ``"tiles"``.
         octaves : int, default=4
             Pyramid levels for ``"octaves"``.
-        octave_scale : float, default=1.4
+        octave_scale : float, default=1.3
             Size ratio between pyramid levels (levels are never smaller than
-            the CNN's input).
+            a grayscale CNN's input, or than 16 pixels).
         steps : int, default=20
             Ascent steps per loop or level.
         step_size : float, default=0.02
@@ -283,15 +469,34 @@ class DreamInspector:
             add its change to every channel, or dream on each channel.
         tile_shift : bool, default=True
             Shift the tile grid randomly at every step (``"tiles"``, and the
-            levels of ``"octaves"`` larger than the CNN's input). Without it the
-            tile borders show as seams.
+            levels of ``"octaves"`` larger than the CNN's input; for a network
+            that sees the whole image, roll the image by a random offset before
+            its tiled gradient). Without it the tile borders show as seams.
         random_state : int, optional
             Seeds the jitter and the tile shifts: the same seed gives the same dream.
 
         Returns
         -------
         DreamResult
+
+        Examples
+        --------
+        An RGB network dreams on the whole image, here with two layers at once:
+
+        >>> import keras
+        >>> rgb = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Rescaling(1 / 255, name="unit"),
+        ...     keras.layers.Conv2D(4, 3, activation="relu", name="a", kernel_initializer=keras.initializers.GlorotUniform(0)),
+        ...     keras.layers.Conv2D(4, 3, activation="relu", name="b", kernel_initializer=keras.initializers.GlorotUniform(1))])
+        >>> photo = np.random.default_rng(0).integers(0, 256, (40, 50, 3), dtype=np.uint8)
+        >>> result = DreamInspector(rgb, tile_size=24).dream(photo, ["a", "b"], octaves=2, steps=3, random_state=0)
+        >>> result.image.shape, result.method, len(result.objective_history)
+        ((40, 50, 3), 'octaves', 2)
         """
+        layers = list(layers) if isinstance(layers, (list, tuple)) else [layers]
+        if not layers:
+            raise ValueError("layers must name at least one layer.")
+        if method is None:
+            method = "octaves" if self.whole_image_ else "rescale"
         if method not in _METHODS:
             raise ValueError(f"method must be one of {_METHODS}; got {method!r}.")
         if channels not in _CHANNELS:
@@ -301,20 +506,26 @@ class DreamInspector:
         octave_scale = check_number(octave_scale, "octave_scale", low=1, strict=True)
         step_size = check_number(step_size, "step_size", strict=True)
         original = np.asarray(image)
-        if original.ndim == 3 and original.shape[2] == 1:
+        if original.ndim == 3 and original.shape[2] == 1 and not self.whole_image_:
             original = original[..., 0]
-        if original.ndim not in (2, 3) or (original.ndim == 3 and original.shape[2] != 3):
+        if original.ndim not in (2, 3) or (original.ndim == 3 and original.shape[2] != 3 and not self.whole_image_):
             raise ValueError(f"image must be (height, width) grayscale or (height, width, 3) RGB; got shape "
                              f"{np.asarray(image).shape}.")
         if not (np.issubdtype(original.dtype, np.number) and np.all(np.isfinite(original))):
             raise ValueError("image must hold finite numbers (uint8 or float).")
+        if self.whole_image_:
+            return self._dream_whole(original, layers, maps, weights, method=method, loops=loops, octaves=octaves,
+                                     octave_scale=octave_scale, steps=steps, step_size=step_size,
+                                     tile_shift=tile_shift, random_state=random_state)
+        if len(layers) != 1:
+            raise ValueError(f"a grayscale network dreams with one layer at a time; got layers={layers!r}.")
         th, tw, _ = self.target.input_shape
         if original.shape[0] < th or original.shape[1] < tw:
             raise ValueError(f"image must be at least the network's input size {th}x{tw}; got "
                              f"{original.shape[0]}x{original.shape[1]}.")
 
-        engine = self._engine(layer)
-        vector = self._weights(engine, maps, weights)
+        engine = self._engine(layers[0])
+        vector = self._weights(engine.map_shape[2], engine.layer.name, maps, weights)
         rng = np.random.default_rng(random_state)
         pixels = original.astype(np.float32)
         if original.ndim == 2:
