@@ -310,3 +310,27 @@ def test_engine_crop_to_the_receptive_field_is_exact():
     engine = GradientAscent(_small_model(), "c2")
     engine.score(np.zeros((1, 8, 8, 1)), maps=0)
     assert engine.crop_ is None
+
+
+def test_oip_keeps_the_best_of_n_starts_not_the_first():
+    """Issue 10.5: every start is optimized; the returned OIP is the one that ends highest."""
+    inspector = OIPInspector(_small_model())
+    for seed in range(5):
+        res = inspector.oip("c2", 1, n_starts=6, steps=5, learning_rate=0.05, random_state=seed)
+        best = int(np.argmax(res.start_activations))
+        assert res.activation == pytest.approx(res.start_activations[best])
+        if best != 0:
+            break
+    assert best != 0, "no seed put the best start anywhere but first; the test would not notice 'keep the first'"
+    assert res.activation > res.start_activations[0]
+    layer = inspector.oip_layer("c2", maps=[1], n_starts=6, steps=5, learning_rate=0.05, random_state=seed)
+    assert layer.activations[0] == pytest.approx(res.activation)
+
+
+def test_results_print_short():
+    inspector = OIPInspector(_small_model())
+    res = inspector.oip_layer("c2", steps=3, learning_rate=0.05, random_state=0)
+    text = repr(res)
+    assert text.startswith("OIPLayerResult(") and len(text.splitlines()) <= 10
+    assert "float32 (2, 8, 8, 1)" in text
+    assert len(repr(inspector.oip("c2", 0, steps=3, random_state=0)).splitlines()) <= 12
