@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import GridSearchCV
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skcnn import KerasCNNClassifier
+from skcnn import History, KerasCNNClassifier
 from skcnn.plugins import cnn_architectures
 
 # A small, fast configuration: one 1x1 convolution (fits any image size, even
@@ -23,8 +24,11 @@ from skcnn.plugins import cnn_architectures
 TINY = dict(conv_filters=(4,), kernel_size=1, dense_units=(16,), epochs=1, batch_size=32, optimizer="adam",
             learning_rate=0.05, random_state=0)
 # Expected failures of scikit-learn's estimator checks, with the reason for each.
-# None: the estimator passes every check (scikeras marks 2 as failing and skips 2).
-EXPECTED_FAILED_CHECKS = {}
+EXPECTED_FAILED_CHECKS = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "mini-batch SGD: a weight of 2 doubles a sample's loss in the batches it is in, while a repeated row "
+        "also changes the batches and adds steps; only full-batch plain SGD makes them equal"),
+}
 
 
 def small_cnn(**params):
@@ -48,7 +52,7 @@ def test_sklearn_estimator_checks(estimator, check):
 
 
 def test_import_skcnn_does_not_import_tensorflow():
-    code = ("import sys, skcnn, skcnn.cnn; from skcnn import KerasCNNClassifier; "
+    code = ("import sys, skcnn, skcnn.cnn; from skcnn import History, KerasCNNClassifier; "
             "KerasCNNClassifier(epochs=1).get_params(); assert 'tensorflow' not in sys.modules, 'TF imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -78,8 +82,9 @@ def test_pipeline_on_flat_pixels_with_string_labels(mnist_small):
     assert list(clf.classes_) == sorted(set(labels))
     assert pipe.predict(X[:5]).dtype == labels.dtype
     assert pipe.predict_proba(X).shape == (600, 10)
-    assert set(clf.history_) == {"loss", "accuracy"}
-    assert len(clf.history_["loss"]) == 1 and clf.fit_time_ > 0
+    assert isinstance(clf.history_, History)
+    assert clf.history_.keys() == ["epoch", "loss", "learning_rate", "dur", "score"]
+    assert len(clf.history_) == 1 and clf.fit_time_ > 0
     assert [layer.name for layer in clf.model_.layers] == [
         "image", "conv1", "pool1", "conv2", "flatten", "dense1", "output"]
 
@@ -103,19 +108,24 @@ def test_binary_string_labels(digits8):
     (lambda X, y: (X[:, 0, 0], y, {}), "Expected 2D array, got 1D array"),
     (lambda X, y: (X[:, None, :, :, None], y, {}), "got an array of shape"),
     (lambda X, y: (X, y[:-1], {}), "inconsistent numbers of samples"),
-    (lambda X, y: (X, y, dict(epochs=0)), "epochs must be an int >= 1, got 0"),
-    (lambda X, y: (X, y, dict(batch_size=2.5)), "batch_size must be an int"),
-    (lambda X, y: (X, y, dict(precision="float64")), "precision must be one of"),
+    (lambda X, y: (X, y, dict(epochs=0)), r"'epochs' parameter of KerasCNNClassifier must be an int in the range"),
+    (lambda X, y: (X, y, dict(batch_size=2.5)), "'batch_size' parameter .* must be an int"),
+    (lambda X, y: (X, y, dict(precision="float64")), "'precision' parameter .* must be a str among"),
     (lambda X, y: (X, y, dict(device="tpu")), "device must be one of"),
-    (lambda X, y: (X, y, dict(validation_fraction=1.5)), "validation_fraction must be"),
-    (lambda X, y: (X, y, dict(lr_schedule="linear")), "lr_schedule must be"),
+    (lambda X, y: (X, y, dict(validation_fraction=1.5)), "'validation_fraction' parameter .* must be"),
+    (lambda X, y: (X, y, dict(learning_rate_schedule="linear")), "'learning_rate_schedule' parameter .* must be"),
+    (lambda X, y: (X, y, dict(alpha_l2=-0.1)), r"'alpha_l2' parameter .* must be a float in the range \[0"),
+    (lambda X, y: (X, y, dict(alpha_l1=-1)), r"'alpha_l1' parameter .* must be a float in the range \[0"),
+    (lambda X, y: (X, y, dict(distribution="parameter_server")), "'distribution' parameter"),
+    (lambda X, y: (X, y, dict(distribution=["TPU:7"])), "names 'TPU:7', which is not a device TensorFlow sees"),
+    (lambda X, y: (X, y, dict(distribution=["CPU:0"], device="cpu")), "leave device='auto'"),
     (lambda X, y: (X, y, dict(optimizer="sgdd")), "optimizer='sgdd' is not a Keras optimizer"),
     (lambda X, y: (X, y, dict(optimizer="adam", momentum=0.9)), "Adam has no momentum"),
     (lambda X, y: (X, y, dict(architecture="resnet")), "Unknown cnn_architectures 'resnet'.*'padded', 'series'"),
-    (lambda X, y: (X, y, dict(pool="median")), "pool must be 'max' or 'avg'"),
+    (lambda X, y: (X, y, dict(pool="median")), "'pool' parameter .* must be a str among"),
     (lambda X, y: (X, y, dict(conv_filters=())), "conv_filters must be a sequence of positive ints"),
     (lambda X, y: (X, y, dict(kernel_size=(3, 3, 3))), "kernel_size must be a positive int or a pair"),
-    (lambda X, y: (X, y, dict(dropout=1.0)), r"dropout must be a float in \[0, 1\)"),
+    (lambda X, y: (X, y, dict(dropout=1.0)), r"'dropout' parameter .* must be a float in the range \[0.0, 1.0\)"),
     (lambda X, y: (X, y, dict(class_weight={"purple": 2.0})), "class_weight names labels"),
 ])
 def test_bad_input_raises_a_clear_value_error(digits8, make_input, match):
@@ -181,7 +191,7 @@ def test_warm_start_continues_training(digits8):
     clf.fit(X, y)
     weights = clf.model_.get_weights()
     clf.fit(X, y)
-    assert len(clf.history_["loss"]) == 4
+    assert clf.history_["epoch"] == [1, 2, 3, 4]
     assert not all(np.array_equal(a, b) for a, b in zip(weights, clf.model_.get_weights()))
     with pytest.raises(ValueError, match="cannot learn new classes"):
         clf.fit(X, np.where(y == "dark", "grey", y))
@@ -202,17 +212,35 @@ def test_pickle_joblib_deepcopy_and_clone(digits8, tmp_path):
     assert not hasattr(fresh, "model_") and fresh.get_params() == clf.get_params()
     # the unpickled estimator can go on training
     restored.set_params(warm_start=True).fit(X, y)
-    assert len(restored.history_["loss"]) == 2
+    assert restored.history_["epoch"] == [1, 2]
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
-def test_grid_search_over_l2(mnist_small, n_jobs):
+def test_grid_search_over_alpha_l2(mnist_small, n_jobs):
     X, y = mnist_small[0][:300], mnist_small[1][:300]
     pipe = make_pipeline(StandardScaler(), small_cnn(image_shape=(28, 28, 1), epochs=1))
-    search = GridSearchCV(pipe, {"kerascnnclassifier__l2": [0.0, 0.01]}, cv=2, n_jobs=n_jobs).fit(X, y)
-    assert search.cv_results_["mean_test_score"].shape == (2,)
-    assert search.best_estimator_[-1].l2 in (0.0, 0.01)
-    assert search.score(X, y) > 0.1
+    alphas = [0.0, 0.05]
+    search = GridSearchCV(pipe, {"kerascnnclassifier__alpha_l2": alphas}, cv=2, n_jobs=n_jobs).fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[0] != scores[1]  # the penalty reached the network
+    best = int(np.argmax(scores))
+    assert search.best_estimator_[-1].alpha_l2 == alphas[best]
+    # the winner's score is what cross-validating it alone gives (same seed: the same fits)
+    alone = cross_val_score(clone(pipe).set_params(kerascnnclassifier__alpha_l2=alphas[best]), X, y, cv=2)
+    assert alone.mean() == pytest.approx(search.best_score_, abs=1e-12)
+
+
+def test_penalties_are_keras_kernel_regularizers(digits8):
+    X, y = digits8
+    clf = KerasCNNClassifier(conv_filters=(3,), dense_units=(5,), epochs=1, alpha_l2=0.01, alpha_l1=0.002,
+                             random_state=0).fit(X, y)
+    kernels = [layer.kernel.numpy() for layer in clf.model_.layers if hasattr(layer, "kernel")]
+    assert len(kernels) == 3  # conv1, dense1, output
+    expected = sum(0.01 * np.sum(k.astype(np.float64) ** 2) + 0.002 * np.sum(np.abs(k)) for k in kernels)
+    penalty = sum(float(loss) for loss in clf.model_.losses)
+    assert penalty == pytest.approx(expected, rel=1e-5)
+    plain = KerasCNNClassifier(conv_filters=(3,), dense_units=(5,), epochs=1, random_state=0).fit(X, y)
+    assert plain.model_.losses == []
 
 
 # ---------------------------------------------------------------- architectures
@@ -273,7 +301,7 @@ def test_validation_and_early_stopping_restore_the_best_weights(mnist_small):
     clf = small_cnn(epochs=8, validation_fraction=0.25, early_stopping=True, n_iter_no_change=2,
                     learning_rate=0.03, callbacks=[snapshots]).fit(X, y)
     history = clf.history_
-    assert {"loss", "accuracy", "val_loss", "val_accuracy"} == set(history)
+    assert history.keys() == ["epoch", "loss", "val_loss", "val_score", "learning_rate", "dur", "score"]
     assert len(history["val_loss"]) == len(snapshots.weights) <= 8
     best = int(np.argmin(history["val_loss"]))
     for kept, best_weights in zip(clf.model_.get_weights(), snapshots.weights[best]):
@@ -290,7 +318,7 @@ def test_learning_rate_schedules(digits8, schedule):
     elif schedule == "callable":
         schedule = lambda epoch, lr: 0.01 / (epoch + 1)  # noqa: E731
     clf = KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=2, batch_size=10, learning_rate=0.01,
-                             momentum=0.5, lr_schedule=schedule, random_state=0).fit(X, y)
+                             momentum=0.5, learning_rate_schedule=schedule, random_state=0).fit(X, y)
     optimizer = clf.model_.optimizer
     assert 0 <= float(keras.ops.convert_to_numpy(optimizer.learning_rate)) < 0.01  # cosine ends at 0
 
@@ -358,8 +386,12 @@ def test_cnn_plots(digits8):
                                                               validation_fraction=0.25, random_state=0))
     pipe.fit(X.reshape(40, -1), y)
     fig = plot_cnn_learning_curves(pipe, title="tiny")
-    assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy"]
+    assert [ax.get_title() for ax in fig.axes] == ["loss", "score"]
     assert [len(ax.lines) for ax in fig.axes] == [2, 2]
+    history = pipe[-1].history_
+    for ax, keys in zip(fig.axes, (("loss", "val_loss"), ("score", "val_score"))):
+        for line, key in zip(ax.lines, keys):
+            np.testing.assert_array_equal(line.get_ydata(), history[key])
     fig = plot_conv_kernels(pipe, n_cols=3)
     assert len(fig.axes) == 6 + 1  # two rows of three kernels, a color bar
     with pytest.raises(ValueError, match="layer='dense9' is not a layer"):
@@ -368,3 +400,145 @@ def test_cnn_plots(digits8):
         plot_conv_kernels(pipe, layer="output")
     with pytest.raises(ValueError, match="Expected a fitted KerasCNNClassifier"):
         plot_cnn_learning_curves(KerasCNNClassifier())
+
+
+# ------------------------------------------------ row order, batch position
+def test_predictions_do_not_depend_on_row_order_or_batch(mnist_small):
+    X, y = mnist_small[0][:300], mnist_small[1][:300]
+    clf = small_cnn(image_shape=(28, 28, 1)).fit(X, y)
+    proba = clf.predict_proba(X)  # 300 rows: the compiled, chunked path
+    perm = np.random.default_rng(1).permutation(len(X))
+    np.testing.assert_array_equal(clf.predict_proba(X[perm]), proba[perm])
+    pieces = [clf.predict_proba(X[i:i + 7]) for i in range(0, len(X), 7)]  # the eager path, odd batches
+    np.testing.assert_array_equal(np.concatenate(pieces), proba)
+
+
+# ------------------------------------------------------------ sample weights
+def sgd_cnn(**params):
+    """Full-batch plain SGD from fixed initial weights: the update is learning_rate times the weighted gradient."""
+    return KerasCNNClassifier(**{**dict(conv_filters=(3,), dense_units=(4,), epochs=2, batch_size=40, shuffle=False,
+                                        optimizer="sgd", learning_rate=0.1, random_state=0), **params})
+
+
+def test_sample_weight_scales_the_loss_like_keras(digits8):
+    X, y = digits8
+    doubled = sgd_cnn().fit(X, y, sample_weight=np.full(len(y), 2.0))
+    faster = sgd_cnn(learning_rate=0.2).fit(X, y)
+    plain = sgd_cnn().fit(X, y)
+    for a, b in zip(doubled.model_.get_weights(), faster.model_.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(doubled.predict_proba(X), plain.predict_proba(X))
+    # class_weight multiplies into sample_weight: {"bright": 3} is a weight of 3 on each bright image
+    weighted = sgd_cnn(class_weight={"bright": 3.0}).fit(X, y)
+    by_sample = sgd_cnn().fit(X, y, sample_weight=np.where(y == "bright", 3.0, 1.0))
+    np.testing.assert_array_equal(weighted.predict_proba(X), by_sample.predict_proba(X))
+    with pytest.raises(ValueError, match="sample_weight.shape"):
+        sgd_cnn().fit(X, y, sample_weight=np.ones(3))
+
+
+def test_sample_weight_is_routed_through_pipeline_and_grid_search(digits8):
+    import sklearn
+
+    X, y = digits8
+    X = X.reshape(len(X), -1)
+    w = np.full(len(y), 2.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        cnn = sgd_cnn(image_shape=(8, 8)).set_fit_request(sample_weight=True)
+        pipe = make_pipeline(StandardScaler().set_fit_request(sample_weight=False), cnn)
+        routed = clone(pipe).fit(X, y, sample_weight=w)
+        search = GridSearchCV(clone(pipe), {"kerascnnclassifier__learning_rate": [0.1]}, cv=2,
+                              scoring=get_scorer("accuracy").set_score_request(sample_weight=False)).fit(
+            X, y, sample_weight=w)
+    faster = make_pipeline(StandardScaler(), sgd_cnn(image_shape=(8, 8), learning_rate=0.2))
+    np.testing.assert_allclose(routed.predict_proba(X), clone(faster).fit(X, y).predict_proba(X), rtol=1e-5,
+                               atol=1e-6)
+    unweighted = cross_val_score(clone(pipe), X, y, cv=2)
+    reference = cross_val_score(faster, X, y, cv=2)
+    np.testing.assert_allclose(search.cv_results_["split0_test_score"], reference[0])
+    np.testing.assert_allclose(search.cv_results_["split1_test_score"], reference[1])
+    assert not np.allclose(unweighted, reference)  # the weights made a difference
+
+
+# ----------------------------------------------------------- safe persistence
+def test_skops_round_trip_is_bit_identical_and_trusts_only_skcnn(digits8, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    X, y = digits8
+    pipe = make_pipeline(StandardScaler(), KerasCNNClassifier(conv_filters=(2,), dense_units=(4,), epochs=2,
+                                                              image_shape=(8, 8), random_state=0))
+    pipe.fit(X.reshape(40, -1), y)
+    path = tmp_path / "cnn.skops"
+    sio.dump(pipe, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert untrusted == ["skcnn._history.History", "skcnn.cnn.classifier.KerasCNNClassifier"]
+    loaded = sio.load(path, trusted=untrusted)
+    np.testing.assert_array_equal(loaded.predict_proba(X.reshape(40, -1)), pipe.predict_proba(X.reshape(40, -1)))
+    assert loaded[-1].history_ == pipe[-1].history_
+    assert loaded[-1].model_.optimizer.iterations.numpy() == pipe[-1].model_.optimizer.iterations.numpy()
+
+
+def tampered_state(clf):
+    """The fitted CNN with its network swapped for one holding a Lambda layer (arbitrary Python code)."""
+    import keras
+
+    inputs = keras.Input(clf.image_shape_)
+    flat = keras.layers.Flatten()(inputs)
+    outputs = keras.layers.Lambda(lambda t: keras.ops.softmax(t[:, :2]))(flat)
+    evil = clone(clf)
+    evil.__dict__.update({k: v for k, v in clf.__dict__.items() if k.endswith("_")})
+    evil.model_ = keras.Model(inputs, outputs)
+    return evil
+
+
+def test_tampered_file_with_a_lambda_layer_is_refused(digits8, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    X, y = digits8
+    clf = KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=1, random_state=0).fit(X, y)
+    evil = tampered_state(clf)
+    path = tmp_path / "evil.skops"
+    sio.dump(evil, path)
+    with pytest.raises(ValueError, match="refuses to load this network.*Lambda"):
+        sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    with pytest.raises(ValueError, match="refuses to load this network"):
+        pickle.loads(pickle.dumps(evil))
+
+
+# ------------------------------------------------------ devices, worker state
+def test_device_auto_takes_a_gpu_when_tensorflow_sees_one(digits8, monkeypatch):
+    import tensorflow as tf
+
+    X, y = digits8
+    clf = KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=1, random_state=0).fit(X, y)
+    if not tf.config.list_logical_devices("GPU"):  # the CPU path, checked where the weights live
+        assert clf.model_.get_layer("conv1").kernel.value.device.endswith("CPU:0")
+        assert clf._device_name(tf) == "/CPU:0"
+    fake_gpu = tf.config.LogicalDevice(name="/job:localhost/replica:0/task:0/device:GPU:0", device_type="GPU")
+    monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: [fake_gpu] if kind == "GPU" else [])
+    assert clf._device_name(tf) == fake_gpu.name
+    assert clf.set_params(device="cpu")._device_name(tf) == "/CPU:0"
+
+
+def fit_in_worker(X, y, first):
+    """In a joblib worker: name two layers, fit a CNN, report the next automatic name and a live model's output."""
+    import keras
+
+    names = [keras.layers.Dense(1).name for _ in range(2)]
+    clf = KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=1, random_state=0).fit(X, y)
+    after = keras.layers.Dense(1).name
+    live = first.predict_proba(X)
+    return names, after, live, clf.predict_proba(X)
+
+
+def test_worker_processes_release_keras_state_between_fits(digits8):
+    from joblib import Parallel, delayed
+
+    X, y = digits8
+    first = KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=1, random_state=0).fit(X, y)
+    expected = first.predict_proba(X)
+    results = Parallel(n_jobs=2)(delayed(fit_in_worker)(X, y, first) for _ in range(2))
+    for names, after, live, proba in results:
+        assert names[1] != names[0] and after == "dense"  # the worker's Keras state was cleared by the fit
+        np.testing.assert_array_equal(live, expected)  # a model alive in the worker still works
+        np.testing.assert_array_equal(proba, expected)
+    # in the user's own process nothing is cleared
+    names, after, _, _ = fit_in_worker(X, y, first)
+    assert after not in names and after != "dense"

@@ -28,7 +28,7 @@ def run(ctx) -> Section:
         f"Pipeline(StandardScaler, KerasCNNClassifier): conv filters {cnn.conv_filters}, kernel {cnn.kernel_size}, "
         f"dense {cnn.dense_units}, {cnn.optimizer}, batch {cnn.batch_size}; maps {shapes}; "
         f"{cnn.model_.count_params():,} weights\n"
-        f"{len(cnn.history_['loss'])} epoch(s) in {cnn.fit_time_:.1f} s on {len(y_train)} digits "
+        f"{len(cnn.history_)} epoch(s) in {cnn.fit_time_:.1f} s on {len(y_train)} digits "
         f"(10% held out for validation); test accuracy {table.overall_accuracy:.4f} on {len(y_test)} digits\n\n"
         f"{table}"
     )

@@ -5,7 +5,7 @@ that returns an *uncompiled* ``keras.Model`` whose output is a softmax over
 ``n_classes``. The estimator passes the hyperparameters it has
 (``conv_filters``, ``kernel_size``, ``pool_size``, ``pool``,
 ``conv_activation``, ``dense_units``, ``dense_activation``, ``dropout``,
-``l2`` and ``dtype``, the layers' precision policy); a builder receives only
+``alpha_l2``, ``alpha_l1`` and ``dtype``, the layers' precision policy); a builder receives only
 the ones its signature names, or all of them if it takes ``**kwargs``.
 
 Builders live in the registry :data:`skcnn.plugins.cnn_architectures`:
@@ -134,14 +134,15 @@ def feature_map_sizes(input_shape, conv_filters=(32, 64, 64), kernel_size=3, poo
 
 
 def _conv_stack(input_shape, n_classes, *, padding, name, conv_filters, kernel_size, pool_size, pool,
-                conv_activation, dense_units, dense_activation, dropout, l2, dtype):
+                conv_activation, dense_units, dense_activation, dropout, alpha_l2, alpha_l1, dtype):
     """Convolutions with a pooling between two of them, dense layers, softmax output."""
     if pool not in ("max", "avg"):
         raise ValueError(f"pool must be 'max' or 'avg', got {pool!r}.")
     if not isinstance(dropout, numbers.Real) or not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be a float in [0, 1), got {dropout!r}.")
-    if not isinstance(l2, numbers.Real) or not l2 >= 0.0:
-        raise ValueError(f"l2 must be a float >= 0, got {l2!r}.")
+    for penalty, alpha in (("alpha_l2", alpha_l2), ("alpha_l1", alpha_l1)):
+        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not alpha >= 0.0:
+            raise ValueError(f"{penalty} must be a float >= 0, got {alpha!r}.")
     units = _int_tuple(dense_units, "dense_units", allow_empty=True)
     filters = _int_tuple(conv_filters, "conv_filters", allow_empty=False)
     kernel = _pair(kernel_size, "kernel_size")
@@ -153,7 +154,9 @@ def _conv_stack(input_shape, n_classes, *, padding, name, conv_filters, kernel_s
     pool_layer = layers.MaxPooling2D if pool == "max" else layers.AveragePooling2D
 
     def regularizer():
-        return keras.regularizers.L2(float(l2)) if l2 else None
+        if not (alpha_l2 or alpha_l1):
+            return None
+        return keras.regularizers.L1L2(l1=float(alpha_l1), l2=float(alpha_l2))
 
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = inputs
@@ -176,8 +179,8 @@ def _conv_stack(input_shape, n_classes, *, padding, name, conv_filters, kernel_s
 
 @cnn_architectures.register("series")
 def series(input_shape, n_classes, *, conv_filters=(32, 64, 64), kernel_size=3, pool_size=2, pool="max",
-           conv_activation="relu", dense_units=(70,), dense_activation="relu", dropout=0.0, l2=0.0,
-           dtype=None):
+           conv_activation="relu", dense_units=(70,), dense_activation="relu", dropout=0.0, alpha_l2=0.0,
+           alpha_l1=0.0, dtype=None):
     """The series' CNN: valid convolutions with a pooling between two of them, dense layers, softmax.
 
     Parameters
@@ -197,8 +200,10 @@ def series(input_shape, n_classes, *, conv_filters=(32, 64, 64), kernel_size=3, 
         Units of the hidden dense layers (may be empty).
     dropout : float, default=0.0
         Dropout rate after each hidden dense layer.
-    l2 : float, default=0.0
+    alpha_l2 : float, default=0.0
         L2 penalty on every kernel (convolutions and dense layers).
+    alpha_l1 : float, default=0.0
+        L1 penalty on every kernel.
     dtype : str or keras.DTypePolicy, optional
         Precision policy of the layers, e.g. ``"mixed_bfloat16"``; the
         output layer always computes in float32.
@@ -224,14 +229,14 @@ def series(input_shape, n_classes, *, conv_filters=(32, 64, 64), kernel_size=3, 
     """
     return _conv_stack(input_shape, n_classes, padding="valid", name="series", conv_filters=conv_filters,
                        kernel_size=kernel_size, pool_size=pool_size, pool=pool, conv_activation=conv_activation,
-                       dense_units=dense_units, dense_activation=dense_activation, dropout=dropout, l2=l2,
-                       dtype=dtype)
+                       dense_units=dense_units, dense_activation=dense_activation, dropout=dropout,
+                       alpha_l2=alpha_l2, alpha_l1=alpha_l1, dtype=dtype)
 
 
 @cnn_architectures.register("padded")
 def padded(input_shape, n_classes, *, conv_filters=(32, 64, 64), kernel_size=3, pool_size=2, pool="max",
-           conv_activation="relu", dense_units=(70,), dense_activation="relu", dropout=0.0, l2=0.0,
-           dtype=None):
+           conv_activation="relu", dense_units=(70,), dense_activation="relu", dropout=0.0, alpha_l2=0.0,
+           alpha_l1=0.0, dtype=None):
     """The series' layer stack with ``"same"`` padding: only the poolings shrink the maps.
 
     Takes the same parameters as :func:`series`; fits small images such as
@@ -250,5 +255,5 @@ def padded(input_shape, n_classes, *, conv_filters=(32, 64, 64), kernel_size=3, 
     """
     return _conv_stack(input_shape, n_classes, padding="same", name="padded", conv_filters=conv_filters,
                        kernel_size=kernel_size, pool_size=pool_size, pool=pool, conv_activation=conv_activation,
-                       dense_units=dense_units, dense_activation=dense_activation, dropout=dropout, l2=l2,
-                       dtype=dtype)
+                       dense_units=dense_units, dense_activation=dense_activation, dropout=dropout,
+                       alpha_l2=alpha_l2, alpha_l1=alpha_l1, dtype=dtype)

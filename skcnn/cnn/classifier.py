@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import logging
 import math
 import numbers
+import os
+import multiprocessing
 import random
+import sys
+import tempfile
+import threading
 import time
+import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .._validation import check_int, is_int
+from .._history import History
+from .._validation import is_int
 from ..plugins import cnn_architectures
 from ._keras import import_keras
 
@@ -29,7 +38,7 @@ LR_SCHEDULES = ("exponential", "step", "cosine")
 DEVICES = ("auto", "cpu", "gpu")
 # Hyperparameters handed to the architecture builder (plus ``dtype``).
 ARCHITECTURE_PARAMS = ("conv_filters", "kernel_size", "pool_size", "pool", "conv_activation", "dense_units",
-                       "dense_activation", "dropout", "l2")
+                       "dense_activation", "dropout", "alpha_l2", "alpha_l1")
 # Images per forward pass in predict: large enough to amortize the per-call cost,
 # small enough to keep the feature maps of one chunk in a few hundred MB.
 _PREDICT_CHUNK = 1024
@@ -73,6 +82,113 @@ def _no_retracing_warning():
         yield
     finally:
         logger.removeFilter(quiet)
+
+
+def _in_parallel_worker():
+    """``(in_worker, own_process)``: whether this code runs as a task of joblib or Dask, and in a worker process.
+
+    joblib raises the nesting level of its backend inside a task (loky and
+    threads alike); a Dask worker answers ``distributed.get_worker()``.
+    """
+    from joblib.parallel import get_active_backend
+
+    child = multiprocessing.parent_process() is not None
+    if (get_active_backend()[0].nesting_level or 0) > 0:
+        return True, child
+    distributed = sys.modules.get("distributed")
+    if distributed is not None:
+        try:
+            distributed.get_worker()
+        except ValueError:
+            pass
+        else:
+            return True, child or threading.current_thread() is not threading.main_thread()
+    return False, False
+
+
+_FITS_LOCK = threading.Lock()
+_fits_running = 0
+
+
+@contextlib.contextmanager
+def _fit_slot(keras):
+    """Count the fits running in this process; a worker process clears Keras' global state before the first.
+
+    A long-lived worker (loky, Dask) fits one model after another, and
+    Keras' global state (layer-name counters, TensorFlow's default graph and
+    kernel cache) grows with each. ``keras.backend.clear_session`` resets it
+    for the whole process, so it runs only in a worker process and only when
+    no other fit is running there. Models that are alive keep working: their
+    variables and compiled functions are their own.
+    """
+    global _fits_running
+    with _FITS_LOCK:
+        if _fits_running == 0:
+            in_worker, own_process = _in_parallel_worker()
+            if in_worker and own_process:
+                keras.backend.clear_session()
+        _fits_running += 1
+    try:
+        yield
+    finally:
+        with _FITS_LOCK:
+            _fits_running -= 1
+
+
+@functools.cache
+def _epoch_recorder(keras):
+    """The Keras callback class that writes one :class:`~skcnn.History` row per epoch."""
+
+    class EpochRecorder(keras.callbacks.Callback):
+        """Appends ``loss``, ``score`` (training accuracy), ``val_loss``, ``val_score``, ``learning_rate`` and ``dur``."""
+
+        def __init__(self, history):
+            super().__init__()
+            self.history = history
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._start = time.perf_counter()
+            self._learning_rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            row = {"loss": float(logs["loss"])}
+            for key, name in (("val_loss", "val_loss"), ("val_accuracy", "val_score"), ("accuracy", "score")):
+                if key in logs:
+                    row[name] = float(logs[key])
+            row["learning_rate"] = self._learning_rate
+            row["dur"] = time.perf_counter() - self._start
+            self.history.new_epoch(**row)
+
+    return EpochRecorder
+
+
+def _model_to_bytes(model):
+    """A Keras model as the bytes of a ``.keras`` archive (JSON config plus weights)."""
+    with tempfile.TemporaryDirectory(prefix="skcnn-") as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        with open(path, "rb") as file:
+            return file.read()
+
+
+def _model_from_bytes(data):
+    """The model of ``.keras`` archive bytes, loaded with ``safe_mode=True``; a clear ValueError if refused."""
+    keras, _ = import_keras()
+    with tempfile.TemporaryDirectory(prefix="skcnn-") as folder:
+        path = os.path.join(folder, "model.keras")
+        with open(path, "wb") as file:
+            file.write(data)
+        try:
+            return keras.saving.load_model(path, safe_mode=True)
+        except Exception as exc:
+            raise ValueError(
+                "KerasCNNClassifier refuses to load this network: Keras' safe mode rejected it, or it is not a "
+                f"valid .keras archive ({type(exc).__name__}: {exc}). A saved skcnn CNN holds only Keras' own "
+                "layers (or layers registered with keras.saving.register_keras_serializable); a Lambda layer or "
+                "unknown code means the file was made elsewhere or changed. Load it only from a source you trust, "
+                "and rebuild the model in code rather than turning safe mode off."
+            ) from exc
 
 
 def _macs_per_sample(model):
@@ -135,8 +251,11 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
         Keras activation of the hidden dense layers.
     dropout : float, default=0.0
         Dropout rate after each hidden dense layer.
-    l2 : float, default=0.0
-        L2 penalty on every kernel.
+    alpha_l2 : float, default=0.0
+        L2 penalty on every kernel (Keras' ``regularizers.L2``: the loss
+        gains ``alpha_l2 * sum(w ** 2)`` per kernel).
+    alpha_l1 : float, default=0.0
+        L1 penalty on every kernel (``alpha_l1 * sum(|w|)`` per kernel).
     optimizer : str or keras.optimizers.Optimizer, default="rmsprop"
         Keras optimizer name or instance (its configuration is copied; the
         instance itself is never trained).
@@ -144,7 +263,7 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
         Initial learning rate; the optimizer's default if None.
     momentum : float, optional
         Momentum of ``"sgd"`` or ``"rmsprop"``; the optimizer's default if None.
-    lr_schedule : {None, "exponential", "step", "cosine"}, keras schedule or callable, default=None
+    learning_rate_schedule : {None, "exponential", "step", "cosine"}, keras schedule or callable, default=None
         ``"exponential"`` multiplies the rate by 0.8 per epoch, ``"step"``
         divides it by 10 after half and again after three quarters of the
         epochs, ``"cosine"`` decays it to zero over the epochs. A
@@ -181,6 +300,16 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
     device : {"auto", "cpu", "gpu"} or str, default="auto"
         Where TensorFlow runs: ``"auto"`` takes the first visible GPU, else the
         CPU; a TensorFlow device name such as ``"/GPU:1"`` is used as given.
+    distribution : None, "mirrored" or list of str, default=None
+        Train one model on several devices with
+        ``tf.distribute.MirroredStrategy`` (data parallel: each device takes
+        a slice of every batch; ``batch_size`` is the global batch).
+        ``"mirrored"`` uses every GPU TensorFlow sees, else every logical
+        CPU; a list names the devices (``["GPU:0", "GPU:1"]``,
+        ``["CPU:0", "CPU:1"]``). The model is built and compiled inside the
+        strategy's scope. Leave ``device="auto"`` with it. Inside a parallel
+        search (joblib or Dask worker) it warns: the workers would compete
+        for the same devices.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialization, dropout, shuffling and the validation
         split. With an int, two fits give identical predictions on the CPU.
@@ -196,9 +325,11 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
     ----------
     model_ : keras.Model
         The trained network.
-    history_ : dict of str -> list of float
-        Per-epoch ``loss`` and ``accuracy`` (and ``val_loss``,
-        ``val_accuracy`` with a validation set); extended by warm starts.
+    history_ : skcnn.History
+        One row per epoch: ``epoch``, ``loss`` (cross-entropy plus the
+        penalties), ``score`` (training accuracy), ``learning_rate`` (at the
+        start of the epoch), ``dur`` (seconds) and, with a validation set,
+        ``val_loss`` and ``val_score`` (accuracy); extended by warm starts.
     initial_weights_ : list of ndarray
         The weights training started from.
     classes_ : ndarray
@@ -225,9 +356,14 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
     With an int ``random_state``, ``fit`` calls
     ``keras.utils.set_random_seed``; the global states of NumPy and
     ``random`` are restored afterwards, TensorFlow's global seed stays set.
-    Pickling uses Keras' own serialization of the model (a ``.keras``
-    archive in memory); a custom architecture's layers must be importable
-    where the pickle is loaded.
+    Pickling and ``skops.io`` store the network as the bytes of a ``.keras``
+    archive (configuration and weights, no Python code) and load it with
+    ``keras.saving.load_model(..., safe_mode=True)``, so a tampered archive
+    with a ``Lambda`` layer is refused with a ValueError. A custom
+    architecture's layers must be registered with
+    ``keras.saving.register_keras_serializable`` where the model is loaded.
+    ``skops.io.get_untrusted_types`` of a fitted CNN lists only skcnn's own
+    classes (the estimator and :class:`~skcnn.History`).
 
     See Also
     --------
@@ -244,16 +380,17 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
     >>> clf = KerasCNNClassifier(conv_filters=(4,), dense_units=(8,), epochs=1, random_state=0).fit(X, y)
     >>> clf.predict(X[:3]).shape, clf.image_shape_, clf.n_features_in_
     ((3,), (8, 8, 1), 64)
-    >>> sorted(clf.history_)
-    ['accuracy', 'loss']
+    >>> clf.history_.keys()
+    ['epoch', 'loss', 'learning_rate', 'dur', 'score']
     """
 
     def __init__(self, architecture="series", *, conv_filters=(32, 64, 64), kernel_size=3, pool_size=2, pool="max",
-                 conv_activation="relu", dense_units=(70,), dense_activation="relu", dropout=0.0, l2=0.0,
-                 optimizer="rmsprop", learning_rate=None, momentum=None, lr_schedule=None, epochs=5,
+                 conv_activation="relu", dense_units=(70,), dense_activation="relu", dropout=0.0, alpha_l2=0.0,
+                 alpha_l1=0.0, optimizer="rmsprop", learning_rate=None, momentum=None, learning_rate_schedule=None,
+                 epochs=5,
                  batch_size=64, shuffle=True, validation_fraction=None, early_stopping=False, n_iter_no_change=3,
                  callbacks=None, class_weight=None, image_shape=None, precision="float32", device="auto",
-                 random_state=None, verbose=0, warm_start=False):
+                 distribution=None, random_state=None, verbose=0, warm_start=False):
         self.architecture = architecture
         self.conv_filters = conv_filters
         self.kernel_size = kernel_size
@@ -263,11 +400,12 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
         self.dense_units = dense_units
         self.dense_activation = dense_activation
         self.dropout = dropout
-        self.l2 = l2
+        self.alpha_l2 = alpha_l2
+        self.alpha_l1 = alpha_l1
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.momentum = momentum
-        self.lr_schedule = lr_schedule
+        self.learning_rate_schedule = learning_rate_schedule
         self.epochs = epochs
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -279,9 +417,24 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
         self.image_shape = image_shape
         self.precision = precision
         self.device = device
+        self.distribution = distribution
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+
+    # ------------------------------------------------------------- persistence
+    def __getstate__(self):
+        """The state with the network as ``.keras`` archive bytes (weights, optimizer state, no Python code)."""
+        state = super().__getstate__()
+        if "model_" in state:
+            state = {**state, "model_": _model_to_bytes(state["model_"])}
+        return state
+
+    def __setstate__(self, state):
+        """Restore a pickled or skops state; the network loads with ``safe_mode=True`` (Lambda layers refused)."""
+        if isinstance(state.get("model_"), bytes):
+            state = {**state, "model_": _model_from_bytes(state["model_"])}
+        super().__setstate__(state)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
@@ -292,35 +445,41 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ checks
-    def _check_params(self):
-        """Validate the training hyperparameters (the builder checks the architecture's own)."""
-        def fail(name, expected):
-            raise ValueError(f"{name} must be {expected}, got {getattr(self, name)!r}.")
-
-        for name in ("epochs", "batch_size", "n_iter_no_change"):
-            check_int(getattr(self, name), name)
-        if self.validation_fraction is not None and not (
-                isinstance(self.validation_fraction, numbers.Real) and 0.0 < self.validation_fraction < 1.0):
-            fail("validation_fraction", "None or a float in (0, 1)")
-        if self.learning_rate is not None and not (
-                isinstance(self.learning_rate, numbers.Real) and self.learning_rate > 0):
-            fail("learning_rate", "None or a float > 0")
-        if self.momentum is not None and not (isinstance(self.momentum, numbers.Real) and 0 <= self.momentum < 1):
-            fail("momentum", "None or a float in [0, 1)")
-        if isinstance(self.lr_schedule, str) and self.lr_schedule not in LR_SCHEDULES or not (
-                self.lr_schedule is None or isinstance(self.lr_schedule, str) or callable(self.lr_schedule)):
-            fail("lr_schedule", f"None, one of {LR_SCHEDULES}, a keras LearningRateSchedule or a callable")
-        if self.precision not in PRECISIONS:
-            fail("precision", f"one of {PRECISIONS}")
-        if not (self.device in DEVICES or isinstance(self.device, str) and self.device.startswith("/")):
-            fail("device", f"one of {DEVICES} or a TensorFlow device name such as '/GPU:0'")
-        if self.verbose not in (0, 1, 2):
-            fail("verbose", "0, 1 or 2")
-        if not (self.class_weight is None or self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
-            fail("class_weight", "None, 'balanced' or a dict {label: weight}")
-        if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
-            fail("callbacks", "None or a list of keras.callbacks.Callback")
-        cnn_architectures.get(self.architecture)  # unknown names list the registered ones
+    # Types and ranges, checked by scikit-learn in fit (InvalidParameterError,
+    # a ValueError naming the parameter). What a constraint cannot say (the
+    # registry's names, the contents of a shape) is checked where it is used.
+    _parameter_constraints = {
+        "architecture": [str, callable],
+        "conv_filters": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
+        "kernel_size": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
+        "pool_size": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
+        "pool": [StrOptions({"max", "avg"})],
+        "conv_activation": [str, callable],
+        "dense_units": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
+        "dense_activation": [str, callable],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "alpha_l2": [Interval(numbers.Real, 0, None, closed="left")],
+        "alpha_l1": [Interval(numbers.Real, 0, None, closed="left")],
+        "optimizer": [str, HasMethods(["get_config"])],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "momentum": [Interval(numbers.Real, 0, 1, closed="left"), None],
+        "learning_rate_schedule": [StrOptions(set(LR_SCHEDULES)), callable, None],
+        "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither"), None],
+        "early_stopping": ["boolean"],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "callbacks": [list, tuple, None],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "image_shape": ["array-like", None],
+        "precision": [StrOptions(set(PRECISIONS))],
+        "device": [str],  # "auto", "cpu", "gpu" or a TensorFlow device name (checked in _device_name)
+        "distribution": [StrOptions({"mirrored"}), list, tuple, None],
+        "random_state": ["random_state"],
+        "verbose": [Interval(numbers.Integral, 0, 2, closed="both")],
+        "warm_start": ["boolean"],
+    }
 
     def _checked_image_shape(self):
         shape = self.image_shape
@@ -391,8 +550,61 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
             return int(self.random_state)
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
+    def _strategy(self, tf):
+        """A ``tf.distribute.MirroredStrategy`` over the devices ``distribution`` names, or None."""
+        if self.distribution is None:
+            return None
+        if self.device != "auto":
+            raise ValueError(f"device={self.device!r} and distribution={self.distribution!r} are both set; the "
+                             "distribution chooses the devices, so leave device='auto'.")
+        available = {}
+        for device in tf.config.list_logical_devices():
+            spec = tf.DeviceSpec.from_string(device.name)
+            available[(spec.device_type, spec.device_index)] = device.name
+        if self.distribution == "mirrored":
+            gpus = [name for (kind, _), name in available.items() if kind == "GPU"]
+            devices = gpus or [name for (kind, _), name in available.items() if kind == "CPU"]
+        else:
+            devices = []
+            for entry in self.distribution:
+                spec = tf.DeviceSpec.from_string(entry if isinstance(entry, str) and entry.startswith("/")
+                                                 else f"/{entry}") if isinstance(entry, str) and entry else None
+                key = (spec.device_type, spec.device_index) if spec is not None else None
+                if key not in available:
+                    raise ValueError(
+                        f"distribution={self.distribution!r} names {entry!r}, which is not a device TensorFlow "
+                        f"sees; it sees {sorted(f'{k}:{i}' for k, i in available)}."
+                    )
+                devices.append(available[key])
+            if not devices:
+                raise ValueError("distribution must be None, 'mirrored' or a non-empty list of devices such as "
+                                 "['GPU:0', 'GPU:1'].")
+        if _in_parallel_worker()[0]:
+            warnings.warn(
+                f"distribution={self.distribution!r} inside a parallel search (a joblib or Dask worker): each "
+                "worker spreads its fit over all the devices, and the workers compete for them. Use n_jobs=1 "
+                "with a distribution, or distribution=None with a parallel search.", UserWarning, stacklevel=3)
+        return tf.distribute.MirroredStrategy(devices=devices)
+
+    @contextlib.contextmanager
+    def _placement(self, tf, model=None):
+        """Where a fit runs: a distribution strategy's scope (yields it) or one device (yields None).
+
+        A model that was built under a strategy (warm start) trains under that one.
+        """
+        strategy = getattr(model, "_distribute_strategy", None) if model is not None else self._strategy(tf)
+        if strategy is None:
+            with tf.device(self._device_name(tf)):
+                yield None
+        else:
+            with strategy.scope():
+                yield strategy
+
     def _device_name(self, tf):
         if self.device not in DEVICES:
+            if not self.device.startswith("/"):
+                raise ValueError(f"device must be one of {DEVICES} or a TensorFlow device name such as '/GPU:0', "
+                                 f"got {self.device!r}.")
             return self.device
         gpus = tf.config.list_logical_devices("GPU") if self.device != "cpu" else []
         if self.device == "gpu" and not gpus:
@@ -450,11 +662,11 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
             config["momentum"] = float(self.momentum)
         if self.learning_rate is not None:
             config["learning_rate"] = float(self.learning_rate)
-        schedule = self.lr_schedule
+        schedule = self.learning_rate_schedule
         if isinstance(schedule, str):
             base = float(config["learning_rate"]) if not isinstance(config["learning_rate"], dict) else None
             if base is None:
-                raise ValueError("lr_schedule is set but the optimizer already has a schedule; set learning_rate.")
+                raise ValueError("learning_rate_schedule is set but the optimizer already has a schedule; set learning_rate.")
             total = max(1, self.epochs * steps_per_epoch)
             schedules = keras.optimizers.schedules
             if schedule == "exponential":
@@ -473,35 +685,40 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit_callbacks(self, keras, validation):
         callbacks = list(self.callbacks or [])
-        if callable(self.lr_schedule) and not isinstance(self.lr_schedule,
+        if callable(self.learning_rate_schedule) and not isinstance(self.learning_rate_schedule,
                                                          keras.optimizers.schedules.LearningRateSchedule):
-            callbacks.append(keras.callbacks.LearningRateScheduler(self.lr_schedule))
+            callbacks.append(keras.callbacks.LearningRateScheduler(self.learning_rate_schedule))
         if self.early_stopping:
             callbacks.append(keras.callbacks.EarlyStopping(
                 monitor="val_loss" if validation else "loss", patience=self.n_iter_no_change,
                 restore_best_weights=True))
         return callbacks
 
-    def _class_weights(self, y_encoded, classes):
-        """class_weight as Keras wants it: {encoded class: weight}."""
-        if self.class_weight is None:
+    def _sample_weights(self, y_encoded, classes, sample_weight, X):
+        """Per-sample weights for Keras (``sample_weight`` times ``class_weight``), or None if neither is set."""
+        if self.class_weight is None and sample_weight is None:
             return None
+        weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if self.class_weight == "balanced":
             present = np.unique(y_encoded)
-            weights = compute_class_weight("balanced", classes=present, y=y_encoded)
-            return {int(k): float(w) for k, w in zip(present, weights)}
-        known = set(classes.tolist())
-        unknown = [label for label in self.class_weight if label not in known]
-        if unknown:
-            raise ValueError(f"class_weight names labels {unknown} that are not in y; the classes are "
-                             f"{classes.tolist()}.")
-        weights = dict.fromkeys(range(len(classes)), 1.0)
-        for label, weight in self.class_weight.items():
-            weights[int(np.searchsorted(classes, label))] = float(weight)
-        return weights
+            per_class = np.ones(len(classes))
+            per_class[present] = compute_class_weight("balanced", classes=present, y=y_encoded)
+            weights = weights * per_class[y_encoded]
+        elif self.class_weight is not None:
+            known = set(classes.tolist())
+            unknown = [label for label in self.class_weight if label not in known]
+            if unknown:
+                raise ValueError(f"class_weight names labels {unknown} that are not in y; the classes are "
+                                 f"{classes.tolist()}.")
+            per_class = np.ones(len(classes))
+            for label, weight in self.class_weight.items():
+                per_class[int(np.searchsorted(classes, label))] = float(weight)
+            weights = weights * per_class[y_encoded]
+        return weights.astype(np.float32)
 
     # --------------------------------------------------------------------- fit
-    def fit(self, X, y):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
         """Train the network on images X and labels y.
 
         Parameters
@@ -511,6 +728,12 @@ or (n_samples, n_pixels)
             Training images; flat rows need ``image_shape`` unless they are square.
         y : array-like of shape (n_samples,)
             Class labels (ints, strings, ...), at least two classes.
+        sample_weight : array-like of shape (n_samples,), optional
+            Weight of each sample in the loss (multiplied by ``class_weight``
+            where both are set). Keras averages ``weight * loss`` over each
+            mini-batch, so a weight of 2 doubles a sample's pull on every
+            step it is in; it is not the same as repeating the sample, which
+            would also add steps.
 
         Returns
         -------
@@ -522,11 +745,11 @@ or (n_samples, n_pixels)
         >>> import numpy as np
         >>> X = np.random.default_rng(0).random((20, 64))
         >>> clf = KerasCNNClassifier(conv_filters=(4,), dense_units=(), epochs=2, image_shape=(8, 8), random_state=0)
-        >>> len(clf.fit(X, [0, 1] * 10).history_["loss"])
+        >>> len(clf.fit(X, [0, 1] * 10).history_)
         2
         """
         start = time.perf_counter()
-        self._check_params()
+        cnn_architectures.get(self.architecture)  # unknown names list the registered ones
         warm = bool(self.warm_start) and hasattr(self, "model_")
         X, y, image_shape = self._validate_X(X, y, fit=True, reset=not warm)
         if warm and image_shape != self.image_shape_:
@@ -543,10 +766,13 @@ or (n_samples, n_pixels)
             raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in y; got 1 class "
                              f"({classes.tolist()[0]!r}).")
         y_encoded = y_encoded.astype(np.int32)
+        weights = self._sample_weights(y_encoded, classes, sample_weight, X)
 
         keras, tf = import_keras()
         seed = self._seed()
-        with tf.device(self._device_name(tf)), _no_retracing_warning():
+        history = History(self.history_.rows) if warm else History()
+        with _fit_slot(keras), self._placement(tf, self.model_ if warm else None) as strategy, \
+                _no_retracing_warning():
             if warm:
                 model = self.model_
             else:
@@ -560,30 +786,27 @@ or (n_samples, n_pixels)
                     self._initial_key = key
 
             validation = None
-            X_train, y_train = X, y_encoded
+            X_train, y_train, w_train = X, y_encoded, weights
             if self.validation_fraction is not None:
-                X_train, X_val, y_train, y_val = self._split(X, y_encoded, seed)
-                validation = (X_val, y_val)
+                X_train, X_val, y_train, y_val, w_train, w_val = self._split(X, y_encoded, weights, seed)
+                validation = (X_val, y_val) if w_val is None else (X_val, y_val, w_val)
             steps_per_epoch = math.ceil(len(X_train) / self.batch_size)
             if not (warm and model.optimizer is not None and model.compiled):
                 model.compile(optimizer=self._make_optimizer(keras, steps_per_epoch),
                               loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                              run_eagerly=self._eager(model, self.epochs * len(X_train),
-                                                        self.epochs * steps_per_epoch))
-            done = len(self.history_.get("loss", [])) if warm else 0
+                              run_eagerly=strategy is None and self._eager(model, self.epochs * len(X_train),
+                                                                           self.epochs * steps_per_epoch))
+            done = len(history)
+            # the recorder goes last: it reads the learning rate a scheduler set for the epoch
+            callbacks = self._fit_callbacks(keras, validation) + [_epoch_recorder(keras)(history)]
             with _seeded(keras, seed):
-                history = model.fit(
-                    X_train, y_train, batch_size=self.batch_size, epochs=done + self.epochs, initial_epoch=done,
-                    verbose=self.verbose, shuffle=bool(self.shuffle), validation_data=validation,
-                    class_weight=self._class_weights(y_train, classes), callbacks=self._fit_callbacks(keras, validation),
-                )
-        new = {name: [float(v) for v in values] for name, values in history.history.items()}
-        if warm:
-            new = {name: list(self.history_.get(name, [])) + values for name, values in new.items()}
+                model.fit(X_train, y_train, sample_weight=w_train, batch_size=self.batch_size,
+                          epochs=done + self.epochs, initial_epoch=done, verbose=self.verbose,
+                          shuffle=bool(self.shuffle), validation_data=validation, callbacks=callbacks)
         self.classes_ = classes
         self.image_shape_ = image_shape
         self.model_ = model
-        self.history_ = new
+        self.history_ = history
         self.fit_time_ = time.perf_counter() - start
         return self
 
@@ -597,14 +820,17 @@ or (n_samples, n_pixels)
     def _eager(self, model, n_samples, n_steps):
         return n_steps <= self._EAGER_MAX_STEPS and n_samples * _macs_per_sample(model) <= self._EAGER_MAX_MACS
 
-    def _split(self, X, y, seed):
+    def _split(self, X, y, weights, seed):
+        """A stratified hold-out: X, y and the sample weights (or None) for training and validation."""
         n_val = math.ceil(self.validation_fraction * len(y))
         if n_val >= len(y):
             raise ValueError(f"validation_fraction={self.validation_fraction} leaves no training samples out of "
                              f"{len(y)}.")
         counts = np.bincount(y)
         stratify = y if counts[counts > 0].min() >= 2 and n_val >= len(counts) else None
-        return train_test_split(X, y, test_size=n_val, stratify=stratify, random_state=seed)
+        arrays = (X, y) if weights is None else (X, y, weights)
+        parts = train_test_split(*arrays, test_size=n_val, stratify=stratify, random_state=seed)
+        return tuple(parts) + ((None, None) if weights is None else ())
 
     # ----------------------------------------------------------------- predict
     def predict_proba(self, X):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import fitted_last_step, new_figure, plot_learning_curves
+from .._history import History
+from ._common import fitted_last_step, new_figure
+from ._history import plot_history
 
 __all__ = ["plot_cnn_learning_curves", "plot_conv_kernels"]
 
@@ -15,12 +17,16 @@ def _fitted_cnn(estimator):
 
 
 def plot_cnn_learning_curves(estimator, *, title=None, ncols=None):
-    """Loss and accuracy per epoch, training and validation in one panel each.
+    """Loss and accuracy per epoch of a fitted CNN: :func:`~skcnn.plotting.plot_history` of its ``history_``.
+
+    The CNN records the same :class:`~skcnn.History` as the other
+    estimators, so this is the one learning-curve plot: training and
+    validation ``loss`` in one panel, training ``score`` and ``val_score``
+    (accuracy) in another, the learning rate when a schedule changes it.
 
     Parameters
     ----------
-    estimator : fitted KerasCNNClassifier, Pipeline ending in one, or dict
-        A dict is taken as a Keras history (``{"loss": [...], "val_loss": [...], ...}``).
+    estimator : fitted KerasCNNClassifier, Pipeline ending in one, or History
     title : str, optional
     ncols : int, optional
 
@@ -30,38 +36,18 @@ def plot_cnn_learning_curves(estimator, *, title=None, ncols=None):
 
     Examples
     --------
-    >>> history = {"loss": [0.9, 0.4], "accuracy": [0.7, 0.9], "val_loss": [0.8, 0.5], "val_accuracy": [0.7, 0.8]}
+    >>> from skcnn import History
+    >>> history = History([{"epoch": 1, "loss": 0.9, "val_loss": 0.8, "score": 0.7, "val_score": 0.7},
+    ...                    {"epoch": 2, "loss": 0.4, "val_loss": 0.5, "score": 0.9, "val_score": 0.8}])
     >>> fig = plot_cnn_learning_curves(history)
     >>> [ax.get_title() for ax in fig.axes]
-    ['loss', 'accuracy']
+    ['loss', 'score']
     >>> [line.get_label() for line in fig.axes[0].lines]
     ['training', 'validation']
     """
-    history = estimator if isinstance(estimator, dict) else _fitted_cnn(estimator).history_
-    names = sorted((name for name in history if not name.startswith("val_")),
-                   key=lambda name: ({"loss": 0, "accuracy": 1}.get(name, 2), name))
-    curves = {}
-    for name in names:
-        lines = {"training": history[name]}
-        if history.get(f"val_{name}"):
-            lines["validation"] = history[f"val_{name}"]
-        curves[name.replace("_", " ")] = lines
-    fig = plot_learning_curves(curves, title=title, ncols=ncols)
-    from matplotlib.ticker import MaxNLocator
-
-    for ax in fig.axes:
-        n_epochs = max(len(line.get_xdata()) for line in ax.lines)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if n_epochs == 1:
-            ax.set_xlim(0.5, 1.5)
-            ax.set_xticks([1])
-        if n_epochs <= 30:  # few epochs: mark each one (a single epoch is a point)
-            for line in ax.lines:
-                line.set_marker("o")
-                line.set_markersize(3.5)
-            if ax.get_legend() is not None:
-                ax.legend(fontsize=8)
-    return fig
+    if not isinstance(estimator, History):
+        estimator = _fitted_cnn(estimator)
+    return plot_history(estimator, title=title, ncols=ncols)
 
 
 def plot_conv_kernels(estimator, *, layer="conv1", channel=0, n_cols=8, cmap="RdBu_r", title=None, size=0.8):
