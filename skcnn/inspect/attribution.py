@@ -206,18 +206,13 @@ def _pick(tf, values, indices):
     return tf.reduce_sum(values * tf.one_hot(indices, tf.shape(values)[1], dtype=values.dtype), axis=1)
 
 
-def _interpolation_matrix(size_out, size_in):
-    """``(size_out, size_in)`` bilinear weights that put the corners of both grids on each other."""
-    matrix = np.zeros((size_out, size_in), dtype=np.float32)
-    if size_in == 1:
-        matrix[:, 0] = 1.0
-        return matrix
-    position = np.linspace(0.0, size_in - 1.0, size_out)
-    low = np.minimum(np.floor(position).astype(int), size_in - 2)
-    weight = position - low
-    matrix[np.arange(size_out), low] = 1.0 - weight
-    matrix[np.arange(size_out), low + 1] = weight
-    return matrix
+def _interpolation(tf, size_out, size_in):
+    """``(size_out, size_in)`` bilinear weights that put the corners of both grids on each other (dynamic sizes)."""
+    position = tf.linspace(0.0, tf.cast(size_in - 1, tf.float32), size_out)
+    low = tf.clip_by_value(tf.floor(position), 0.0, tf.cast(tf.maximum(size_in - 2, 0), tf.float32))
+    weight = (position - low)[:, None]
+    low = tf.cast(low, tf.int32)
+    return tf.one_hot(low, size_in) * (1.0 - weight) + tf.one_hot(low + 1, size_in) * weight
 
 
 def _rank_correlation(a, b):
@@ -252,6 +247,9 @@ class AttributionInspector:
         Model evaluations per compiled call: a chunk holds
         ``batch_size // evaluations_per_image`` images (at least one), so
         SmoothGrad's samples and IG's steps share the budget.
+    device : {"auto", "cpu", "gpu"} or str, optional
+        Where to compute, for a bare Keras model (an estimator's own
+        ``device`` otherwise); see :func:`~skcnn.inspect.resolve_target`.
 
     Attributes
     ----------
@@ -261,7 +259,7 @@ class AttributionInspector:
     Examples
     --------
     >>> import numpy as np, keras
-    >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(3, 3, activation="relu"),
+    >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(3, 3, activation="relu", name="c"),
     ...                           keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
     >>> inspector = AttributionInspector(model)
     >>> X = np.random.default_rng(0).random((4, 8, 8))
@@ -271,65 +269,60 @@ class AttributionInspector:
     >>> bool(np.all(np.abs(ig.completeness_gap) < 0.05 * np.abs(ig.scores - ig.baseline_scores) + 1e-3))
     True
     >>> inspector.gradcam(X).layer, inspector.occlusion(X, window=4).maps.shape
-    ('conv2d', (4, 8, 8))
+    ('c', (4, 8, 8))
     """
 
-    def __init__(self, target, *, batch_size=1024):
+    def __init__(self, target, *, batch_size=1024, device=None):
         self.target = target
         self.batch_size = check_int(batch_size, "batch_size")
-        self.target_ = resolve_target(target)
+        self.device = device
+        self.target_ = resolve_target(target, device=device)
         self._fns = {}
         self._scale = None
-        self._head = None
 
     # ------------------------------------------------------------------ network
-    def _network(self):
-        """``(feeder_index or None, linear or None, activation or None)`` for logits from the model."""
-        if self._head is None:
-            keras, _ = import_keras()
-            layers = self.target_.layers
-            last = layers[-1]
-            split = _logit_split(keras, last)
-            feeder = None
-            if split is not None:
-                for index, layer in enumerate(layers[:-1]):
-                    try:
-                        if layer.output is last.input:
-                            feeder = index
-                    except (AttributeError, ValueError):
-                        continue
-            self._head = (feeder, split)
-        return self._head
-
     def _forward(self, layer_index=None):
-        """A callable ``x -> (maps or None, logits, probabilities)`` on model-space float32 images."""
-        _, tf = import_keras()
+        """A callable ``x -> (maps or None, logits, probabilities)`` on model-space float32 images.
+
+        The logits are the last layer's value before its softmax or sigmoid
+        (``_split_activation``, the engine's own split). ``maps`` are the
+        outputs of ``layers[layer_index]`` as the forward pass computes them
+        (the layer's ``call`` is wrapped while the graph is traced), so the
+        logits' gradient with respect to them exists, in nested models too.
+        """
+        keras, tf = import_keras()
         target = self.target_
-        feeder, split = self._network()
-        last_index = len(target.layers) - 1
-        if split is None:
-            wanted = [last_index]
-            sub = target.submodel(wanted if layer_index is None else [layer_index, last_index])
-        elif feeder is not None:
-            sub = target.submodel([feeder] if layer_index is None else [layer_index, feeder])
-        elif layer_index is None:
-            sub = target.submodel([last_index], inputs_of=True)
-        else:
-            raise ValueError("Grad-CAM needs the input of the model's last layer to be another layer's output; "
-                             "this model's is not.")
+        last = len(target.layers) - 1
+        split = _logit_split(keras, target.layers[last])
+        sub = target.submodel([last], inputs_of=split is not None)
+        layer = None if layer_index is None else target.layers[layer_index]
 
         def forward(x):
-            out = sub(x, training=False)
-            out = list(out) if isinstance(out, (list, tuple)) else [out]
-            maps = tf.cast(out[0], tf.float32) if layer_index is not None else None
-            head = out[-1]
+            seen = []
+            if layer is not None:
+                call = layer.call
+
+                def recording(*args, **kwargs):
+                    out = call(*args, **kwargs)
+                    seen.append(out)
+                    return out
+
+                object.__setattr__(layer, "call", recording)
+            try:
+                head = sub(x, training=False)
+            finally:
+                if layer is not None:
+                    object.__delattr__(layer, "call")
+            head = head[0] if isinstance(head, (list, tuple)) else head
+            if layer is not None and not seen:
+                raise ValueError(f"layer {target.paths[layer_index]!r} does not feed the model's output.")
+            maps = tf.cast(seen[-1], tf.float32) if seen else None
             if split is None:
                 logits = tf.cast(head, tf.float32)
                 return maps, logits, logits
             linear, activation = split
             z = linear(head)
-            logits = tf.cast(z, tf.float32)
-            return maps, logits, tf.cast(activation(z), tf.float32)
+            return maps, tf.cast(z, tf.float32), tf.cast(activation(z), tf.float32)
 
         return forward
 
@@ -352,7 +345,8 @@ class AttributionInspector:
         n = len(arrays[0])
         outputs = None
         for start, stop in self._chunks(n, per_image):
-            out = fn(*[a[start:stop] for a in arrays], *extra)
+            with self.target_.device_scope():
+                out = fn(*[a[start:stop] for a in arrays], *extra)
             out = [np.asarray(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
             outputs = [[o] for o in out] if outputs is None else [acc + [o] for acc, o in zip(outputs, out)]
         return [np.concatenate(parts) for parts in outputs]
@@ -391,7 +385,7 @@ class AttributionInspector:
     def _in_model_space(self, values, pixels, name):
         """A pixel-space image or batch (broadcast to ``pixels``) in model space."""
         values = np.asarray(values, dtype=np.float32)
-        shape = self.target_.input_shape
+        shape = pixels.shape[1:]
         if values.shape == shape[:2] and shape[2] == 1:
             values = values[..., None]
         if values.shape == shape:
@@ -490,7 +484,7 @@ class AttributionInspector:
             forward = self._forward()
 
             @tf.function(input_signature=[self._spec(), tf.TensorSpec([None], tf.int32),
-                                          tf.TensorSpec([None, *self.target_.input_shape], tf.float32),
+                                          self._spec(),
                                           tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int32),
                                           tf.TensorSpec([], tf.bool)], autograph=False)
             def gradients(x, targets, sigma, samples, seed, absolute):
@@ -591,9 +585,10 @@ class AttributionInspector:
         fn = self._gradient_fn()
         parts = []
         for start, stop in self._chunks(len(x), n_samples):
-            parts.append(np.asarray(fn(x[start:stop], targets[start:stop], sigma[start:stop].astype(np.float32),
-                                       np.int32(n_samples), seed + np.array([0, start], np.int32),
-                                       bool(absolute))))
+            with self.target_.device_scope():
+                parts.append(np.asarray(fn(x[start:stop], targets[start:stop], sigma[start:stop].astype(np.float32),
+                                           np.int32(n_samples), seed + np.array([0, start], np.int32),
+                                           bool(absolute))))
         grads = np.concatenate(parts)
         return self._result("smoothgrad", self._reduce(grads, absolute), targets, scores, predicted, pixels)
 
@@ -683,9 +678,6 @@ class AttributionInspector:
         _, tf = import_keras()
         index = self._cam_layer(layer)
         x, pixels, targets, scores, predicted = self._setup(X, target)
-        hh, ww = (int(s) for s in self.target_.layers[index].output.shape[1:3])
-        h, w = self.target_.input_shape[:2]
-        rows, cols = _interpolation_matrix(h, hh), _interpolation_matrix(w, ww)
 
         def build():
             forward = self._forward(index)
@@ -710,7 +702,9 @@ class AttributionInspector:
                 else:
                     weights = tf.reduce_mean(grads, axis=[1, 2])
                 coarse = tf.nn.relu(tf.einsum("nijk,nk->nij", maps, weights))
-                return tf.einsum("ai,nij,bj->nab", tf.constant(rows), coarse, tf.constant(cols))
+                rows = _interpolation(tf, tf.shape(x)[1], tf.shape(coarse)[1])
+                cols = _interpolation(tf, tf.shape(x)[2], tf.shape(coarse)[2])
+                return tf.einsum("ai,nij,bj->nab", rows, coarse, cols)
 
             return cam
 
@@ -807,12 +801,12 @@ class AttributionInspector:
         (2, 6, 6)
         """
         _, tf = import_keras()
-        h, w = self.target_.input_shape[:2]
+        x, pixels, targets, scores, predicted = self._setup(X, target)
+        h, w = x.shape[1:3]
         window = max(1, min(h, w) // 7) if window is None else check_int(window, "window")
         stride = max(1, window // 2) if stride is None else check_int(stride, "stride")
         if window > min(h, w):
             raise ValueError(f"window must be at most the image's shorter side ({min(h, w)}); got {window}.")
-        x, pixels, targets, scores, predicted = self._setup(X, target)
         covered = self._baseline(fill, pixels)
         tops = list(range(0, h - window + 1, stride))
         lefts = list(range(0, w - window + 1, stride))
@@ -829,7 +823,7 @@ class AttributionInspector:
             forward = self._forward()
 
             @tf.function(input_signature=[self._spec(), self._spec(), tf.TensorSpec([None], tf.int32),
-                                          tf.TensorSpec([None, h, w, 1], tf.float32)], autograph=False)
+                                          tf.TensorSpec([None, None, None, 1], tf.float32)], autograph=False)
             def occlude(x, b, targets, masks):
                 n, p = tf.shape(x)[0], tf.shape(masks)[0]
                 copies = x[:, None] * (1.0 - masks[None]) + b[:, None] * masks[None]
@@ -895,11 +889,11 @@ class AttributionInspector:
         Examples
         --------
         >>> import numpy as np, keras
-        >>> model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(2, 3, activation="relu"),
-        ...                           keras.layers.Flatten(), keras.layers.Dense(2)])
+        >>> model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(2, 3, activation="relu", name="c"),
+        ...                           keras.layers.Flatten(), keras.layers.Dense(2, name="d")])
         >>> r = AttributionInspector(model).randomization_test(np.random.default_rng(0).random((3, 6, 6)))
         >>> r.layers, r.correlations.shape
-        (['dense', 'conv2d'], (2, 3))
+        (['d', 'c'], (2, 3))
         """
         keras, _ = import_keras()
         if method not in _METHODS:
@@ -922,7 +916,8 @@ class AttributionInspector:
         original = self.attribute(X, method, target, **options)
         copy = keras.models.clone_model(target_.model)
         copy.set_weights(target_.model.get_weights())
-        twin = AttributionInspector(Target(copy, target_.pre_steps, target_.classes_), batch_size=self.batch_size)
+        twin = AttributionInspector(Target(copy, target_.pre_steps, target_.classes_, device=target_.device),
+                                    batch_size=self.batch_size)
         trained = [[v.numpy() for v in layer.weights] for layer in twin.target_.layers]
         rng = np.random.default_rng(random_state)
         stages, maps = [], [original.maps]
@@ -941,7 +936,7 @@ class AttributionInspector:
                 else:
                     variable.assign(np.zeros(shape, dtype=variable.dtype))
             result = twin.attribute(X, method, self._as_target(original), **options)
-            stages.append(target_.layers[index].name)
+            stages.append(target_.paths[index])
             maps.append(result.maps)
         maps = np.stack(maps)
         correlations = np.stack([_rank_correlation(original.maps, m) for m in maps[1:]])
@@ -954,7 +949,7 @@ class AttributionInspector:
             target = self._as_target(attribution)
         x, pixels, targets, _, _ = self._setup(X, target)
         maps = np.asarray(getattr(attribution, "maps", attribution), dtype=np.float64)
-        h, w = self.target_.input_shape[:2]
+        h, w = x.shape[1:3]
         if maps.shape != (len(x), h, w):
             raise ValueError(f"attribution must be an Attribution or maps of shape ({len(x)}, {h}, {w}); "
                              f"got shape {maps.shape}.")
@@ -973,7 +968,7 @@ class AttributionInspector:
             forward = self._forward()
 
             @tf.function(input_signature=[self._spec(), self._spec(), tf.TensorSpec([None], tf.int32),
-                                          tf.TensorSpec([None, h, w], tf.int32), tf.TensorSpec([None], tf.int32),
+                                          tf.TensorSpec([None, None, None], tf.int32), tf.TensorSpec([None], tf.int32),
                                           tf.TensorSpec([], tf.bool)], autograph=False)
             def curve(x, b, targets, ranks, counts, insert):
                 n, k = tf.shape(x)[0], tf.shape(counts)[0]
