@@ -36,7 +36,6 @@ version = release = skcnn.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "sphinx_design",
@@ -158,6 +157,8 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "remove_config_comments": True,
     "download_all_examples": False,
+    # Its timing pages load jQuery and DataTables from a CDN: not offline.
+    "write_computation_times": False,
     "show_signature": False,
     "min_reported_time": 1,
     "abort_on_example_error": False,
