@@ -195,3 +195,15 @@ def test_plots_render(tmp_path, images):
         plot_maps(acts["conv1"])
     with pytest.raises(ValueError, match="common_of"):
         plot_maps_compare(acts["conv2"], common_of=[9])
+
+
+def test_signature_and_contrast_print_short():
+    from skcnn.inspect import ActivationInspector
+
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(16, 3, activation="relu", name="c")])
+    X = np.random.default_rng(0).normal(size=(12, 64))
+    signature = ActivationInspector(model).class_signature(X, np.repeat([0, 1, 2], 4), "c")
+    assert "mean_points=float32 (3, 6, 6, 16)" in repr(signature)
+    assert "point_difference=float32 (6, 6, 16)" in repr(signature.contrast(0, 1))
+    for text in (repr(signature), repr(signature.contrast(0, 1))):
+        assert len(text.splitlines()) <= 12 and len(text) < 600

@@ -219,3 +219,17 @@ def test_dream_result_prints_short(model, photo):
     result = DreamInspector(model).dream(photo, "c2", method="tiles", loops=3, steps=2, random_state=0)
     text = repr(result)
     assert len(text.splitlines()) <= 8 and "uint8 (40, 48)" in text and "list of" not in text.splitlines()[0]
+
+
+def test_objectives_run_no_python_side_import_inside_the_compiled_step(model, photo, monkeypatch):
+    """import_keras (os.environ) traced inside a tf.function made AutoGraph print the environment (issue 10.3)."""
+    import skcnn.inspect.dream as dream
+
+    def forbidden():
+        raise AssertionError("import_keras called by an objective, inside the compiled step")
+
+    monkeypatch.setattr(dream, "import_keras", forbidden)
+    for objective in ("mean", "l2"):
+        result = DreamInspector(model, objective=objective).dream(photo, "c2", method="rescale", loops=1, steps=2,
+                                                                  random_state=0)
+        assert result.image.shape == photo.shape
