@@ -354,10 +354,13 @@ def test_smoothgrad_is_smoother_than_saliency(series_cnn):
 @pytest.mark.slow
 def test_saliency_fails_to_survive_randomizing_the_top_layers(series_cnn):
     cnn, X = series_cnn
-    r = AttributionInspector(cnn).randomization_test(X, "saliency", random_state=0)
-    assert r.layers[:2] == ["output", "dense1"]
-    assert r.mean_correlation[1] < 0.5, r.mean_correlation  # output and dense1 random
-    assert r.mean_correlation[-1] < 0.5
+    inspector = AttributionInspector(cnn)
+    # Adebayo et al. rank the signed maps too: the gradient's sign follows the weights above
+    r = inspector.randomization_test(X, "saliency", absolute=False, random_state=0)
+    assert r.layers == ["output", "dense1", "conv3", "conv2", "conv1"]
+    assert np.all(r.mean_correlation[1:] < 0.5), r.mean_correlation  # from output and dense1 random on
+    # the absolute maps keep much of their ranking: on digits they mostly trace the strokes, whatever the weights
+    assert np.all(inspector.randomization_test(X, "saliency", random_state=0).mean_correlation > r.mean_correlation)
 
 
 @pytest.mark.slow
