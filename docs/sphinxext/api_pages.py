@@ -195,9 +195,12 @@ def write_api_pages(api_dir: Path, module_names: list[str]) -> list[str]:
             parts += [_title("Also importable from here", "-"),
                       "Documented with the module where they are defined for users:", "",
                       _autosummary(page.name, again, False)]
-        if page.modules:
-            parts += [_title("Modules", "-"), ".. toctree::", "   :maxdepth: 1", ""]
-            parts += [f"   {m}" for m in page.modules] + [""]
+        if page.modules:  # every module page is in the index's toctree; here, links
+            parts += [_title("Modules", "-")]
+            for name in page.modules:
+                summary = _summary(importlib.import_module(name)).rstrip(".")
+                parts.append(f"- :doc:`{name}`: {summary}.")
+            parts.append("")
         write_if_changed(api_dir / f"{page.name}.rst", "\n".join(parts))
 
     index = [
