@@ -1,4 +1,4 @@
-"""Demo section: the CNN dreams on scikit-learn's flower photo (reference 003)."""
+"""Demo section: the CNN dreams on scikit-learn's flower photo (reference 003), and so does an RGB InceptionV3."""
 
 from __future__ import annotations
 
@@ -38,6 +38,36 @@ def run(ctx) -> Section:
                                   title=f'"{method}": the whole conv3 layer dreams on the flower')
         images.append((ctx.save(fig, f"dream_{method}.png"),
                        f"Method '{method}': {seconds:.1f} s, {steps} steps per loop/level."))
+    lines.append(_inception_dream(ctx, images))
     text = "\n".join(lines)
-    print("\n== Dreams (conv3, whole layer) ==\n" + text)
+    print("\n== Dreams (conv3, whole layer; InceptionV3) ==\n" + text)
     return Section("Dreams of the CNN on a flower photo", text, images)
+
+
+def _inception_dream(ctx, images):
+    """A random-weight InceptionV3 (no download) dreams on the RGB flower: its own colours, the whole image."""
+    import time
+
+    from .. import plotting
+    from ..cnn._keras import import_keras
+    from ..datasets import load_flower
+    from ..inspect import DreamInspector
+
+    keras, _ = import_keras()
+    start = time.perf_counter()
+    keras.utils.set_random_seed(ctx.random_state)
+    network = keras.applications.InceptionV3(weights=None, include_top=False)
+    size, octaves, steps, layers = (128, 2, 2, ["mixed2"]) if ctx.quick else (192, 3, 4, ["mixed3", "mixed5"])
+    photo = load_flower(size)
+    ctx.log(f"dream: random-weight InceptionV3, {' + '.join(layers)}, on the {size}x{size} RGB flower")
+    inspector = DreamInspector(network, preprocess=lambda x: x / 127.5 - 1.0, deprocess=lambda x: (x + 1.0) * 127.5)
+    result = inspector.dream(photo, layers, method="octaves", octaves=octaves, steps=steps, step_size=0.05,
+                             random_state=ctx.random_state)
+    seconds = time.perf_counter() - start
+    gains = ", ".join(f"{h[0]:.3f} -> {h[-1]:.3f}" for h in result.objective_history)
+    fig = plotting.plot_dream(photo, result.image, intermediates=result.intermediates[:-1], size=2.6,
+                              title=f"InceptionV3 (random weights), {' + '.join(layers)}: octaves on the RGB flower")
+    images.append((ctx.save(fig, "dream_inception.png"),
+                   f"A random-weight InceptionV3 dreams on the whole RGB image ({octaves} octaves of {steps} steps, "
+                   f"tiled gradients with a random roll): {seconds:.1f} s with building the network."))
+    return (f"InceptionV3 {seconds:5.1f} s   {' + '.join(layers)}, objective per octave (start -> end): {gains}")
