@@ -860,14 +860,15 @@ or (n_samples, n_pixels)
         proba = np.empty((X.shape[0], len(self.classes_)), dtype=np.float64)
         # model.predict builds a data pipeline and runs batches of 32 on each call.
         # A few images go through the model eagerly; more go in large chunks
-        # through Keras' compiled predict step (traced once per model).
+        # through Keras' compiled predict step (traced once per model). A model
+        # trained under a distribution strategy is called directly, chunk by
+        # chunk: its predict step would run every chunk on each replica.
+        eager = X.shape[0] <= _EAGER_PREDICT_MAX or getattr(self.model_, "_distribute_strategy", None) is not None
         with tf.device(self._device_name(tf)), _no_retracing_warning():
-            if X.shape[0] <= _EAGER_PREDICT_MAX:
-                proba[:] = np.asarray(self.model_(X, training=False))
-            else:
-                for start in range(0, X.shape[0], _PREDICT_CHUNK):
-                    stop = start + _PREDICT_CHUNK
-                    proba[start:stop] = self.model_.predict_on_batch(X[start:stop])
+            for start in range(0, X.shape[0], _PREDICT_CHUNK):
+                chunk = X[start:start + _PREDICT_CHUNK]
+                out = self.model_(chunk, training=False) if eager else self.model_.predict_on_batch(chunk)
+                proba[start:start + len(chunk)] = np.asarray(out)
         proba /= proba.sum(axis=1, keepdims=True)
         return proba
 
