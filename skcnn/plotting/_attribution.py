@@ -297,9 +297,14 @@ def plot_deletion(results, *, title=None):
         raise TypeError("results must be AUCResult objects from AttributionInspector.deletion_auc/insertion_auc.")
     fig, axes = new_figure(figsize=(5.5, 3.6))
     ax = axes[0, 0]
+    drawn = []
     for label, r in named:
         line, = ax.plot(r.fractions, r.curve.mean(axis=0), label=f"{label} order (AUC {r.auc.mean():.3f})")
-        ax.plot(r.fractions, r.random_curve.mean(axis=0), ls="--", color=line.get_color(), alpha=0.7,
+        random_mean = r.random_curve.mean(axis=0)
+        if any(np.array_equal(random_mean, other) for other in drawn):
+            continue  # the same random order on the same images: drawn once
+        drawn.append(random_mean)
+        ax.plot(r.fractions, random_mean, ls="--", color=line.get_color(), alpha=0.7,
                 label=f"random order (AUC {r.random_auc.mean():.3f})")
     kind = named[0][1].kind
     ax.set_xlabel("share of pixels removed" if kind == "deletion" else "share of pixels revealed")
