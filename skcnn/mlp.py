@@ -40,7 +40,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from ._callbacks import CallbackSupportMixin, FitCallbacks
 from ._history import History
 from ._nn.activations import get_activation
-from ._nn.losses import get_loss
+from ._nn.losses import check_sample_weight, get_loss, loss_value
 from ._nn.network import FlatNetwork, Workspace, used_inputs
 from ._nn.optim import StoppingRule, get_solver, sgd_epoch
 from .plugins import initializers
@@ -290,13 +290,25 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         return self.history_["loss"]
 
     # ------------------------------------------------------------------ public API
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train on ``(X, y)``, from scratch unless ``warm_start`` and already fitted.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weight of every sample (None: all 1). Each sample's
+            loss counts in proportion to its weight: with the scipy solvers
+            (``"lbfgs"``, ``"cg"``, ...) an integer weight is the same as
+            repeating the row (the penalty's ``n`` becomes the sum of the
+            weights), to rounding: about 1e-12 in ``dtype="float64"``, while
+            in float32 the solver can amplify the rounding of the different
+            sums to ~1e-3 in the probabilities. Mini-batch ``"sgd"`` scales each sample's share of its
+            batch gradient by ``weight / mean(weights)``: the same expected
+            step, but not the same steps as repeated rows (a repeated row can
+            land in several batches). Metadata routing:
+            ``set_fit_request(sample_weight=True)``.
 
         Returns
         -------
@@ -310,10 +322,10 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         >>> MLPScratchClassifier((5,), random_state=0).fit(X, y).n_iter_ > 0
         True
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
     @available_if(_is_sgd)
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one sgd epoch over ``(X, y)``, keeping weights and momentum between calls.
 
         Parameters
@@ -322,6 +334,8 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         y : array-like of shape (n_samples,)
         classes : array-like of shape (n_classes,), optional
             All classes; required on the first call.
+        sample_weight : array-like of shape (n_samples,), optional
+            As in :meth:`fit` (mini-batch sgd).
 
         Returns
         -------
@@ -337,7 +351,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         """
         if self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True; use fit instead.")
-        return self._fit(X, y, classes=classes, incremental=True)
+        return self._fit(X, y, classes=classes, incremental=True, sample_weight=sample_weight)
 
     def predict_proba(self, X):
         """Class probabilities (normalized sigmoid outputs, or the softmax).
@@ -483,7 +497,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         check_classification_targets(y)
         return X, y
 
-    def _fit(self, X, y, classes=None, incremental=False):
+    def _fit(self, X, y, classes=None, incremental=False, sample_weight=None):
         self._validate_params()
         start = time.perf_counter()
         if incremental:
@@ -491,6 +505,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         else:
             first = not (self.warm_start and hasattr(self, "_theta"))
         X, y = self._validate_input(X, y, first)
+        sw = check_sample_weight(sample_weight, X)
         if first:
             classes = self.classes_ if incremental else np.unique(y)
             if len(classes) < 2:
@@ -511,12 +526,12 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         if solver.kind not in ("sgd", "minimize"):
             raise ValueError(f"solver={self.solver!r} has kind {solver.kind!r}; expected 'sgd' or a minimizer.")
         epochs = 1 if incremental else int(self.max_iter)
-        with FitCallbacks(self, X, y, max_subtasks=epochs,
+        with FitCallbacks(self, X, y, max_subtasks=epochs, metadata={"sample_weight": sample_weight},
                           subtask_name="epoch" if solver.kind == "sgd" else "iteration") as tasks:
             if solver.kind == "sgd":
-                self._fit_sgd(X, T, target, incremental, tasks)
+                self._fit_sgd(X, T, target, sw, incremental, tasks)
             else:
-                self._fit_minimize(solver, X, T, target, tasks)
+                self._fit_minimize(solver, X, T, target, sw, tasks)
             self.fit_time_ = time.perf_counter() - start
         return self
 
@@ -540,12 +555,13 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         self.best_validation_score_ = None
         self._velocity = np.zeros_like(self._theta)
 
-    def _split_validation(self, X, T, target, incremental):
+    def _split_validation(self, X, T, target, sw, incremental):
+        """``X, T, sw`` to train on, then ``X, y, sw`` to validate on (None without a hold-out)."""
         fraction = self.validation_fraction
         if fraction is None and self.early_stopping:
             fraction = 0.1
         if incremental or fraction is None:
-            return X, T, None, None
+            return X, T, sw, None, None, None
         stratify = target if np.bincount(target).min() >= 2 else None
         idx_train, idx_val = train_test_split(
             np.arange(len(target)), test_size=fraction, stratify=stratify,
@@ -556,7 +572,9 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                 f"validation_fraction={fraction} leaves {len(idx_val)} validation sample(s); "
                 f"expected at least 2: increase validation_fraction or use more data."
             )
-        return X[idx_train], T[idx_train], X[idx_val], target[idx_val]
+        if sw is None:
+            return X[idx_train], T[idx_train], None, X[idx_val], target[idx_val], None
+        return X[idx_train], T[idx_train], sw[idx_train], X[idx_val], target[idx_val], sw[idx_val]
 
     def _fitted_state(self, theta):
         """The fitted attributes that let a copy of this estimator predict with ``theta`` (a new array)."""
@@ -564,18 +582,24 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
         coefs, intercepts = self._network().unpack(theta)
         return {"_theta": theta, "coefs_": coefs, "intercepts_": intercepts}
 
-    def _validation_row(self, net, theta, X_val, y_val, work=None):
-        """``val_loss`` (data loss) and ``val_score`` (accuracy) of ``theta`` on the hold-out."""
+    def _validation_row(self, net, theta, X_val, y_val, sw_val, work=None):
+        """``val_loss`` (data loss) and ``val_score`` (accuracy) of ``theta`` on the hold-out, weighted."""
         out = net.forward(theta, X_val, work)
         T_val = np.zeros(out.shape, dtype=out.dtype)
         T_val[np.arange(len(y_val)), y_val] = 1
-        return {"val_loss": float(net.loss.value(out, T_val)),
-                "val_score": float(np.mean(np.argmax(out, axis=1) == y_val))}
+        if sw_val is not None and not sw_val.sum() > 0:
+            sw_val = None  # the hold-out drew only zero weights: count its samples alike
+        share = None if sw_val is None else sw_val / sw_val.sum()
+        correct = np.argmax(out, axis=1) == y_val
+        return {"val_loss": loss_value(net.loss, out, T_val, share),
+                "val_score": float(np.mean(correct) if share is None else np.dot(share, correct))}
 
-    def _fit_sgd(self, X, T, target, incremental, tasks):
+    def _fit_sgd(self, X, T, target, sw, incremental, tasks):
         net = self._network()
         theta = self._params()
-        X, T, X_val, y_val = self._split_validation(X, T, target, incremental)
+        X, T, sw, X_val, y_val, sw_val = self._split_validation(X, T, target, sw, incremental)
+        # a sample's share of its batch gradient: weight / mean weight / batch length (1 / m unweighted)
+        scale = None if sw is None else sw / max(sw.mean(), np.finfo(np.float64).tiny)
         if not incremental:
             self._velocity = np.zeros_like(theta)
             self.n_iter_ = 0
@@ -598,8 +622,9 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                 tb = np.take(T, idx, axis=0, out=tbuf[:m], mode="clip")
             else:
                 xb, tb = X[idx[0]:idx[0] + m], T[idx[0]:idx[0] + m]
+            rows = None if scale is None else scale[idx] / m
             stats = net.cost_grad(theta, grad, xb, tb, alpha_l1=l1, alpha_l2=l2, work=work, inputs=inputs,
-                                  n_penalty=batch)
+                                  n_penalty=batch, row_weights=rows)
             curves[0].append(stats.cost)
             curves[1].append(stats.error)
             curves[2].append(stats.reg / stats.loss if stats.loss > 0 else 0.0)
@@ -639,7 +664,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                 self.n_iter_ += 1
                 row = {"loss": epoch_loss, "learning_rate": eta}
                 if X_val is not None:
-                    row.update(self._validation_row(net, theta, X_val, y_val, val_work))
+                    row.update(self._validation_row(net, theta, X_val, y_val, sw_val, val_work))
                 score = row.get("val_score")
                 if self.early_stopping:
                     if score > self.best_validation_score_:
@@ -680,10 +705,12 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
                 stacklevel=4,
             )
 
-    def _fit_minimize(self, solver, X, T, target, tasks):
+    def _fit_minimize(self, solver, X, T, target, sw, tasks):
         net = self._network()
         theta = self._params()
-        X, T, X_val, y_val = self._split_validation(X, T, target, False)
+        X, T, sw, X_val, y_val, sw_val = self._split_validation(X, T, target, sw, False)
+        # weighted mean over the samples; the penalty's n is the total weight (repeated rows add to n)
+        rows, n_penalty = (None, None) if sw is None else (sw / sw.sum(), float(sw.sum()))
         work = Workspace(net, X.shape[0])
         grad = np.empty_like(theta)
         l1, l2 = float(self.alpha_l1), float(self.alpha_l2)
@@ -692,7 +719,8 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
 
         def fun(x):
             theta[:] = x
-            stats = net.cost_grad(theta, grad, X_used, T, alpha_l1=l1, alpha_l2=l2, work=work, inputs=inputs)
+            stats = net.cost_grad(theta, grad, X_used, T, alpha_l1=l1, alpha_l2=l2, work=work, inputs=inputs,
+                                  n_penalty=n_penalty, row_weights=rows)
             last["stats"] = stats
             return stats.cost, grad.astype(np.float64)
 
@@ -710,7 +738,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator)
             self.reg_ratio_curve_.append(stats.reg / stats.loss if stats.loss > 0 else 0.0)
             row = {"loss": float(loss)}
             if X_val is not None:
-                row.update(self._validation_row(net, snapshot, X_val, y_val))
+                row.update(self._validation_row(net, snapshot, X_val, y_val, sw_val))
             now = time.perf_counter()
             self.history_.new_epoch(**row, dur=now - clock[0])
             clock[0] = now

@@ -39,6 +39,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._callbacks import CallbackSupportMixin, FitCallbacks
 from ._history import History
 from ._nn import get_activation, get_loss, get_solver, output_delta, sgd_epoch
+from ._nn.losses import check_sample_weight, loss_value
 from ._nn.network import row_matmul
 
 __all__ = ["SingleNeuronClassifier", "cost_surface", "CostSurface", "SaturationWarning"]
@@ -210,16 +211,16 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimato
             z = z + params[n_features]
         return z
 
-    def _loss_grad(self, X, t, params, act, loss):
-        """Mean cost and its gradient with respect to the flat ``params``."""
+    def _loss_grad(self, X, t, params, act, loss, row_weights=None):
+        """Mean cost (weighted by ``row_weights`` instead of ``1 / n``) and its gradient for the flat ``params``."""
         z = self._z(X, params)[:, None]
         a = act(z)
-        delta = output_delta(loss, act, z, a, t)
+        delta = output_delta(loss, act, z, a, t, row_weights=row_weights)
         grad = np.empty_like(params)
         grad[: X.shape[1]] = X.T @ delta[:, 0]
         if self.fit_intercept:
             grad[-1] = delta.sum()
-        return loss(a, t), grad
+        return loss_value(loss, a, t, row_weights), grad
 
     def _warn_if_saturated(self, X, params):
         z = self._z(X, params)
@@ -234,15 +235,37 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimato
             )
 
     # ---------------------------------------------------------------- public API
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the neuron on ``X`` (n_samples, n_features) and binary labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weight of every sample (None: all 1): the cost is the
+            weighted mean. With ``solver="batch"`` and the scipy solvers an
+            integer weight is the same as repeating the sample (the batch
+            step adds up the weighted gradients). ``"sgd"`` scales each
+            sample's step by ``weight / mean(weights)``, which is not the same
+            as visiting a repeated sample several times. Metadata routing:
+            ``set_fit_request(sample_weight=True)``.
 
         Returns
         -------
         self
+
+        Examples
+        --------
+        >>> X, y = [[-1.0], [0.2], [1.0]], [0, 0, 1]
+        >>> plain = SingleNeuronClassifier(random_state=0).fit(X, y)
+        >>> heavy = SingleNeuronClassifier(random_state=0).fit(X, y, sample_weight=[1, 0.1, 1])
+        >>> bool(heavy.decision_function([[0.2]])[0] > plain.decision_function([[0.2]])[0])
+        True
         """
         self._validate_params()
         X, y = validate_data(self, X, y, dtype=np.float64, reset=not (self.warm_start and hasattr(self, "coef_")))
+        sw = check_sample_weight(sample_weight, X)
         check_classification_targets(y)
         classes, y_idx = np.unique(y, return_inverse=True)
         if len(classes) == 1:
@@ -264,9 +287,15 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimato
         params = self._initial_params(X.shape[1], np.random.default_rng(rng.randint(2**31)))
         self._warn_if_saturated(X, params)
 
+        # each sample's weight in the mean cost: 1 / n, or its share of the total weight; a single
+        # sample's sgd step is scaled by weight / mean weight
+        shares = None if sw is None else sw / sw.sum()
+        scale = None if sw is None else sw / sw.mean()
+
         def fun(p, idx=None):
-            Xb, tb = (X, t) if idx is None else (X[idx], t[idx])
-            return self._loss_grad(Xb, tb, p, act, loss)
+            if idx is None:
+                return self._loss_grad(X, t, p, act, loss, shares)
+            return self._loss_grad(X[idx], t[idx], p, act, loss, None if scale is None else scale[idx] / len(idx))
 
         n, n_features = X.shape
         path = [params[:n_features].copy()]
@@ -287,7 +316,7 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimato
             # what a callback's copy of the neuron needs to predict with the weights p (built on demand)
             return lambda: self._fitted_state(p.copy(), n_features)
 
-        with FitCallbacks(self, X, y, max_subtasks=self.max_iter,
+        with FitCallbacks(self, X, y, max_subtasks=self.max_iter, metadata={"sample_weight": sample_weight},
                           subtask_name="epoch" if solver.iterative else "iteration") as tasks:
             if solver.iterative:
                 shuffle_rng = np.random.default_rng(rng.randint(2**31))
@@ -298,7 +327,7 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimato
                     tasks.begin(state(before))
                     if solver.kind == "batch":
                         sgd_epoch(lambda idx: fun(params), params, velocity, n_samples=n, batch_size=n,
-                                  learning_rate=eta * n)
+                                  learning_rate=eta * (n if sw is None else sw.sum()))
                     else:
                         sgd_epoch(lambda idx: fun(params, idx), params, velocity, n_samples=n, batch_size=1,
                                   learning_rate=eta, rng=shuffle_rng)

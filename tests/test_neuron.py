@@ -160,3 +160,42 @@ def test_prediction_of_a_row_does_not_depend_on_its_batch():
         np.testing.assert_array_equal(method(X[perm]), full[perm])
         for start, n in [(0, 1), (7, 1), (3, 2), (10, 5), (20, 17)]:
             np.testing.assert_array_equal(method(X[start:start + n]), full[start:start + n])
+
+
+@pytest.mark.parametrize("solver", ["batch", "lbfgs"])
+def test_integer_weights_equal_repeated_rows_for_exact_solvers(solver):
+    rng = np.random.RandomState(42)
+    X, y, sw = rng.rand(30, 4), rng.randint(0, 2, 30), rng.randint(0, 4, 30)
+    kw = dict(solver=solver, max_iter=300, tol=None if solver == "batch" else 1e-12, random_state=0)
+    weighted = SingleNeuronClassifier(**kw).fit(X, y, sample_weight=sw)
+    repeated = SingleNeuronClassifier(**kw).fit(X.repeat(sw, axis=0), y.repeat(sw))
+    plain = SingleNeuronClassifier(**kw).fit(X, y)
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-9)
+    np.testing.assert_allclose(weighted.intercept_, repeated.intercept_, rtol=1e-9)
+    np.testing.assert_allclose(weighted.loss_curve_, repeated.loss_curve_, rtol=1e-9)
+    assert np.abs(weighted.coef_ - plain.coef_).max() > 1e-3
+
+
+def test_sgd_weights_scale_each_samples_step():
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(20, 2), np.arange(20) % 2
+    kw = dict(solver="sgd", max_iter=3, tol=None, random_state=0)
+    plain = SingleNeuronClassifier(**kw).fit(X, y)
+    np.testing.assert_allclose(SingleNeuronClassifier(**kw).fit(X, y, sample_weight=np.full(20, 3.0)).coef_,
+                               plain.coef_, rtol=1e-12)
+    sw = np.where(np.arange(20) < 10, 0.0, 2.0)  # the first ten samples give no step at all
+    weighted = SingleNeuronClassifier(**kw).fit(X, y, sample_weight=sw)
+    assert np.abs(weighted.coef_ - plain.coef_).max() > 1e-3
+
+
+def test_sample_weight_is_routed_through_a_pipeline():
+    from sklearn import config_context
+
+    rng = np.random.RandomState(1)
+    X, y, sw = rng.rand(30, 2), np.arange(30) % 2, rng.randint(0, 4, 30)
+    with config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(StandardScaler().set_fit_request(sample_weight=False),
+                             SingleNeuronClassifier(random_state=0).set_fit_request(sample_weight=True))
+        pipe.fit(X, y, sample_weight=sw)
+    direct = SingleNeuronClassifier(random_state=0).fit(StandardScaler().fit_transform(X), y, sample_weight=sw)
+    np.testing.assert_array_equal(pipe[-1].coef_, direct.coef_)

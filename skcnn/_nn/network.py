@@ -37,7 +37,7 @@ import numpy as np
 
 from ..plugins import initializers as _initializers
 from .activations import Activation, get_activation
-from .losses import Loss, get_loss, output_delta
+from .losses import Loss, get_loss, loss_value, output_delta
 
 __all__ = ["FlatNetwork", "Workspace", "BatchStats", "used_inputs", "row_matmul"]
 
@@ -235,7 +235,7 @@ class FlatNetwork:
         return a
 
     def cost_grad(self, theta, grad, X, T, *, alpha_l1=0.0, alpha_l2=0.0, work: Workspace | None = None,
-                  inputs=None, n_penalty=None):
+                  inputs=None, n_penalty=None, row_weights=None):
         """Cost of ``theta`` on ``(X, T)``; its gradient is written into ``grad``.
 
         Parameters
@@ -258,6 +258,10 @@ class FlatNetwork:
             The ``n`` that divides the penalties (default: the rows of ``X``).
             Mini-batch training passes the nominal batch size, so a short last
             batch is not penalized more than the others.
+        row_weights : ndarray of shape (n,), optional
+            Weight of each row in the data loss instead of ``1 / n`` (sample
+            weights divided by their sum: a weighted mean). The penalties keep
+            ``n_penalty``.
 
         Returns
         -------
@@ -278,10 +282,11 @@ class FlatNetwork:
         z = work.z
         a = work.a
         d = work.delta
-        data_loss = float(self.loss.value(out, T))
-        delta = output_delta(self.loss, self.activations[-1], z[last][:n], out, T, out=d[last][:n])
-        error = float(np.abs(delta).sum()) * (n / delta.size) if self._delta_is_residual else \
-            float(np.abs(out - T).mean())
+        data_loss = loss_value(self.loss, out, T, row_weights)
+        delta = output_delta(self.loss, self.activations[-1], z[last][:n], out, T, out=d[last][:n],
+                             row_weights=row_weights)
+        error = float(np.abs(delta).sum()) * (n / delta.size) if self._delta_is_residual and row_weights is None \
+            else float(np.abs(out - T).mean())
         for k in range(last, -1, -1):
             below = X if k == 0 else a[k - 1][:n]
             np.matmul(below.T, delta, out=gcoefs[k])
