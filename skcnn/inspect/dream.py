@@ -16,6 +16,17 @@ the photo to that window, all of them driving the one gradient-ascent engine
   ascend all of them in one batch, shifting the tile grid randomly at every
   step so that no seams show.
 
+A network with several input channels (RGB: a ``keras.applications``
+model, a transfer-learning stack) sees the whole image instead, as in the
+TensorFlow DeepDream tutorial: ``"octaves"`` climbs a pyramid of sizes,
+``"tiles"`` the full size; at every step the image is rolled by a random
+offset, cut into equal tiles of at most ``tile_size`` pixels that go through
+the network as one batch, and the gradient of the objective (summed over
+several layers, e.g. InceptionV3's ``mixed3`` and ``mixed5``) is rolled back,
+normalized and climbed, all steps of a level in one compiled call. The
+model's own preprocessing is a ``preprocess=``/``deprocess=`` pair or the
+model's own layers (``Rescaling``).
+
 The objective is a whole layer (weighted maps, from the
 :data:`skcnn.plugins.dream_objectives` registry) or chosen maps of it. Images
 enter the network the way its training data did (through a Pipeline's
