@@ -150,15 +150,43 @@ def test_n_iter_no_change_as_in_sklearn(blobs):
 def test_early_stopping_keeps_best_weights(blobs):
     X, y = blobs
     kw = dict(hidden_layer_sizes=(5,), activation="sigmoid", batch_size=40, learning_rate=0.05, random_state=2)
-    clf = MLPScratchClassifier(early_stopping=True, tol=1e9, n_iter_no_change=2, **kw).fit(X, y)
+    clf = MLPScratchClassifier(early_stopping=True, tol=1e9, n_iter_no_change=2, **kw)
+    snapshots = _EpochWeights()
+    if hasattr(clf, "set_callbacks"):
+        clf.set_callbacks(snapshots)
+    clf.fit(X, y)
     assert clf.best_loss_ is None
     assert clf.n_iter_ == 4  # as sklearn: no epoch improves by tol
-    assert clf.best_validation_score_ == max(clf.history_["val_score"])
-    best_epoch = int(np.argmax(clf.history_["val_score"])) + 1
-    assert best_epoch < clf.n_iter_
-    with pytest.warns(ConvergenceWarning):
-        at_best = MLPScratchClassifier(early_stopping=True, max_iter=best_epoch, **kw).fit(X, y)
-    np.testing.assert_array_equal(clf.coefs_[0], at_best.coefs_[0])
+    scores = clf.history_["val_score"]
+    assert clf.best_validation_score_ == max(scores)
+    best_epoch = int(np.argmax(scores)) + 1
+    assert best_epoch < clf.n_iter_ and scores[best_epoch - 1] > scores[-1]
+    if not hasattr(clf, "set_callbacks"):
+        pytest.skip("no sklearn.callback: the weights of each epoch cannot be watched")
+    # the reference: the weights each epoch ended with, as a callback saw them during training
+    assert len(snapshots.thetas) == clf.n_iter_
+    np.testing.assert_array_equal(clf._theta, snapshots.thetas[best_epoch - 1])
+    assert not np.array_equal(clf._theta, snapshots.thetas[-1])
+
+
+class _EpochWeights:
+    """A callback that keeps the weights the estimator had at the end of every epoch."""
+
+    def __init__(self):
+        self.thetas = []
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        if context.task_name == "epoch":
+            self.thetas.append(fitted_estimator._theta.copy())
 
 
 def test_early_stopping_stops_on_plateau(blobs):
@@ -354,7 +382,19 @@ def test_grid_search_in_processes(mnist_small):
         warnings.simplefilter("ignore", ConvergenceWarning)
         search.fit(X[:300], y[:300])
     assert search.best_score_ > 0.6
-    assert search.best_params_["mlpscratchclassifier__alpha_l2"] in (0.1, 3.0)
+    # the winner is the candidate with the best mean score computed here, one process, fold by fold
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    means = {}
+    for alpha in (0.1, 3.0):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            means[alpha] = cross_val_score(clone(pipe).set_params(mlpscratchclassifier__alpha_l2=alpha),
+                                           X[:300], y[:300], cv=2).mean()
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"], [means[0.1], means[3.0]])
+    assert means[0.1] != means[3.0]
+    assert search.best_params_ == {"mlpscratchclassifier__alpha_l2": max(means, key=means.get)}
 
 
 def test_keyboard_interrupt_in_scipy_solver(blobs):
@@ -462,3 +502,25 @@ def test_sample_weight_is_routed_through_pipeline_and_grid_search():
         best = MLPScratchClassifier(**{**kw, "alpha_l2": search.best_params_["mlpscratchclassifier__alpha_l2"]})
         best.fit(StandardScaler().fit_transform(X), y, sample_weight=sw)
         np.testing.assert_array_equal(search.best_estimator_[-1].coefs_[0], best.coefs_[0])
+
+
+def test_short_last_batch_is_penalized_like_the_others():
+    # one epoch of plain gradient descent, recomputed here: data gradient from the network (checked
+    # against finite differences above), the L2 step written out with n = the nominal batch size
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(10, 3)), np.arange(10) % 2
+    kw = dict(hidden_layer_sizes=(4,), batch_size=4, alpha_l2=5.0, momentum=0.0, learning_rate=0.1, shuffle=False,
+              max_iter=1, dtype="float64", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPScratchClassifier(**kw).fit(X, y)
+    net = clf._network()
+    theta = net.init_params(np.random.RandomState(0))
+    T = np.eye(2)[y]
+    grad = np.empty_like(theta)
+    for start in (0, 4, 8):  # batches of 4, 4 and a short one of 2
+        xb, tb = X[start:start + 4], T[start:start + 4]
+        net.cost_grad(theta, grad, xb, tb)  # no penalty
+        grad[:net.n_weights] += 5.0 / 4 * theta[:net.n_weights]
+        theta -= 0.1 * grad
+    np.testing.assert_allclose(clf._theta, theta, rtol=1e-12)

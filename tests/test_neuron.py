@@ -199,3 +199,19 @@ def test_sample_weight_is_routed_through_a_pipeline():
         pipe.fit(X, y, sample_weight=sw)
     direct = SingleNeuronClassifier(random_state=0).fit(StandardScaler().fit_transform(X), y, sample_weight=sw)
     np.testing.assert_array_equal(pipe[-1].coef_, direct.coef_)
+
+
+@pytest.mark.parametrize("targets", [(0.3, 0.7), (0.7, 0.3), (0.9, 0.2)])
+def test_reversed_target_values_keep_the_class_meaning(targets):
+    # decision_function > 0 means classes_[1] whichever way round the targets are: checked against
+    # z = X @ w + b and the midpoint's logit, computed here
+    X, y = load_two_clusters(return_X_y=True)
+    Xs = StandardScaler().fit_transform(X)
+    clf = SingleNeuronClassifier(target_values=targets, max_iter=3000, tol=None, random_state=0).fit(Xs, y)
+    assert clf.score(Xs, y) == 1.0
+    z = Xs @ clf.coef_[0] + clf.intercept_[0]
+    mid = 0.5 * sum(targets)
+    expected = (z - np.log(mid / (1 - mid))) * (1 if targets[1] > targets[0] else -1)
+    np.testing.assert_allclose(clf.decision_function(Xs), expected, rtol=1e-12)
+    assert np.all((clf.decision_function(Xs) > 0) == (y == clf.classes_[1]))
+    assert np.all((clf.predict_proba(Xs)[:, 1] > 0.5) == (y == clf.classes_[1]))

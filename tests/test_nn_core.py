@@ -150,3 +150,18 @@ def test_row_matmul_gives_a_row_the_same_bits_in_any_batch(dtype):
     for start, n in [(0, 1), (5, 1), (3, 2), (10, 5), (20, 17)]:
         np.testing.assert_array_equal(row_matmul(X[start:start + n], W), full[start:start + n])
         np.testing.assert_array_equal(row_matmul(X[start:start + n], W[:, 0].copy()), full_v[start:start + n])
+
+
+def test_penalty_divides_by_n_penalty_not_by_the_rows():
+    from skcnn._nn.network import FlatNetwork
+
+    net = FlatNetwork([3, 2], [], "sigmoid", "log_loss", dtype=np.float64)
+    theta = net.init_params(np.random.RandomState(0))
+    X, T = np.ones((2, 3)), np.eye(2)
+    plain, short = np.empty_like(theta), np.empty_like(theta)
+    base = net.cost_grad(theta, plain, X, T)
+    stats = net.cost_grad(theta, short, X, T, alpha_l2=4.0, alpha_l1=2.0, n_penalty=8)
+    w = theta[:net.n_weights]
+    assert stats.reg == pytest.approx(0.5 * 4.0 / 8 * np.sum(w**2) + 2.0 / 8 * np.sum(np.abs(w)), rel=1e-12)
+    np.testing.assert_allclose(short - plain, np.r_[4.0 / 8 * w + 2.0 / 8 * np.sign(w), np.zeros(2)], rtol=1e-12)
+    assert stats.loss == base.loss
