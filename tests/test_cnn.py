@@ -542,3 +542,80 @@ def test_worker_processes_release_keras_state_between_fits(digits8):
     # in the user's own process nothing is cleared
     names, after, _, _ = fit_in_worker(X, y, first)
     assert after not in names and after != "dense"
+
+
+# ------------------------------------------------- scikit-learn's callbacks
+class EpochRecorder:
+    """A scikit-learn fit callback that records ended tasks and asks to stop after epoch ``stop_at``."""
+
+    max_propagation_depth = None  # passed on by meta-estimators
+
+    def __init__(self, stop_at=None):
+        self.stop_at = stop_at
+        self.ended = []
+        self.states = []
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        self.ended.append(context.task_name)
+        if context.task_name == "epoch":
+            self.states.append(fitted_estimator)
+        return self.stop_at is not None and self.ended.count("epoch") == self.stop_at
+
+
+def test_each_epoch_is_a_subtask_and_a_stop_request_ends_training(digits8):
+    from skcnn._callbacks import HAS_CALLBACKS
+
+    if not HAS_CALLBACKS:
+        pytest.skip("this scikit-learn has no sklearn.callback")
+    X, y = digits8
+    recorder = EpochRecorder()
+    clf = KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=3, random_state=0).set_callbacks(recorder)
+    clf.fit(X, y)
+    assert recorder.ended == ["epoch"] * 3 + ["fit"]
+    stopper = EpochRecorder(stop_at=2)
+    clf = KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=5, random_state=0).set_callbacks(stopper)
+    assert clf.fit(X, y).history_["epoch"] == [1, 2]
+    assert stopper.ended == ["epoch", "epoch", "fit"]
+
+
+def test_scoring_monitor_scores_the_network_of_each_epoch(digits8):
+    callback = pytest.importorskip("sklearn.callback")
+    X, y = digits8
+    monitor, recorder = callback.ScoringMonitor(scoring="accuracy"), EpochRecorder()
+    params = dict(conv_filters=(2,), dense_units=(4,), learning_rate=0.05, random_state=0)
+    clf = KerasCNNClassifier(epochs=3, **params).set_callbacks(monitor, recorder).fit(X, y)
+    rows = [row for row in monitor.get_logs().data if row["task_name"] == "epoch"]
+    assert [row["task_id"] for row in rows] == [0, 1, 2]
+    assert rows[-1]["accuracy"] == clf.score(X, y)
+    # the first epoch's score is that of a network trained for one epoch, not of the final one
+    one_epoch = KerasCNNClassifier(epochs=1, **params).fit(X, y)
+    assert rows[0]["accuracy"] == one_epoch.score(X, y)
+    # an estimator kept from epoch 1 stays the network of epoch 1 while training goes on
+    np.testing.assert_array_equal(recorder.states[0].predict_proba(X), one_epoch.predict_proba(X))
+    assert len(recorder.states[0].history_) == 1
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grid_search_with_a_progress_bar_over_a_cnn_pipeline(digits8, n_jobs, capsys):
+    callback = pytest.importorskip("sklearn.callback")
+    pytest.importorskip("rich")
+    X, y = digits8
+    pipe = make_pipeline(StandardScaler(), KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=2,
+                                                              image_shape=(8, 8), random_state=0))
+    search = GridSearchCV(pipe, {"kerascnnclassifier__alpha_l2": [0.0, 0.1]}, cv=2, n_jobs=n_jobs)
+    search.set_callbacks(callback.ProgressBar(max_propagation_depth=None))
+    search.fit(X.reshape(40, -1), y)
+    assert search.best_estimator_[-1].history_["epoch"] == [1, 2]
+    if n_jobs == 1:
+        recorder = EpochRecorder()
+        search.set_callbacks(recorder).fit(X.reshape(40, -1), y)
+        assert recorder.ended.count("epoch") == (2 * 2 + 1) * 2  # 2 candidates x 2 folds and the refit

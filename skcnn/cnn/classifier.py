@@ -26,6 +26,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from .._callbacks import CallbackSupportMixin, FitCallbacks
 from .._history import History
 from .._validation import is_int
 from ..plugins import cnn_architectures
@@ -137,16 +138,25 @@ def _fit_slot(keras):
 
 @functools.cache
 def _epoch_recorder(keras):
-    """The Keras callback class that writes one :class:`~skcnn.History` row per epoch."""
+    """The Keras callback class that writes one :class:`~skcnn.History` row per epoch.
+
+    It also reports each epoch to scikit-learn's callbacks as a subtask
+    (``tasks``, a :class:`skcnn._callbacks.FitCallbacks`) and stops training
+    after an epoch when one of them asks to.
+    """
 
     class EpochRecorder(keras.callbacks.Callback):
         """Appends ``loss``, ``score`` (training accuracy), ``val_loss``, ``val_score``, ``learning_rate`` and ``dur``."""
 
-        def __init__(self, history):
+        def __init__(self, history, tasks=None, state=None):
             super().__init__()
             self.history = history
+            self.tasks = tasks
+            self.state = state
 
         def on_epoch_begin(self, epoch, logs=None):
+            if self.tasks is not None:
+                self.tasks.begin()
             self._start = time.perf_counter()
             self._learning_rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
@@ -159,6 +169,8 @@ def _epoch_recorder(keras):
             row["learning_rate"] = self._learning_rate
             row["dur"] = time.perf_counter() - self._start
             self.history.new_epoch(**row)
+            if self.tasks is not None and self.tasks.end(self.state):
+                self.model.stop_training = True  # a scikit-learn callback asked to stop: end after this epoch
 
     return EpochRecorder
 
@@ -218,7 +230,7 @@ def _builder_kwargs(builder, kwargs):
     return {k: v for k, v in kwargs.items() if k in parameters}
 
 
-class KerasCNNClassifier(ClassifierMixin, BaseEstimator):
+class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """The convolutional network of the series, as a scikit-learn classifier (Keras 3 on TensorFlow).
 
     Convolutions with a pooling layer between two of them, dense layers and a
@@ -797,16 +809,22 @@ or (n_samples, n_pixels)
                               run_eagerly=strategy is None and self._eager(model, self.epochs * len(X_train),
                                                                            self.epochs * steps_per_epoch))
             done = len(history)
-            # the recorder goes last: it reads the learning rate a scheduler set for the epoch
-            callbacks = self._fit_callbacks(keras, validation) + [_epoch_recorder(keras)(history)]
-            with _seeded(keras, seed):
-                model.fit(X_train, y_train, sample_weight=w_train, batch_size=self.batch_size,
-                          epochs=done + self.epochs, initial_epoch=done, verbose=self.verbose,
-                          shuffle=bool(self.shuffle), validation_data=validation, callbacks=callbacks)
-        self.classes_ = classes
-        self.image_shape_ = image_shape
-        self.model_ = model
-        self.history_ = history
+
+            def state():  # what a copy of the estimator needs to predict as after this epoch
+                snapshot = keras.models.clone_model(model)
+                snapshot.set_weights(model.get_weights())
+                return {"model_": snapshot, "classes_": classes, "image_shape_": image_shape,
+                        "history_": History(history.rows)}
+
+            with FitCallbacks(self, X, y, max_subtasks=self.epochs,
+                              metadata={"sample_weight": sample_weight}) as tasks:
+                # the recorder goes last: it reads the learning rate a scheduler set for the epoch
+                callbacks = self._fit_callbacks(keras, validation) + [_epoch_recorder(keras)(history, tasks, state)]
+                with _seeded(keras, seed):
+                    model.fit(X_train, y_train, sample_weight=w_train, batch_size=self.batch_size,
+                              epochs=done + self.epochs, initial_epoch=done, verbose=self.verbose,
+                              shuffle=bool(self.shuffle), validation_data=validation, callbacks=callbacks)
+                self.classes_, self.image_shape_, self.model_, self.history_ = classes, image_shape, model, history
         self.fit_time_ = time.perf_counter() - start
         return self
 
