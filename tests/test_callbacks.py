@@ -10,40 +10,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skcnn import MLPScratchClassifier, SingleNeuronClassifier
-from skcnn._callbacks import HAS_CALLBACKS, FitCallbacks
+from skcnn._callbacks import HAS_CALLBACKS, EpochRecorder, FitCallbacks
 
 callback = pytest.importorskip("sklearn.callback")
 pytestmark = pytest.mark.skipif(not HAS_CALLBACKS, reason="this scikit-learn has no sklearn.callback")
 
 
-class Recorder:
-    """Records (task_name, task_id, depth) of every ended task; asks to stop after epoch ``stop_at``."""
-
-    max_propagation_depth = None  # an AutoPropagatedCallback: meta-estimators pass it on
-
-    def __init__(self, stop_at=None):
-        self.stop_at = stop_at
-        self.ended = []
-        self.states = []
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
-
-    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-        self.ended.append((context.task_name, context.estimator_name))
-        if context.task_name in ("epoch", "iteration") and fitted_estimator is not None:
-            self.states.append(fitted_estimator)
-        n_epochs = sum(name in ("epoch", "iteration") for name, _ in self.ended)
-        return self.stop_at is not None and n_epochs == self.stop_at
-
+class Recorder(EpochRecorder):
     def count(self, task_name):
-        return sum(name == task_name for name, _ in self.ended)
+        return self.ended.count(task_name)
 
 
 @pytest.fixture
@@ -87,7 +62,7 @@ def test_one_subtask_per_epoch(name, blobs):
     clf = _quiet(lambda: make().set_callbacks(rec).fit(X, y))
     assert clf.n_iter_ == 6
     assert rec.count(subtask) == 6 and rec.count("fit") == 1
-    assert rec.ended[-1][0] == "fit"  # the fit task ends last
+    assert rec.ended[-1] == "fit"  # the fit task ends last
     assert len(rec.states) == 6
 
 

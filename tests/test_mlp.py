@@ -11,6 +11,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
 from skcnn import MLPScratchClassifier
+from skcnn._callbacks import EpochRecorder
 from skcnn._nn.activations import Activation, get_activation
 from skcnn._nn.network import FlatNetwork, Workspace, used_inputs
 
@@ -151,7 +152,7 @@ def test_early_stopping_keeps_best_weights(blobs):
     X, y = blobs
     kw = dict(hidden_layer_sizes=(5,), activation="sigmoid", batch_size=40, learning_rate=0.05, random_state=2)
     clf = MLPScratchClassifier(early_stopping=True, tol=1e9, n_iter_no_change=2, **kw)
-    snapshots = _EpochWeights()
+    snapshots = EpochRecorder()
     if hasattr(clf, "set_callbacks"):
         clf.set_callbacks(snapshots)
     clf.fit(X, y)
@@ -164,29 +165,10 @@ def test_early_stopping_keeps_best_weights(blobs):
     if not hasattr(clf, "set_callbacks"):
         pytest.skip("no sklearn.callback: the weights of each epoch cannot be watched")
     # the reference: the weights each epoch ended with, as a callback saw them during training
-    assert len(snapshots.thetas) == clf.n_iter_
-    np.testing.assert_array_equal(clf._theta, snapshots.thetas[best_epoch - 1])
-    assert not np.array_equal(clf._theta, snapshots.thetas[-1])
-
-
-class _EpochWeights:
-    """A callback that keeps the weights the estimator had at the end of every epoch."""
-
-    def __init__(self):
-        self.thetas = []
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
-
-    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-        if context.task_name == "epoch":
-            self.thetas.append(fitted_estimator._theta.copy())
+    thetas = [state._theta for state in snapshots.states]
+    assert len(thetas) == clf.n_iter_
+    np.testing.assert_array_equal(clf._theta, thetas[best_epoch - 1])
+    assert not np.array_equal(clf._theta, thetas[-1])
 
 
 def test_early_stopping_stops_on_plateau(blobs):
