@@ -35,7 +35,7 @@ def run(ctx) -> Section:
     print("\n== CNN (Keras) ==\n" + text)
     images = [
         (ctx.save(plotting.plot_cnn_learning_curves(pipe, title="CNN learning curves"), "cnn_curves.png"),
-         "Loss and accuracy per epoch on the training digits and the 10% held out."),
+         "Loss and score (accuracy) per epoch on the training digits and the 10% held out."),
         (ctx.save(plotting.plot_confusion_matrix(y_test, y_pred), "cnn_confusion.png"),
          "Confusion matrix of the CNN on the test digits (counts and row percentages)."),
         (ctx.save(plotting.plot_conv_kernels(pipe), "cnn_kernels.png"),

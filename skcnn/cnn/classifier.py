@@ -290,7 +290,8 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Shuffle the training data before each epoch.
     validation_fraction : float, optional
         Fraction of the training data held out (stratified) to report
-        ``val_loss`` and ``val_accuracy`` each epoch and to drive early stopping.
+        ``val_loss`` and ``val_score`` (accuracy) in ``history_`` and to drive
+        early stopping.
     early_stopping : bool, default=False
         Stop when the monitored loss (validation loss if there is a
         validation set, else training loss) has not improved for
