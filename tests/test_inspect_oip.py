@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from skcnn.inspect import GradientAscent, OIPInspector  # noqa: E402
 from skcnn.inspect.oip import (  # noqa: E402
-    bicubic_upscale, enhance_contrast, multiscale_start, precursor_candidates,
+    bicubic_upscale, enhance_contrast, multiscale_start, precursor_candidates, precursor_start,
 )
 from skcnn.plotting import plot_oips, save_figure  # noqa: E402
 from skcnn.plugins import oip_starts  # noqa: E402
@@ -334,3 +334,49 @@ def test_results_print_short():
     assert text.startswith("OIPLayerResult(") and len(text.splitlines()) <= 10
     assert "float32 (2, 8, 8, 1)" in text
     assert len(repr(inspector.oip("c2", 0, steps=3, random_state=0)).splitlines()) <= 12
+
+
+def test_map_values_rank_every_map_in_one_pass(tiny_cnn):
+    from skcnn.inspect import resolve_target
+
+    target = resolve_target(tiny_cnn)
+    index = target.layer_index("conv2")
+    cands = precursor_candidates((28, 28, 1), indices=np.arange(0, 3**9, 997))
+    conv = target.layers[index]
+    pre_model = keras.Model(target.model.inputs, conv.input)
+    kernel, bias = conv.get_weights()
+    import tensorflow as tf
+
+    pre = tf.nn.conv2d(pre_model.predict(cands, verbose=0), kernel, 1, "VALID").numpy() + bias
+    post = np.maximum(pre, 0).mean(axis=(1, 2))
+    want = np.where(post > 0, post, pre.mean(axis=(1, 2)))
+    got = GradientAscent(target, pre_activation="auto").map_values(cands, "conv2")
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(GradientAscent(target).map_values(cands, "conv2"), post, rtol=1e-4, atol=1e-5)
+    point = GradientAscent(target).map_values(cands, "conv2", point=(1, 2))
+    np.testing.assert_allclose(point, np.maximum(pre, 0)[:, 1, 2, :], rtol=1e-4, atol=1e-5)
+
+
+def test_precursor_prescreen_keeps_the_best_ranked_then_the_best_screened():
+    ranked = []
+
+    def rank(images):
+        ranked.append(len(images))
+        return np.stack([images[:, 0, 0, 0], -images[:, 0, 0, 0]], axis=1)  # map 0: bright corner; map 1: dark
+
+    def screen(images, maps, steps):
+        assert len(images) == 2 * 4 and steps == 10
+        return images[:, -1, -1, 0] * np.where(maps == 0, 1.0, -1.0)  # then the opposite corner decides
+
+    best = precursor_start([0, 1], 2, (6, 6, 1), np.random.default_rng(0), screen=screen, rank=rank, grid=2,
+                           values=(0.2, 0.5, 0.8), prescreen=4)
+    pool = precursor_candidates((6, 6, 1), grid=2, values=(0.2, 0.5, 0.8))
+    from skcnn.inspect.oip import _distinct_patterns
+
+    ids = _distinct_patterns(np.arange(3**4), 2, (0.2, 0.5, 0.8))
+    assert sum(ranked) == len(ids)  # every distinct candidate ranked once, for both maps together
+    for m, sign in ((0, 1.0), (1, -1.0)):
+        corner = sign * pool[ids, 0, 0, 0]
+        top4 = ids[np.argsort(-corner, kind="stable")[:4]]
+        want = top4[np.argsort(-sign * pool[top4, -1, -1, 0], kind="stable")[:2]]
+        np.testing.assert_allclose(best[m], pool[want])

@@ -245,6 +245,9 @@ class GradientAscent:
     transforms : None, "standard" or list of callables, default=None
         Random transforms applied before every step
         (:mod:`~skcnn.inspect.transforms`).
+    device : {"auto", "cpu", "gpu"} or str, optional
+        Where to compute; default: the estimator's ``device``, or ``"auto"``
+        for a bare model (see :func:`~skcnn.inspect._target.device_name`).
 
     Examples
     --------
@@ -265,8 +268,8 @@ class GradientAscent:
 
     def __init__(self, target, layer=None, *, objective="map", pre_activation=False, jitter=0, l2=0.0, tv=0.0,
                  value_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False, crop="auto",
-                 param="pixel", decorrelate=False, transforms=None):
-        self.target = resolve_target(target)
+                 param="pixel", decorrelate=False, transforms=None, device=None):
+        self.target = resolve_target(target, device=device)
         self.objective = objective
         self._objective_fn = None
         if isinstance(objective, (Objective, list, tuple)):
@@ -601,7 +604,10 @@ class GradientAscent:
         return keys, feed
 
     def _compiled_for(self, keys):
-        return self._compiled.get(keys) or self._build(keys)
+        if keys not in self._compiled:
+            with self.target.device_scope():
+                self._build(keys)
+        return self._compiled[keys]
 
     def _chunks(self, n):
         size = self.chunk_size
@@ -616,6 +622,53 @@ class GradientAscent:
         return [np.concatenate([a, np.repeat(a[-1:], fill, axis=0)]) for a in arrays], count
 
     # ------------------------------------------------------------------- API
+    def map_values(self, images, layer, *, point=None, batch_size=2048):
+        """Every map's value for every image in one forward pass: ``(n, maps)``.
+
+        The map's mean (or its value at ``point``) after the activation
+        function; with ``pre_activation`` set, maps that are zero there show
+        their (negative) value before it, as the ascent climbs them. Ranks
+        candidates for all maps at once (the precursor's first screen).
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(2, 3, name="c")])
+        >>> GradientAscent(model).map_values(np.ones((3, 6, 6, 1)), "c").shape
+        (3, 2)
+        """
+        keras, tf = import_keras()
+        images = self._images(images)
+        index = self.target.layer_index(layer)
+        key = ("map_values", index, None if point is None else tuple(int(v) for v in point))
+        if key not in self._compiled:
+            split = _split_activation(keras, self.target.layers[index]) if self.pre_activation else None
+            with self.target.device_scope():
+                feed = self.target.submodel([index], inputs_of=split is not None)
+            h, w, c = self.target.layer_shape(index)
+
+            def reduce(t):
+                t = tf.reshape(tf.cast(t, tf.float32), [-1, h, w, c])
+                return tf.reduce_mean(t, axis=[1, 2]) if point is None else t[:, point[0], point[1], :]
+
+            @tf.function(input_signature=[tf.TensorSpec([None] + list(self.target.input_shape), tf.float32)])
+            def values(x):
+                out = feed(x, training=False)
+                out = out[0] if isinstance(out, (list, tuple)) else out
+                if split is None:
+                    return reduce(out)
+                pre = split[0](out)
+                post = reduce(split[1](pre))
+                return tf.where(post > 0.0, post, reduce(pre))
+
+            self._compiled[key] = values
+        values = self._compiled[key]
+        out = np.empty((len(images), self.target.layer_shape(index)[2]), dtype=np.float32)
+        for start in range(0, len(images), int(batch_size)):
+            with self.target.device_scope():
+                out[start:start + batch_size] = values(tf.constant(images[start:start + batch_size])).numpy()
+        return out
+
     def run(self, images, *, steps, learning_rate, objective=None, maps=None, points=None, spatial=None,
             weights=None, random_state=None, verbose=0, description="ascent"):
         """Climb ``images`` for ``steps`` steps; every image follows its own objective.
@@ -673,9 +726,10 @@ class GradientAscent:
         for k, (start, stop) in enumerate(_progress(chunks, verbose, description, len(images))):
             (x, *values), count = self._pad([images[start:stop]] + feed(start, stop), stop, start)
             seed = tf.constant([int(seed0[0]), (int(seed0[1]) + 7919 * k) % (2**31 - 1)], tf.int32)
-            x, final, value, hist = ascend(tf.constant(x), [tf.constant(v) for v in values],
-                                           tf.constant(int(steps), tf.int32),
-                                           tf.constant(float(learning_rate), tf.float32), seed)
+            with self.target.device_scope():
+                x, final, value, hist = ascend(tf.constant(x), [tf.constant(v) for v in values],
+                                               tf.constant(int(steps), tf.int32),
+                                               tf.constant(float(learning_rate), tf.float32), seed)
             out[start:stop] = x.numpy()[:count]
             scores[start:stop] = final.numpy()[:count]
             climbed[start:stop] = value.numpy()[:count]
@@ -700,7 +754,8 @@ class GradientAscent:
         climbed = np.empty(len(images), dtype=np.float32)
         for start, stop in self._chunks(len(images)):
             (x, *values), count = self._pad([images[start:stop]] + feed(start, stop), stop, start)
-            post, value = score(tf.constant(x), [tf.constant(v) for v in values])
+            with self.target.device_scope():
+                post, value = score(tf.constant(x), [tf.constant(v) for v in values])
             scores[start:stop] = post.numpy()[:count]
             climbed[start:stop] = value.numpy()[:count]
         return scores, climbed

@@ -249,13 +249,17 @@ def _distinct_patterns(indices, grid, values):
 
 @oip_starts.register("precursor")
 def precursor_start(maps, n_starts, image_shape, rng, *, screen, grid=3, values=(0.2, 0.5, 0.8), screen_steps=10,
-                    n_candidates=None, amplitude=1.0, block_size=16384, verbose=0):
+                    n_candidates=None, prescreen=64, rank=None, amplitude=1.0, block_size=16384, verbose=0):
     """The series' precursor search: screen every coarse pattern, keep the best as starts.
 
     Every candidate of :func:`precursor_candidates` is climbed for
     ``screen_steps`` steps on each map; the ``n_starts`` with the highest
     climbed value per map are returned (still the unclimbed patterns, for the
-    full optimization to start from). Candidates that standardize to the same
+    full optimization to start from). With ``prescreen`` and a ``rank``
+    function (the inspector gives one), one forward pass first ranks every
+    candidate on all maps at once and only each map's best ``prescreen`` are
+    climbed: 18660 forward passes instead of 186600 ascent steps per map.
+    ``prescreen=None`` screens every candidate on every map, as the series did. Candidates that standardize to the same
     image (one arrangement in other grey values; 1022 of the 19683 defaults,
     the 3 constant ones included) are screened once, constants not at all.
 
@@ -275,6 +279,13 @@ def precursor_start(maps, n_starts, image_shape, rng, *, screen, grid=3, values=
     n_candidates : int, optional
         Screen a random subset of this many candidates (default: all
         ``len(values)**(grid*grid)``, 19683 for the defaults).
+    prescreen : int or None, default=64
+        Candidates per map kept by the one-pass ranking for the ascent
+        screening; None screens all of them (the full, slow search).
+    rank : callable, optional
+        ``rank(images) -> (n, all maps)``: each map's value per image (see
+        :meth:`~skcnn.inspect.GradientAscent.map_values`). Without it every
+        candidate is screened.
     block_size : int, default=16384
         Images (candidates times maps) screened per call; bounds memory.
     verbose : int, default=0
@@ -302,6 +313,20 @@ def precursor_start(maps, n_starts, image_shape, rng, *, screen, grid=3, values=
     if n_starts > len(pool):
         raise ValueError(f"n_starts ({n_starts}) exceeds the {len(pool)} distinct precursor candidates.")
     maps = np.asarray(maps)
+    if prescreen is not None and rank is not None and len(pool) > check_int(prescreen, "prescreen"):
+        ranked = np.empty((len(maps), len(pool)), dtype=np.float32)
+        for start in range(0, len(pool), int(block_size)):
+            ids = pool[start:start + int(block_size)]
+            cands = precursor_candidates(image_shape, grid=grid, values=values, indices=ids, amplitude=amplitude)
+            ranked[:, start:start + len(ids)] = np.asarray(rank(cands))[:, maps].T
+        kept = pool[np.argsort(-ranked, axis=1, kind="stable")[:, :max(int(prescreen), n_starts)]]
+        cands = precursor_candidates(image_shape, grid=grid, values=values, indices=kept.ravel(),
+                                     amplitude=amplitude)
+        scores = screen(cands, np.repeat(maps, kept.shape[1]), screen_steps).reshape(kept.shape)
+        best = np.take_along_axis(kept, np.argsort(-scores, axis=1, kind="stable")[:, :n_starts], axis=1)
+        chosen = precursor_candidates(image_shape, grid=grid, values=values, indices=best.ravel(),
+                                      amplitude=amplitude)
+        return chosen.reshape((len(maps), n_starts) + tuple(image_shape))
     per_block = max(1, int(block_size) // len(maps))
     best_values = np.full((len(maps), 0), -np.inf)
     best_index = np.zeros((len(maps), 0), dtype=np.int64)
@@ -429,6 +454,9 @@ class OIPInspector:
         always run in float32.
     verbose : int, default=0
         Progress bars for long runs when > 0.
+    device : {"auto", "cpu", "gpu"} or str, optional
+        Where the ascent runs; default: the estimator's ``device``, or
+        ``"auto"`` for a bare model.
 
     Attributes
     ----------
@@ -449,8 +477,9 @@ class OIPInspector:
     """
 
     def __init__(self, target, *, pre_activation="auto", jitter=0, l2=0.0, tv=0.0, chunk_size=512,
-                 screen_dtype="auto", verbose=0):
+                 screen_dtype="auto", verbose=0, device=None):
         self.target = target
+        self.device = device
         self.pre_activation = pre_activation
         self.jitter = jitter
         self.l2 = l2
@@ -465,7 +494,7 @@ class OIPInspector:
         check_number(l2, "l2")
         check_number(tv, "tv")
         self._screen_dtype()
-        self.target_ = resolve_target(target)
+        self.target_ = resolve_target(target, device=device)
         self._engines = {}
 
     def _engine(self, layer_index, dtype="float32", *, regularized=True, param="pixel", decorrelate=False,
@@ -507,6 +536,8 @@ class OIPInspector:
             options = dict(start_options or {})
             if start == "precursor" or fn is precursor_start:
                 options.setdefault("verbose", self.verbose)
+                options.setdefault("rank", lambda images: self._engine(layer_index, regularized=False).map_values(
+                    images, layer_index, point=point))
             starts = np.asarray(fn(list(maps), n_starts, shape, rng, screen=screen, **options), dtype=np.float32)
             expected = (len(maps), n_starts) + shape
             if starts.shape != expected:
