@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 import time
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from sklearn.cluster import MiniBatchKMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
@@ -130,24 +132,26 @@ class ClusterDistanceTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMix
         self.max_iter = max_iter
         self.random_state = random_state
 
+    _parameter_constraints: dict = {
+        "n_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
+        "scale": [StrOptions(set(_SCALERS)), None, HasMethods(["fit", "transform"])],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_init": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
     def _make_scaler(self):
         if self.scale is None:
             return None
         if isinstance(self.scale, str):
-            if self.scale not in _SCALERS:
-                raise ValueError(f"scale must be 'standard', 'minmax', None or a transformer; got {self.scale!r}.")
             return _SCALERS[self.scale]()
-        if not (hasattr(self.scale, "fit") and hasattr(self.scale, "transform")):
-            raise ValueError(
-                f"scale must be 'standard', 'minmax', None or a transformer with fit and transform; "
-                f"got {self.scale!r}."
-            )
         return clone(self.scale)
 
     def _fit_distances(self, X):
         """Fit centroids and scaler; return the scaled distances of the training samples."""
-        n_clusters = check_int(self.n_clusters, "n_clusters", 1)
-        _check_kmeans_params(self.batch_size, self.n_init, self.max_iter)
+        self._validate_params()
+        n_clusters = self.n_clusters
         scaler = self._make_scaler()
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
         if n_clusters > X.shape[0]:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
 from PIL import Image
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -50,6 +51,20 @@ def test_digits(tmp_path, mnist_5k):
     render(fig, tmp_path, "digits")
     with pytest.raises(ValueError, match="square"):
         plotting.plot_digits(np.zeros((2, 10)))
+
+
+def test_digit_captions_and_red_errors():
+    labels = np.array([3, 1, 4, 1, 5])
+    predictions = np.array([3, 7, 4, 1, 0])
+    fig = plotting.plot_digits(np.zeros((5, 28, 28)), labels=labels, predictions=predictions)
+    titles = [ax.title for ax in fig.axes]
+    assert [t.get_text() for t in titles] == [f"{a}→{b}" for a, b in zip(labels, predictions)]
+    red = [to_rgb(t.get_color()) == to_rgb("red") for t in titles]
+    assert red == (labels != predictions).tolist()
+    assert all(to_rgb(t.get_color()) == to_rgb("black") for t, r in zip(titles, red) if not r)
+    only_labels = plotting.plot_digits(np.zeros((5, 784)), labels=labels)
+    assert [ax.title.get_text() for ax in only_labels.axes] == [str(k) for k in labels]
+    assert not any(ax.title.get_text() for ax in plotting.plot_digits(np.zeros((5, 784))).axes)
 
 
 def test_learning_curves(tmp_path):
