@@ -127,6 +127,14 @@ def test_fit_callbacks_without_listeners_cost_nothing_and_report_no_stop():
     with FitCallbacks(clf, np.zeros((2, 1)), [0, 1], max_subtasks=1) as tasks:
         tasks.begin(lambda: calls.append("state") or {})
         assert tasks.end(lambda: calls.append("state") or {}) is False
-        tasks.begin()  # beyond max_subtasks: trained but not reported
-        assert tasks.end() is False
-    assert calls == [] and tasks.n_subtasks == 1
+    assert calls == [] and tasks.n_subtasks == 0 and not tasks.active
+
+
+def test_epochs_beyond_max_subtasks_are_not_reported():
+    rec = Recorder()
+    clf = SingleNeuronClassifier().set_callbacks(rec)
+    with FitCallbacks(clf, np.zeros((2, 1)), [0, 1], max_subtasks=1) as tasks:
+        for _ in range(3):
+            tasks.begin()
+            tasks.end({"coef_": np.zeros((1, 1))})
+    assert tasks.n_subtasks == 1 and rec.ended == ["epoch", "fit"]
