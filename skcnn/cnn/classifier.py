@@ -378,6 +378,13 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     ``skops.io.get_untrusted_types`` of a fitted CNN lists only skcnn's own
     classes (the estimator and :class:`~skcnn.History`).
 
+    In a joblib or Dask worker process, ``fit`` first calls
+    ``keras.backend.clear_session()`` when no other fit runs in that process,
+    so a long-lived worker does not pile up Keras' global state; models that
+    are alive keep working. In the user's own process nothing is cleared.
+    ``distribution`` uses ``tf.distribute``: Keras' own
+    ``keras.distribution`` API is a prototype on the TensorFlow backend.
+
     See Also
     --------
     skcnn.plugins.cnn_architectures : registered model builders.
