@@ -63,6 +63,7 @@ pygments_style = "sphinx"
 API_MODULES = [
     "skcnn", "skcnn.inspect", "skcnn.plotting", "skcnn.datasets", "skcnn.metrics",
     "skcnn.plugins", "skcnn.parallel",
+    "skcnn.inspect.objectives", "skcnn.inspect.params", "skcnn.inspect.transforms",
 ]
 write_api_pages(DOCS / "api", API_MODULES)
 
