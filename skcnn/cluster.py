@@ -36,6 +36,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
+from ._base import DocLinkMixin
 from ._validation import check_int
 
 __all__ = ["ClusterDistanceTransformer", "ClusterScan", "scan_clusters", "cluster_alpha"]
@@ -60,7 +61,7 @@ def _make_kmeans(n_clusters, *, batch_size, n_init, max_iter, random_state):
                            random_state=random_state)
 
 
-class ClusterDistanceTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class ClusterDistanceTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DocLinkMixin, BaseEstimator):
     """Distances of each sample to MiniBatchKMeans centroids, then scaled.
 
     ``fit`` finds ``n_clusters`` centroids in X with

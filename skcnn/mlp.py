@@ -37,6 +37,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ._base import DocLinkMixin
 from ._callbacks import CallbackSupportMixin, FitCallbacks
 from ._history import History
 from ._nn.activations import get_activation
@@ -58,7 +59,7 @@ def _is_sgd(estimator):
         return False
 
 
-class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
+class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, BaseEstimator):
     """Multilayer perceptron classifier in NumPy: the series' MLP, fast and sklearn-shaped.
 
     The network has ``len(hidden_layer_sizes)`` hidden layers and one output

@@ -36,6 +36,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._base import DocLinkMixin
 from ._callbacks import CallbackSupportMixin, FitCallbacks
 from ._history import History
 from ._nn import get_activation, get_loss, get_solver, output_delta, sgd_epoch
@@ -52,7 +53,7 @@ class SaturationWarning(UserWarning):
     """The sigmoid starts saturated: most samples have a large ``|z|``, so gradients vanish."""
 
 
-class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
+class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, BaseEstimator):
     """A single sigmoid neuron trained by gradient descent (reference 000).
 
     Parameters

@@ -26,6 +26,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from .._base import DocLinkMixin
 from .._callbacks import CallbackSupportMixin, FitCallbacks
 from .._history import History
 from .._validation import is_int
@@ -230,7 +231,7 @@ def _builder_kwargs(builder, kwargs):
     return {k: v for k, v in kwargs.items() if k in parameters}
 
 
-class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
+class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, DocLinkMixin, BaseEstimator):
     """The convolutional network of the series, as a scikit-learn classifier (Keras 3 on TensorFlow).
 
     Convolutions with a pooling layer between two of them, dense layers and a
