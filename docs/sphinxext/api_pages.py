@@ -23,6 +23,17 @@ from types import ModuleType
 
 PACKAGE = "skcnn"
 
+# Where each registry's names are accepted (shown on the registry's page).
+REGISTRY_USE = {
+    "activations": "``MLPScratchClassifier(activation=...)``",
+    "losses": "``loss=`` of ``SingleNeuronClassifier`` and ``MLPScratchClassifier``",
+    "initializers": "``MLPScratchClassifier(init=...)``",
+    "solvers": "``solver=`` of ``SingleNeuronClassifier`` and ``MLPScratchClassifier``",
+    "cnn_architectures": "``KerasCNNClassifier(architecture=...)``",
+    "oip_starts": "``start=`` of ``OIPInspector.oip`` and ``OIPInspector.oip_layer``",
+    "dream_objectives": "``DreamInspector(objective=...)``",
+}
+
 
 @dataclass
 class ModulePage:
@@ -118,6 +129,8 @@ def _data_page(full: str, obj) -> str:
             f"entry-point group as ``{kind}.<name>``. See :class:`skcnn.plugins.Registry` and "
             ":doc:`/user_guide/plugins`."
         )
+        if kind in REGISTRY_USE:
+            body += f"\n\nUsed by {REGISTRY_USE[kind]}."
         example = [f">>> from {modname} import {name}", f">>> {name}.names()"]
         value = obj.names()
         type_name = "skcnn.plugins.Registry"
@@ -138,7 +151,7 @@ def _data_page(full: str, obj) -> str:
         example = [f">>> from {modname} import {name}", f">>> {name}"]
         value = obj
         type_name = type(obj).__name__
-    result = pprint.pformat(value, width=88, compact=True)
+    result = pprint.pformat(value, width=72, compact=True)
     lines = [
         _title(full),
         f".. py:data:: {full}",
