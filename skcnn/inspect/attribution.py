@@ -201,6 +201,11 @@ def _logit_split(keras, layer):
     return _split_activation(keras, layer)
 
 
+def _choose(tf, requested, logits):
+    """The class per image: the requested index, or the predicted one where ``requested`` is -1."""
+    return tf.where(requested < 0, tf.argmax(logits, axis=1, output_type=tf.int32), requested)
+
+
 def _pick(tf, values, indices):
     """``values[i, indices[i]]`` for a batch (a one-hot product: the gradient of a batched gather is None)."""
     return tf.reduce_sum(values * tf.one_hot(indices, tf.shape(values)[1], dtype=values.dtype), axis=1)
@@ -426,11 +431,11 @@ class AttributionInspector:
 
         return self._run(self._compiled("logits", build), 1, [x])
 
-    def _targets(self, target, logits):
-        """Class indices ``(n,)`` from ``target`` (None: the predicted class; labels where classes are known)."""
-        n, k = logits.shape
+    def _targets(self, target, n):
+        """Class indices ``(n,)`` from ``target``: -1 for the predicted class (None); labels where classes are known."""
+        k = int(self.target_.model.outputs[0].shape[-1])
         if target is None:
-            return np.argmax(logits, axis=1).astype(np.int32)
+            return np.full(n, -1, dtype=np.int32)
         values = np.asarray(target)
         if values.ndim == 0:
             values = np.full(n, values.item(), dtype=values.dtype)
@@ -458,13 +463,15 @@ class AttributionInspector:
         return indices.copy() if classes is None else classes[indices]
 
     def _setup(self, X, target):
+        """Model-space and pixel-space images, and the requested class indices (-1: the predicted class)."""
         x, pixels = self._images(X)
-        logits, _ = self._logits(x)
-        targets = self._targets(target, logits)
-        scores = logits[np.arange(len(x)), targets]
-        return x, pixels, targets, scores, np.argmax(logits, axis=1)
+        return x, pixels, self._targets(target, len(x))
 
-    def _result(self, method, maps, targets, scores, predicted, pixels, **extra):
+    def _result(self, method, maps, requested, logits, pixels, **extra):
+        """The result, with the classes explained and their logits from the logits of the clean images."""
+        predicted = np.argmax(logits, axis=1).astype(np.int32)
+        targets = np.where(requested < 0, predicted, requested).astype(np.int32)
+        scores = logits[np.arange(len(logits)), targets]
         return Attribution(maps=maps.astype(np.float32), method=method, targets=targets,
                            labels=self._labels(targets), predicted=self._labels(predicted),
                            scores=scores.astype(np.float32), images=pixels, **extra)
@@ -477,7 +484,7 @@ class AttributionInspector:
         return grads.max(axis=3) if absolute else grads.sum(axis=3)
 
     # --------------------------------------------------------------- gradients
-    def _gradient_fn(self):
+    def _gradient_fn(self, noisy):
         _, tf = import_keras()
 
         def build():
@@ -487,24 +494,33 @@ class AttributionInspector:
                                           self._spec(),
                                           tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int32),
                                           tf.TensorSpec([], tf.bool)], autograph=False)
-            def gradients(x, targets, sigma, samples, seed, absolute):
-                # Every image repeated `samples` times (1: plain saliency), noise added, one gradient pass.
+            def gradients(x, requested, sigma, samples, seed, absolute):
+                # SmoothGrad: every image repeated `samples` times with noise, one gradient pass for all copies;
+                # saliency: the images themselves, whose logits are the clean ones.
                 n = tf.shape(x)[0]
-                tiled = tf.repeat(x, samples, axis=0)
-                noise = tf.random.stateless_normal(tf.shape(tiled), seed=seed) * tf.repeat(sigma, samples, axis=0)
-                tiled = tiled + noise
+                if noisy:
+                    _, clean, _ = forward(x)
+                    targets = _choose(tf, requested, clean)
+                    tiled = tf.repeat(x, samples, axis=0)
+                    tiled = tiled + tf.random.stateless_normal(tf.shape(tiled), seed=seed) * tf.repeat(
+                        sigma, samples, axis=0)
+                else:
+                    tiled = x
                 with tf.GradientTape(watch_accessed_variables=False) as tape:
                     tape.watch(tiled)
                     _, logits, _ = forward(tiled)
-                    total = tf.reduce_sum(_pick(tf, logits, tf.repeat(targets, samples)))
+                    if not noisy:
+                        clean, targets = logits, _choose(tf, requested, logits)
+                    total = tf.reduce_sum(_pick(tf, logits, tf.repeat(targets, samples) if noisy else targets))
                 grads = tape.gradient(total, tiled)
                 grads = tf.where(absolute, tf.abs(grads), grads)
-                shape = tf.concat([[n, samples], tf.shape(x)[1:]], axis=0)
-                return tf.reduce_mean(tf.reshape(grads, shape), axis=1)
+                if noisy:
+                    grads = tf.reduce_mean(tf.reshape(grads, tf.concat([[n, samples], tf.shape(x)[1:]], 0)), axis=1)
+                return grads, clean
 
             return gradients
 
-        return self._compiled("gradients", build)
+        return self._compiled(("gradients", noisy), build)
 
     def saliency(self, X, target=None, *, absolute=True):
         """The gradient of the class logit with respect to the input pixels.
@@ -535,11 +551,10 @@ class AttributionInspector:
         >>> bool(np.allclose(maps[0].ravel(), w[:, 1], atol=1e-6))
         True
         """
-        x, pixels, targets, scores, predicted = self._setup(X, target)
-        zeros = np.zeros_like(x)
-        grads, = self._run(self._gradient_fn(), 1, [x, targets, zeros], np.int32(1), np.zeros(2, np.int32),
-                           bool(absolute))
-        return self._result("saliency", self._reduce(grads, absolute), targets, scores, predicted, pixels)
+        x, pixels, requested = self._setup(X, target)
+        grads, logits = self._run(self._gradient_fn(False), 1, [x, requested, x], np.int32(1),
+                                  np.zeros(2, np.int32), bool(absolute))
+        return self._result("saliency", self._reduce(grads, absolute), requested, logits, pixels)
 
     def smoothgrad(self, X, target=None, *, n_samples=50, noise=0.15, absolute=True, random_state=None):
         """The saliency averaged over ``n_samples`` copies of each image with Gaussian noise.
@@ -575,22 +590,22 @@ class AttributionInspector:
         """
         n_samples = check_int(n_samples, "n_samples")
         noise = check_number(noise, "noise")
-        x, pixels, targets, scores, predicted = self._setup(X, target)
+        x, pixels, requested = self._setup(X, target)
         spread = (pixels.reshape(len(pixels), -1).max(axis=1) - pixels.reshape(len(pixels), -1).min(axis=1))
         sigma = noise * spread[:, None, None, None] * np.ones_like(x)
         scale = self._pixel_scale()
         if scale is not None:
             sigma = sigma * np.abs(scale)
         seed = np.array([_seed_pair(random_state), 0], dtype=np.int32)
-        fn = self._gradient_fn()
+        fn = self._gradient_fn(True)
         parts = []
-        for start, stop in self._chunks(len(x), n_samples):
+        for start, stop in self._chunks(len(x), n_samples + 1):
             with self.target_.device_scope():
-                parts.append(np.asarray(fn(x[start:stop], targets[start:stop], sigma[start:stop].astype(np.float32),
-                                           np.int32(n_samples), seed + np.array([0, start], np.int32),
-                                           bool(absolute))))
-        grads = np.concatenate(parts)
-        return self._result("smoothgrad", self._reduce(grads, absolute), targets, scores, predicted, pixels)
+                out = fn(x[start:stop], requested[start:stop], sigma[start:stop].astype(np.float32),
+                         np.int32(n_samples), seed + np.array([0, start], np.int32), bool(absolute))
+            parts.append([np.asarray(o) for o in out])
+        grads, logits = (np.concatenate(p) for p in zip(*parts))
+        return self._result("smoothgrad", self._reduce(grads, absolute), requested, logits, pixels)
 
     def integrated_gradients(self, X, target=None, *, baseline="black", steps=50):
         """Integrated gradients (Sundararajan et al., 2017) from a baseline to each image.
@@ -625,7 +640,7 @@ class AttributionInspector:
         """
         steps = check_int(steps, "steps")
         _, tf = import_keras()
-        x, pixels, targets, scores, predicted = self._setup(X, target)
+        x, pixels, requested = self._setup(X, target)
         base = self._baseline(baseline, pixels)
 
         def build():
@@ -633,8 +648,11 @@ class AttributionInspector:
 
             @tf.function(input_signature=[self._spec(), self._spec(), tf.TensorSpec([None], tf.int32),
                                           tf.TensorSpec([None], tf.float32)], autograph=False)
-            def integrate(x, b, targets, alphas):
+            def integrate(x, b, requested, alphas):
                 n, k = tf.shape(x)[0], tf.shape(alphas)[0]
+                _, ends, _ = forward(tf.concat([x, b], axis=0))
+                clean, base_logits = ends[:n], ends[n:]
+                targets = _choose(tf, requested, clean)
                 a = tf.reshape(alphas, [1, -1, 1, 1, 1])
                 path = b[:, None] + a * (x - b)[:, None]
                 path = tf.reshape(path, tf.concat([[n * k], tf.shape(x)[1:]], axis=0))
@@ -644,18 +662,19 @@ class AttributionInspector:
                     total = tf.reduce_sum(_pick(tf, logits, tf.repeat(targets, k)))
                 grads = tape.gradient(total, path)
                 mean = tf.reduce_mean(tf.reshape(grads, tf.concat([[n, k], tf.shape(x)[1:]], axis=0)), axis=1)
-                _, base_logits, _ = forward(b)
-                return (x - b) * mean, _pick(tf, base_logits, targets)
+                return (x - b) * mean, _pick(tf, base_logits, targets), clean
 
             return integrate
 
         fn = self._compiled("integrated_gradients", build)
         alphas = ((np.arange(steps) + 0.5) / steps).astype(np.float32)
-        attributions, base_scores = self._run(fn, steps, [x, base, targets], alphas)
+        attributions, base_scores, logits = self._run(fn, steps + 2, [x, base, requested], alphas)
         maps = attributions.sum(axis=3)
-        gap = maps.reshape(len(maps), -1).sum(axis=1) - (scores - base_scores)
-        return self._result("integrated_gradients", maps, targets, scores, predicted, pixels,
-                            baseline_scores=base_scores.astype(np.float32), completeness_gap=gap.astype(np.float32))
+        result = self._result("integrated_gradients", maps, requested, logits, pixels,
+                              baseline_scores=base_scores.astype(np.float32))
+        gap = maps.reshape(len(maps), -1).sum(axis=1) - (result.scores - base_scores)
+        result.completeness_gap = gap.astype(np.float32)
+        return result
 
     # ---------------------------------------------------------------- Grad-CAM
     def _cam_layer(self, layer):
@@ -677,17 +696,17 @@ class AttributionInspector:
     def _cam(self, X, target, layer, plus):
         _, tf = import_keras()
         index = self._cam_layer(layer)
-        x, pixels, targets, scores, predicted = self._setup(X, target)
+        x, pixels, requested = self._setup(X, target)
 
         def build():
             forward = self._forward(index)
 
             @tf.function(input_signature=[self._spec(), tf.TensorSpec([None], tf.int32)], autograph=False)
-            def cam(x, targets):
+            def cam(x, requested):
                 with tf.GradientTape(watch_accessed_variables=False) as tape:
                     tape.watch(x)
                     maps, logits, _ = forward(x)
-                    total = tf.reduce_sum(_pick(tf, logits, targets))
+                    total = tf.reduce_sum(_pick(tf, logits, _choose(tf, requested, logits)))
                 grads = tape.gradient(total, maps)
                 if plus:
                     # Grad-CAM++ (Chattopadhyay et al., 2018) with the exponential of the logit as the score:
@@ -704,13 +723,13 @@ class AttributionInspector:
                 coarse = tf.nn.relu(tf.einsum("nijk,nk->nij", maps, weights))
                 rows = _interpolation(tf, tf.shape(x)[1], tf.shape(coarse)[1])
                 cols = _interpolation(tf, tf.shape(x)[2], tf.shape(coarse)[2])
-                return tf.einsum("ai,nij,bj->nab", rows, coarse, cols)
+                return tf.einsum("ai,nij,bj->nab", rows, coarse, cols), logits
 
             return cam
 
         fn = self._compiled(("gradcam_plus_plus" if plus else "gradcam", index), build)
-        maps, = self._run(fn, 1, [x, targets])
-        return self._result("gradcam_plus_plus" if plus else "gradcam", maps, targets, scores, predicted, pixels,
+        maps, logits = self._run(fn, 1, [x, requested])
+        return self._result("gradcam_plus_plus" if plus else "gradcam", maps, requested, logits, pixels,
                             layer=self.target_.layer_name(index))
 
     def gradcam(self, X, target=None, *, layer=None):
@@ -801,7 +820,7 @@ class AttributionInspector:
         (2, 6, 6)
         """
         _, tf = import_keras()
-        x, pixels, targets, scores, predicted = self._setup(X, target)
+        x, pixels, requested = self._setup(X, target)
         h, w = x.shape[1:3]
         window = max(1, min(h, w) // 7) if window is None else check_int(window, "window")
         stride = max(1, window // 2) if stride is None else check_int(stride, "stride")
@@ -824,22 +843,23 @@ class AttributionInspector:
 
             @tf.function(input_signature=[self._spec(), self._spec(), tf.TensorSpec([None], tf.int32),
                                           tf.TensorSpec([None, None, None, 1], tf.float32)], autograph=False)
-            def occlude(x, b, targets, masks):
+            def occlude(x, b, requested, masks):
                 n, p = tf.shape(x)[0], tf.shape(masks)[0]
+                _, own, _ = forward(x)
+                targets = _choose(tf, requested, own)
                 copies = x[:, None] * (1.0 - masks[None]) + b[:, None] * masks[None]
                 copies = tf.reshape(copies, tf.concat([[n * p], tf.shape(x)[1:]], axis=0))
                 _, logits, _ = forward(copies)
                 picked = tf.reshape(_pick(tf, logits, tf.repeat(targets, p)), [n, p])
-                _, own, _ = forward(x)
                 drop = _pick(tf, own, targets)[:, None] - picked
-                return tf.einsum("np,pij->nij", drop, masks[..., 0])
+                return tf.einsum("np,pij->nij", drop, masks[..., 0]), own
 
             return occlude
 
         fn = self._compiled("occlusion", build)
-        summed, = self._run(fn, len(masks), [x, covered, targets], masks)
+        summed, logits = self._run(fn, len(masks) + 1, [x, covered, requested], masks)
         maps = np.where(coverage > 0, summed / np.maximum(coverage, 1), 0.0)
-        return self._result("occlusion", maps, targets, scores, predicted, pixels)
+        return self._result("occlusion", maps, requested, logits, pixels)
 
     # ------------------------------------------------------------ sanity checks
     def attribute(self, X, method, target=None, **options):
@@ -947,7 +967,9 @@ class AttributionInspector:
         steps = check_int(steps, "steps")
         if target is None and isinstance(attribution, Attribution):
             target = self._as_target(attribution)
-        x, pixels, targets, _, _ = self._setup(X, target)
+        x, pixels, requested = self._setup(X, target)
+        logits, _ = self._logits(x)
+        targets = np.where(requested < 0, np.argmax(logits, axis=1), requested).astype(np.int32)
         maps = np.asarray(getattr(attribution, "maps", attribution), dtype=np.float64)
         h, w = x.shape[1:3]
         if maps.shape != (len(x), h, w):
