@@ -18,8 +18,10 @@ script fails (exit status 1) on:
 - a search for ``MLPScratchClassifier`` on the search page that does not find
   its API page.
 
-It prints one line per problem, then a summary. Exit status 2 means that no
-Chromium was found.
+It also fails when a gallery example shows no figure or an API page shows no
+Examples section. It prints one line per problem, then a summary. Exit status
+2 means that no Chromium was found. ``--self-test`` checks a small site with
+one planted fault of each kind and fails unless every one is caught.
 """
 
 from __future__ import annotations
@@ -47,7 +49,10 @@ PAGE_FACTS_JS = """(() => {
   const links = Array.from(document.querySelectorAll('a[href]')).map(a => a.href);
   const images = Array.from(document.images).map(i => [i.currentSrc || i.src, i.complete && i.naturalWidth > 0]);
   const ids = Array.from(document.querySelectorAll('[id], a[name]')).map(e => e.id || e.getAttribute('name'));
-  return JSON.stringify({links, images, ids});
+  const figures = document.querySelectorAll('img.sphx-glr-single-img, img.sphx-glr-multi-img').length;
+  const examples = Array.from(document.querySelectorAll('p.rubric, h2, h3'))
+    .some(e => e.textContent.trim().startsWith('Examples'));
+  return JSON.stringify({links, images, ids, figures, examples});
 })()"""
 
 SEARCH_JS = """(() => {
@@ -242,7 +247,8 @@ def site_pages(site: Path) -> list[Path]:
     return sorted(p for p in site.rglob("*.html") if not (set(p.relative_to(site).parts[:-1]) & SKIP_DIRS))
 
 
-def check_site(site: Path, chromium: str, screenshots: Path | None = None, verbose: bool = False) -> int:
+def check_site(site: Path, chromium: str, screenshots: Path | None = None, verbose: bool = False,
+               search_wait: float = 30, report: list | None = None) -> int:
     site = site.resolve()
     pages = site_pages(site)
     if not (site / "index.html").exists():
@@ -265,6 +271,12 @@ def check_site(site: Path, chromium: str, screenshots: Path | None = None, verbo
                 if not loaded:
                     problems.append(f"{rel}: image not loaded: {src}")
             links += [(page, href) for href in facts["links"]]
+            # Every gallery example shows its figures (the scraper works), and
+            # every API page shows an example.
+            if rel.parts[0] == "auto_examples" and rel.name.startswith("plot_") and not facts["figures"]:
+                problems.append(f"{rel}: the gallery example shows no figure")
+            if rel.parts[:2] == ("api", "generated") and not facts["examples"]:
+                problems.append(f"{rel}: the API page shows no Examples section")
             if verbose:
                 print(f"  {rel}: {len(facts['links'])} links, {len(facts['images'])} images")
 
@@ -272,7 +284,7 @@ def check_site(site: Path, chromium: str, screenshots: Path | None = None, verbo
         search = site / "search.html"
         if search.exists():
             tab.open(search.as_uri() + f"?q={SEARCH_TERM}")
-            hits, deadline = [], time.monotonic() + 30
+            hits, deadline = [], time.monotonic() + search_wait
             while time.monotonic() < deadline:
                 hits = json.loads(tab.evaluate(SEARCH_JS))
                 if hits:
@@ -302,6 +314,8 @@ def check_site(site: Path, chromium: str, screenshots: Path | None = None, verbo
 
     for problem in sorted(set(problems)):
         print(problem)
+    if report is not None:
+        report.extend(sorted(set(problems)))
     seconds = time.monotonic() - start
     print(f"check_site: {len(pages)} pages, {len(links)} links, {len(set(problems))} problems "
           f"in {seconds:.0f} s")
@@ -339,17 +353,61 @@ def _screenshot_pages(site: Path) -> list[tuple[str, str]]:
     return [(name, rel) for name, rel in wanted if (site / rel).exists()]
 
 
+# A small site with one fault of every kind the checker must catch, and the
+# words each fault's report contains.
+_BROKEN_SITE = {
+    "index.html": '<html><body><a href="page.html">fine</a><a href="missing.html">gone</a>'
+                  '<a href="page.html#nowhere">bad anchor</a><a href="page.html#here">good anchor</a>'
+                  '<img src="nothere.png"><script>undefinedFunction();</script></body></html>',
+    "page.html": '<html><body><p id="here">x</p><script>console.error("boom")</script>'
+                 '<img src="https://example.invalid/x.png"></body></html>',
+    "search.html": '<html><body><ul class="search"></ul></body></html>',
+    "auto_examples/plot_empty.html": '<html><body><p>no figure</p></body></html>',
+    "api/generated/skcnn.Nothing.html": '<html><body><p>no example</p></body></html>',
+}
+_EXPECTED = [
+    "index.html: broken link: missing.html",
+    "index.html: broken anchor: page.html#nowhere",
+    "index.html: image not loaded",
+    "index.html: JavaScript error: ReferenceError",
+    "page.html: console.error: boom",
+    "page.html: request leaves the site",
+    "search.html: searching 'MLPScratchClassifier' found no page",
+    "auto_examples/plot_empty.html: the gallery example shows no figure",
+    "api/generated/skcnn.Nothing.html: the API page shows no Examples section",
+]
+
+
+def self_test(chromium: str) -> int:
+    """Check a small broken site: every planted fault must be reported, nothing else."""
+    with tempfile.TemporaryDirectory(prefix="skcnn-check-site-test-") as tmp:
+        for rel, html in _BROKEN_SITE.items():
+            (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
+            (Path(tmp) / rel).write_text(html, encoding="utf-8")
+        found: list[str] = []
+        status = check_site(Path(tmp), chromium, search_wait=2, report=found)
+    missed = [e for e in _EXPECTED if not any(f.startswith(e) for f in found)]
+    for expected in missed:
+        print(f"self-test: NOT CAUGHT: {expected}")
+    print(f"check_site self-test: {len(_EXPECTED) - len(missed)} of {len(_EXPECTED)} planted faults caught")
+    return 1 if missed or status != 1 else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("site", nargs="?", type=Path, default=HERE / "_build" / "html")
     parser.add_argument("--chromium", help="the Chromium executable (default: found on PATH)")
     parser.add_argument("--screenshots", type=Path, help="save screenshots of four pages here")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check a small site with planted faults instead (each must be caught)")
     args = parser.parse_args(argv)
     chromium = find_chromium(args.chromium)
     if chromium is None:
         print("check_site: no Chromium found (apt-get install chromium, or pass --chromium PATH)")
         return 2
+    if args.self_test:
+        return self_test(chromium)
     return check_site(args.site, chromium, args.screenshots, args.verbose)
 
 
