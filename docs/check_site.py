@@ -188,7 +188,7 @@ class Tab:
     def call(self, method: str, params: dict | None = None, timeout: float = 30) -> dict:
         return self.browser.send(method, params, session=self.session, timeout=timeout)
 
-    def open(self, url: str, settle: float = 0.3) -> list[str]:
+    def open(self, url: str, settle: float = 0.1) -> list[str]:
         """Load ``url``; return the problems the browser reported while loading it."""
         self.browser.events.clear()
         self.call("Page.navigate", {"url": url})
