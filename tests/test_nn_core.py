@@ -165,3 +165,198 @@ def test_penalty_divides_by_n_penalty_not_by_the_rows():
     assert stats.reg == pytest.approx(0.5 * 4.0 / 8 * np.sum(w**2) + 2.0 / 8 * np.sum(np.abs(w)), rel=1e-12)
     np.testing.assert_allclose(short - plain, np.r_[4.0 / 8 * w + 2.0 / 8 * np.sign(w), np.zeros(2)], rtol=1e-12)
     assert stats.loss == base.loss
+
+
+# --------------------------------------------------------------------------- the flat network's plumbing
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_network_computes_in_its_own_dtype(dtype):
+    from skcnn._nn.network import FlatNetwork, Workspace
+
+    net = FlatNetwork([4, 3, 2], ["relu"], "sigmoid", "log_loss", dtype=dtype)
+    work = Workspace(net, 5)
+    assert {b.dtype for b in work.z + work.a + work.delta} == {np.dtype(dtype)}
+    assert Workspace(net, 5, backward=False).delta is None
+    seen = []
+
+    def init(fan_in, fan_out, rng, scale, dt):
+        seen.append(np.dtype(dt))
+        return np.ones((fan_in, fan_out), dtype=dt)
+
+    theta = net.init_params(np.random.RandomState(0), init)
+    assert seen == [np.dtype(dtype)] * 2 and theta.dtype == dtype
+    X = np.random.default_rng(0).normal(size=(5, 4)).astype(dtype)
+    assert net.forward(theta, X).dtype == dtype and net.forward(theta, X, row_exact=True).dtype == dtype
+
+
+def test_network_refuses_bad_layouts_and_initializers():
+    from skcnn._nn.network import FlatNetwork
+
+    for sizes in ([3], [3, 0, 2]):
+        with pytest.raises(ValueError, match="at least two positive sizes"):
+            FlatNetwork(sizes, ["relu"] * max(len(sizes) - 2, 0), "sigmoid", "log_loss")
+    with pytest.raises(ValueError, match="Expected 1 hidden activations, got 0"):
+        FlatNetwork([3, 4, 2], [], "sigmoid", "log_loss")
+    net = FlatNetwork([3, 2], [], "sigmoid", "log_loss")
+    with pytest.raises(ValueError, match=r"returned shape \(2, 2\); expected \(3, 2\)"):
+        net.init_params(np.random.RandomState(0), lambda fi, fo, rng, scale, dt: np.zeros((2, 2)))
+
+
+def test_pack_writes_into_out_and_unpack_gives_views():
+    from skcnn._nn.network import FlatNetwork
+
+    net = FlatNetwork([3, 4, 2], ["relu"], "sigmoid", "log_loss", dtype=np.float64)
+    theta = net.init_params(np.random.RandomState(0))
+    coefs, intercepts = net.unpack(theta)
+    buf = np.zeros_like(theta)
+    assert net.pack(coefs, intercepts, out=buf) is buf
+    np.testing.assert_array_equal(buf, theta)
+    coefs[1][0, 0] = 7.0
+    assert theta[net.coef_shapes[0][0] * net.coef_shapes[0][1]] == 7.0
+
+
+def test_used_inputs_keeps_columns_only_when_it_saves_enough():
+    from skcnn._nn.network import used_inputs
+
+    X = np.ones((3, 20))
+    cols, Xu = used_inputs(X)
+    assert cols is None and Xu is X  # nothing to drop
+    X[:, 7] = 0  # 19 of 20 used: 5% saved, exactly the threshold
+    cols, Xu = used_inputs(X)
+    assert cols.tolist() == [k for k in range(20) if k != 7] and Xu.shape == (3, 19)
+    assert used_inputs(X, min_saving=0.06)[0] is None  # 5% saves less than asked
+    one = np.zeros((3, 20))
+    one[:, 4] = 1.0
+    assert used_inputs(one)[0].tolist() == [4]
+    assert used_inputs(np.zeros((3, 20)))[0] is None  # nothing used at all: keep X as it is
+
+
+def test_cost_grad_with_inputs_follows_changing_columns():
+    from skcnn._nn.network import FlatNetwork, Workspace, used_inputs
+
+    net = FlatNetwork([6, 3, 2], ["tanh"], "softmax", "categorical_crossentropy", dtype=np.float64)
+    theta = net.init_params(np.random.RandomState(0))
+    rng = np.random.default_rng(0)
+    work = Workspace(net, 4)
+    T = np.eye(2)[[0, 1, 1, 0]]
+    for zero_cols in ([1, 4], [1, 4], [0, 2, 5]):
+        X = rng.normal(size=(4, 6))
+        X[:, zero_cols] = 0
+        inputs, Xu = used_inputs(X, min_saving=0.0)
+        inputs = inputs.copy()  # equal but not the same array as the last call's
+        full, part = np.empty_like(theta), np.empty_like(theta)
+        expected = net.cost_grad(theta, full, X, T)
+        got = net.cost_grad(theta, part, Xu, T, work=work, inputs=inputs)
+        assert got.cost == pytest.approx(expected.cost, rel=1e-12)
+        np.testing.assert_allclose(part, full, rtol=1e-12, atol=1e-15)
+
+
+def test_a_too_small_or_forward_only_workspace_is_replaced():
+    from skcnn._nn.network import FlatNetwork, Workspace
+
+    net = FlatNetwork([4, 3, 2], ["sigmoid"], "sigmoid", "squared", dtype=np.float64)
+    theta = net.init_params(np.random.RandomState(0))
+    X, T = np.random.default_rng(0).normal(size=(5, 4)), np.eye(2)[[0, 1, 1, 0, 1]]
+    expected, g0 = net.forward(theta, X).copy(), np.empty_like(theta)
+    ref = net.cost_grad(theta, g0, X, T)
+    for work in (Workspace(net, 2), Workspace(net, 9, backward=False)):
+        np.testing.assert_array_equal(net.forward(theta, X, Workspace(net, 2)), expected)
+        g = np.empty_like(theta)
+        assert net.cost_grad(theta, g, X, T, work=work).cost == ref.cost
+        np.testing.assert_array_equal(g, g0)
+
+
+# --------------------------------------------------------------------------- optimizers against scipy and by hand
+@pytest.mark.parametrize("name, method", [("lbfgs", "L-BFGS-B"), ("cg", "CG"), ("BFGS", "BFGS"),
+                                          ("Nelder-Mead", "Nelder-Mead")])
+def test_solver_runs_the_named_scipy_method_for_max_iter(name, method):
+    import scipy.optimize
+    from scipy.optimize import rosen, rosen_der
+
+    x0 = np.array([-1.2, 1.0])
+    seen = []
+    res = get_solver(name).minimizer(lambda x: (rosen(x), rosen_der(x)), x0, max_iter=7, tol=1e-12,
+                                     callback=lambda x, loss: seen.append((x.copy(), loss)))
+    gradient_free = method == "Nelder-Mead"
+    ref = scipy.optimize.minimize(rosen, x0, jac=None if gradient_free else rosen_der, method=method, tol=1e-12,
+                                  options={"maxiter": 7})
+    np.testing.assert_allclose(res.x, ref.x, rtol=1e-12)
+    assert res.n_iter == ref.nit == 7 and not res.success
+    assert len(res.loss_curve) == len(seen) == 7 or gradient_free and len(seen) == 6  # NM: no call at the end
+    np.testing.assert_allclose(res.loss_curve, [rosen(x) for x, _ in seen], rtol=1e-12)
+    assert [loss for _, loss in seen] == res.loss_curve
+
+
+def test_scipy_minimize_stops_where_the_callback_asks():
+    from scipy.optimize import rosen, rosen_der
+
+    xs = []
+
+    def callback(x, loss):
+        xs.append(x.copy())
+        return len(xs) == 3
+
+    res = scipy_minimize(lambda x: (rosen(x), rosen_der(x)), np.array([-1.2, 1.0]), method="L-BFGS-B",
+                         max_iter=50, callback=callback)
+    assert res.n_iter == 3 and res.success and "callback" in res.message
+    np.testing.assert_array_equal(res.x, xs[-1])
+
+
+def test_sgd_epoch_visits_batches_in_the_generators_order():
+    seen = []
+
+    def grad_fn(idx):
+        seen.append(idx.copy())
+        return float(len(seen)), np.ones(1)
+
+    params, velocity = np.zeros(1), np.zeros(1)
+    losses_ = sgd_epoch(grad_fn, params, velocity, n_samples=10, batch_size=4, learning_rate=0.5,
+                        rng=np.random.default_rng(3))
+    order = np.random.default_rng(3).permutation(10)
+    assert [b.tolist() for b in seen] == [order[:4].tolist(), order[4:8].tolist(), order[8:].tolist()]
+    assert losses_ == [1.0, 2.0, 3.0]
+    np.testing.assert_allclose(params, [-1.5])  # three plain steps of 0.5
+    seen.clear()
+    sgd_epoch(grad_fn, params, velocity, n_samples=5, batch_size=9, learning_rate=0.5)
+    assert [b.tolist() for b in seen] == [[0, 1, 2, 3, 4]]  # no rng: in order; batch clipped to the samples
+    hits = []
+    sgd_epoch(grad_fn, params, velocity, n_samples=6, batch_size=2, learning_rate=0.5, max_batches=2,
+              on_batch=lambda idx, loss: hits.append((idx.tolist(), loss)))
+    assert hits == [([0, 1], 2.0), ([2, 3], 3.0)]
+
+
+def test_sgd_epoch_momentum_by_hand():
+    params, velocity = np.zeros(1), np.zeros(1)
+    grads = iter([1.0, 2.0, 4.0])
+    sgd_epoch(lambda idx: (0.0, np.array([next(grads)])), params, velocity, n_samples=3, batch_size=1,
+              learning_rate=0.1, momentum=0.5)
+    # v1 = -0.1, v2 = 0.5 v1 - 0.2 = -0.25, v3 = 0.5 v2 - 0.4 = -0.525; params = v1 + v2 + v3
+    np.testing.assert_allclose(velocity, [-0.525])
+    np.testing.assert_allclose(params, [-0.875])
+
+
+def test_stopping_rule_counts_epochs_without_improvement():
+    rule = StoppingRule(tol=0.1, n_iter_no_change=2)
+    # best 1.0; 0.95 and 0.92 improve by less than tol (but become the best); 0.5 resets the count
+    assert [rule.update(v) for v in [1.0, 0.95, 0.92, 0.5, 0.45, 0.44, 0.43]] == \
+        [False, False, False, False, False, False, True]
+    assert rule.best == 0.43 and rule.improved
+    no_tol = StoppingRule(tol=None, n_iter_no_change=1)
+    assert [no_tol.update(v) for v in [1.0, 1.0, 1.0, 0.9]] == [False, False, False, False]
+
+
+def test_get_solver_resolves_names_objects_and_callables():
+    from skcnn._nn.optim import Solver
+
+    assert get_solver("sgd").kind == "sgd" and get_solver("batch").kind == "batch"
+    assert get_solver("sgd").iterative and get_solver("batch").iterative and not get_solver("lbfgs").iterative
+    mine = Solver("mine", "minimize", lambda fun, x0, **kw: x0)
+    assert get_solver(mine) is mine
+
+    def my_minimizer(fun, x0, *, max_iter, tol, callback=None):
+        return x0
+
+    found = get_solver(my_minimizer)
+    assert (found.name, found.kind, found.minimizer) == ("my_minimizer", "minimize", my_minimizer)
+    assert get_solver("tnc").name == "tnc" and get_solver("TNC").kind == "minimize"
+    with pytest.raises(ValueError, match="'batch'.*'cg'.*'lbfgs'.*'sgd'|registered solvers"):
+        get_solver("batch", allowed={"minimize"})
