@@ -10,6 +10,9 @@ too, so this scraper replaces the matplotlib one.
 
 from __future__ import annotations
 
+import gc
+import sys
+
 import matplotlib
 
 _created = []  # Figures made since the last scrape, strong references, creation order
@@ -33,10 +36,17 @@ def _record_figures():
 
 
 def reset_figures(gallery_conf, fname):
-    """Before each example: record new Figures and forget the last example's."""
+    """Before each example: record new Figures and forget the last example's.
+
+    Keras models of earlier examples are released too (one build runs every
+    example in the same process).
+    """
     matplotlib.use("agg")
     _record_figures()
     _created.clear()
+    if "keras" in sys.modules:
+        sys.modules["keras"].backend.clear_session()
+    gc.collect()
 
 
 def figure_scraper(block, block_vars, gallery_conf, **kwargs):
