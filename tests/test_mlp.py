@@ -506,3 +506,37 @@ def test_short_last_batch_is_penalized_like_the_others():
         grad[:net.n_weights] += 5.0 / 4 * theta[:net.n_weights]
         theta -= 0.1 * grad
     np.testing.assert_allclose(clf._theta, theta, rtol=1e-12)
+
+
+def test_learning_rate_decay_divides_the_step(blobs):
+    X, y = blobs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPScratchClassifier((4,), learning_rate=0.4, learning_rate_decay=0.25, max_iter=3, tol=0,
+                                   random_state=0).fit(X, y)
+        clf.set_params(warm_start=True).fit(X, y)  # the decay counts on over warm starts
+    np.testing.assert_allclose(clf.history_["learning_rate"], [0.4 / (1 + 0.25 * t) for t in range(6)])
+    assert clf.history_["epoch"] == [1, 2, 3, 4, 5, 6]
+
+
+def test_no_hidden_layer_is_a_linear_model(blobs):
+    X, y = blobs
+    clf = MLPScratchClassifier((), output_activation="softmax", solver="lbfgs", alpha_l2=0.0, dtype="float64",
+                               tol=1e-10, max_iter=500, random_state=0).fit(X, y)
+    assert len(clf.coefs_) == 1 and clf.coefs_[0].shape == (6, 3) and clf.n_layers_ == 2
+    z = X @ clf.coefs_[0] + clf.intercepts_[0]
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(clf.predict_proba(X), expected / expected.sum(axis=1, keepdims=True), rtol=1e-10)
+    assert clf.score(X, y) > 0.95
+
+
+def test_shuffle_changes_the_batches(blobs):
+    X, y = blobs
+    kw = dict(hidden_layer_sizes=(4,), batch_size=16, max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        shuffled = MLPScratchClassifier(**kw).fit(X, y)
+        ordered = MLPScratchClassifier(shuffle=False, **kw).fit(X, y)
+        again = MLPScratchClassifier(**kw).fit(X, y)
+    assert not np.allclose(shuffled.coefs_[0], ordered.coefs_[0])
+    np.testing.assert_array_equal(shuffled.coefs_[0], again.coefs_[0])

@@ -215,3 +215,54 @@ def test_reversed_target_values_keep_the_class_meaning(targets):
     np.testing.assert_allclose(clf.decision_function(Xs), expected, rtol=1e-12)
     assert np.all((clf.decision_function(Xs) > 0) == (y == clf.classes_[1]))
     assert np.all((clf.predict_proba(Xs)[:, 1] > 0.5) == (y == clf.classes_[1]))
+
+
+# --------------------------------------------------------------------------- behaviour, checked by hand
+def test_learning_rate_decay_divides_the_step():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 2)), np.arange(20) % 2
+    clf = SingleNeuronClassifier(learning_rate=0.3, learning_rate_decay=0.5, max_iter=6, tol=None,
+                                 random_state=0).fit(X, y)
+    np.testing.assert_allclose(clf.history_["learning_rate"], [0.3 / (1 + 0.5 * t) for t in range(6)])
+    # one batch step by hand: w1 = w0 - eta_0 * sum of the per-sample gradients
+    w0 = clf.coef_path_[0]
+    z = X @ w0 + 0.0
+    a = 1 / (1 + np.exp(-z))
+    delta = (a - y) * a * (1 - a)
+    np.testing.assert_allclose(clf.coef_path_[1], w0 - 0.3 * X.T @ delta, rtol=1e-10)
+
+
+def test_initial_weights_are_drawn_within_the_limit_and_differ():
+    X, y = np.random.RandomState(0).normal(size=(10, 16)), np.arange(10) % 2
+    starts = [SingleNeuronClassifier(max_iter=1, random_state=seed).fit(X, y).coef_path_[0] for seed in (0, 1)]
+    for w in starts:
+        assert np.all(np.abs(w) <= 1 / 4) and len(np.unique(w)) == 16 and np.abs(w).max() > 0.1
+    assert not np.allclose(starts[0], starts[1])
+    np.testing.assert_array_equal(
+        SingleNeuronClassifier(max_iter=1, random_state=0).fit(X, y).coef_path_[0], starts[0])
+
+
+def test_tol_stops_once_no_weight_moves_more_than_tol():
+    X, y = load_two_clusters(return_X_y=True)
+    Xs = StandardScaler().fit_transform(X)
+    clf = SingleNeuronClassifier(**{**SERIES, "tol": 1e-4, "max_iter": 5000}).fit(Xs, y)
+    moves = np.abs(np.diff(clf.coef_path_, axis=0)).max(axis=1)
+    assert clf.n_iter_ < 5000 and len(moves) == clf.n_iter_
+    assert moves[-1] < 1e-4 and np.all(moves[:-1] >= 1e-4)
+
+
+def test_cost_surface_log_loss_is_sklearns_log_loss():
+    from sklearn.metrics import log_loss
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(12, 2)), np.arange(12) % 2
+    neuron = SingleNeuronClassifier(loss="log_loss")
+    s = cost_surface(neuron, X, y, [-0.5, 0.3], [0.2, 0.9, 1.4], intercept=0.25)
+    for i, w2 in enumerate(s.w2):
+        for j, w1 in enumerate(s.w1):
+            a = 1 / (1 + np.exp(-(X @ [w1, w2] + 0.25)))
+            assert s.total[i, j] == pytest.approx(log_loss(y, a), rel=1e-12)
+    squared = cost_surface(SingleNeuronClassifier(), X, y, [0.3], [0.9], intercept=0.25)
+    a = 1 / (1 + np.exp(-(X @ [0.3, 0.9] + 0.25)))
+    assert squared.total[0, 0] == pytest.approx(np.mean(0.5 * (a - y) ** 2), rel=1e-12)
+    assert squared.minimum == (0.3, 0.9, squared.total[0, 0])
