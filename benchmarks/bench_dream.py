@@ -15,6 +15,19 @@ levels from 299/1.3^4 to 299 pixels, tile 512: one tile per level) and
 "tiles" (2 loops at 299x299 with 150-pixel tiles: 2x2 tiles per step).
 Target: skcnn / tutorial <= 0.5.
 
+Measured on the shared 2-core CPU (AVX512-BF16/AMX; 9 sessions at once, so
+single timings vary by 2-3x; medians of 3 interleaved runs, 5 steps per
+level/loop, ``--repeats 3 --steps 5``)::
+
+    case      tutorial loop   skcnn auto (bfloat16)   skcnn float32
+    octaves   16.24 s         12.47 s  ratio 0.77      11.98 s  ratio 0.74
+    tiles     13.04 s          6.05 s  ratio 0.46       7.21 s  ratio 0.55
+
+With tiles, skcnn's one batch per step beats the tutorial's tile-at-a-time
+loop; with one tile per level ("octaves" at 299 pixels and tile 512) both
+run the same convolutions and only the compiled loop over steps is saved, so
+the target is missed on this CPU. No GPU was available to this measurement.
+
 The series' CNN (``--model series``): a 560x560 photo, seconds per method,
 against the series' eager loop, as below.
 

@@ -268,8 +268,9 @@ class DreamInspector:
         x = self.target.to_model(patches, name="image")
         if engine.value_range is not None:
             x = np.clip(x, *engine.value_range)
-        result = engine.run(x, steps=steps, learning_rate=step_size * self._unit,
-                            weights=np.broadcast_to(vector, (len(x), len(vector))), random_state=seed)
+        with self.target.device_scope():
+            result = engine.run(x, steps=steps, learning_rate=step_size * self._unit,
+                                weights=np.broadcast_to(vector, (len(x), len(vector))), random_state=seed)
         change = self.target.to_pixels(result.images) - self.target.to_pixels(x)
         return patches + change.reshape(patches.shape), float(np.mean(result.scores))
 
