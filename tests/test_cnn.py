@@ -481,8 +481,8 @@ def tampered_state(clf):
     import keras
 
     inputs = keras.Input(clf.image_shape_)
-    flat = keras.layers.Flatten()(inputs)
-    outputs = keras.layers.Lambda(lambda t: keras.ops.softmax(t[:, :2]))(flat)
+    logits = keras.layers.Dense(2)(keras.layers.Flatten()(inputs))
+    outputs = keras.layers.Lambda(lambda t: t * 1.0)(logits)  # loads without safe mode: only safe mode refuses it
     evil = clone(clf)
     evil.__dict__.update({k: v for k, v in clf.__dict__.items() if k.endswith("_")})
     evil.model_ = keras.Model(inputs, outputs)
