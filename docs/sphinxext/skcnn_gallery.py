@@ -56,10 +56,20 @@ def figure_scraper(block, block_vars, gallery_conf, **kwargs):
     """
     from sphinx_gallery.scrapers import figure_rst
 
-    figures, paths = list(_created), []
+    figures, images = list(_created), []
     _created.clear()
     # zip takes from ``figures`` first, so no image name is used up for nothing.
     for figure, path in zip(figures, block_vars["image_path_iterator"]):
         figure.savefig(path, dpi=kwargs.get("dpi", 100))
-        paths.append(path)
-    return figure_rst(paths, gallery_conf["src_dir"])
+        images.append((path, _title(figure)))
+    # One image directive per figure: skcnn's figures are wide mosaics, which
+    # read better stacked at full width than side by side as thumbnails.
+    return "".join(figure_rst([path], gallery_conf["src_dir"], title) for path, title in images)
+
+
+def _title(figure) -> str:
+    """The figure's title, or its axes' titles: the image's alt text."""
+    title = figure.get_suptitle() if hasattr(figure, "get_suptitle") else ""
+    if not title:
+        title = ", ".join(t for t in (ax.get_title() for ax in figure.axes) if t)
+    return " ".join(title.split())[:120]
