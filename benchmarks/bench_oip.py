@@ -1,4 +1,22 @@
-"""OIP search speed: the precursor screening of one conv3 map, against one-at-a-time loops and tf-keras-vis.
+"""OIPs: readability of FFT + transforms against pixels, precursor speed, and the screening against peers.
+
+Readability (issue 11.4), on the series' conv3 (16 maps) and on a small RGB
+network (random weights, 32x32x3, 16 maps of its last convolution), from the
+same multiscale starts and the same number of steps:
+
+- the share of the OIPs' energy above half the Nyquist frequency
+  (:func:`skcnn.inspect.oip.high_frequency_share`); target: FFT + transforms at
+  most half of pixel OIPs;
+- the share of their activation kept, on average, over 20 randomly shifted
+  (2 px), zoomed (0.9-1.1) and rotated (10 degrees) copies
+  (:func:`skcnn.inspect.oip.robustness`); target: at least 0.8 for FFT +
+  transforms, where pixel OIPs keep less;
+- CPU seconds per image-step of both; target: FFT + transforms at most 1.5 x.
+
+Precursor speed (issue 11.6): the README tour's
+``oip_layer("conv3", maps=range(8), start="precursor", random_state=0)`` and
+all 64 maps, with the default one-pass ranking (``prescreen=64``): wall and
+CPU seconds (targets on 2 cores: 20 s and 60 s) and live maps.
 
 Setup (issue 6): a "series" CNN (Pipeline(StandardScaler, KerasCNNClassifier))
 trained 5 epochs on the embedded MNIST split (4000 training digits). The
@@ -29,7 +47,9 @@ Ratios are per candidate-step, against the median full screening and, because
 the shared machine's load swings between runs, also against a run of skcnn on
 2048 candidates timed just before each peer ("paired"). Run::
 
-    python benchmarks/bench_oip.py              # 3 repeats of the full screening
+    python benchmarks/bench_oip.py              # everything, 3 repeats of the full screening
+    python benchmarks/bench_oip.py --part readability
+    python benchmarks/bench_oip.py --part precursor
     python benchmarks/bench_oip.py --repeats 1 --skip-layer
 """
 
@@ -104,7 +124,8 @@ def screen_all(inspector, layer, conv_map):
     """
     index = inspector.target_.layer_index(layer)
     wall, cpu = time.perf_counter(), time.process_time()
-    starts = inspector._starts(index, [conv_map], "precursor", 8, np.random.default_rng(0), LEARNING_RATE, None)
+    starts = inspector._starts(index, [conv_map], "precursor", 8, np.random.default_rng(0), LEARNING_RATE,
+                               {"prescreen": None})
     return time.perf_counter() - wall, time.process_time() - cpu, starts[0]
 
 
@@ -186,6 +207,63 @@ def tf_keras_vis(pipe, layer, conv_map, candidates, mode):
     return time.perf_counter() - start
 
 
+def small_rgb_model():
+    """A small RGB convolutional network with fixed random weights (no training, no download)."""
+    import keras
+
+    init = keras.initializers.GlorotUniform
+    layers = keras.layers
+    return keras.Sequential([
+        keras.Input((32, 32, 3)),
+        layers.Conv2D(16, 3, activation="relu", kernel_initializer=init(0), name="conv1"),
+        layers.MaxPooling2D(name="pool1"),
+        layers.Conv2D(32, 3, activation="relu", kernel_initializer=init(1), name="conv2"),
+        layers.MaxPooling2D(name="pool2"),
+        layers.Conv2D(32, 3, activation="relu", kernel_initializer=init(2), name="conv3"),
+    ])
+
+
+def readability(target, name, *, steps=300, learning_rate=0.05, n_maps=16):
+    """Pixel against FFT + standard transforms OIPs of ``n_maps`` conv3 maps: print the item-4 figures."""
+    from skcnn.inspect import OIPInspector
+    from skcnn.inspect.oip import high_frequency_share, robustness
+
+    inspector = OIPInspector(target)
+    maps = np.arange(n_maps)
+    channels = inspector.target_.input_shape[2]
+    judge = inspector._engine(inspector.target_.layer_index("conv3"), regularized=False)
+    rows = {}
+    for label, look in (("pixel", {}), ("fft + transforms", dict(param="fft", transforms="standard",
+                                                                 decorrelate=channels == 3))):
+        inspector.oip_layer("conv3", maps=maps, steps=2, learning_rate=learning_rate, random_state=0, **look)
+        cpu = time.process_time()
+        result = inspector.oip_layer("conv3", maps=maps, steps=steps, learning_rate=learning_rate, random_state=0,
+                                     **look)
+        cpu = time.process_time() - cpu
+        rows[label] = (high_frequency_share(result.images).mean(), robustness(judge, result.images, maps=maps).mean(),
+                       cpu / (n_maps * steps), result.activations.mean(), len(result.dead))
+    (hf_p, kept_p, cost_p, act_p, _), (hf_f, kept_f, cost_f, act_f, dead_f) = rows.values()
+    print(f"{name}, {n_maps} conv3 maps, {steps} steps: high-frequency share pixel {hf_p:.3f}, FFT + transforms "
+          f"{hf_f:.3f} (ratio {hf_f / hf_p:.3f}; target <= 0.5); activation kept over 20 transformed copies pixel "
+          f"{kept_p:.2f}, FFT + transforms {kept_f:.2f} (target >= 0.8 and above pixel); CPU per image-step pixel "
+          f"{1e6 * cost_p:.0f} us, FFT + transforms {1e6 * cost_f:.0f} us (ratio {cost_f / cost_p:.2f}; target "
+          f"<= 1.5); mean activation pixel {act_p:.2f}, FFT + transforms {act_f:.2f} ({dead_f} dead)")
+
+
+def precursor_speed(pipe):
+    """The README tour's precursor OIPs of 8 conv3 maps, and all 64."""
+    from skcnn.inspect import OIPInspector
+
+    for n_maps in (8, 64):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = OIPInspector(pipe).oip_layer("conv3", maps=range(n_maps), start="precursor", random_state=0)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(f"precursor oip_layer('conv3', maps=range({n_maps})), defaults (one-pass ranking of all 18660 "
+              f"patterns, 64 per map screened 10 steps, best 8 x 300 steps): {wall:.1f} s wall, {cpu:.1f} s CPU "
+              f"(load average {os.getloadavg()[0]:.1f}); {n_maps - len(result.dead)} of {n_maps} maps live "
+              f"(target: <= {20 if n_maps == 8 else 60} s on 2 cores, all live)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="repeats of the full screening (median)")
@@ -194,6 +272,8 @@ def main(argv=None):
     parser.add_argument("--layer-candidates", type=int, default=1024,
                         help="precursor patterns per map in the oip_layer run")
     parser.add_argument("--skip-layer", action="store_true", help="skip the oip_layer runs")
+    parser.add_argument("--part", choices=("all", "readability", "precursor", "screening"), default="all",
+                        help="run one part only")
     args = parser.parse_args(argv)
 
     from skcnn.inspect import ActivationInspector, OIPInspector
@@ -203,6 +283,13 @@ def main(argv=None):
     pipe, accuracy = train_cnn(args.epochs)
     print(f"series CNN, {args.epochs} epochs on 4000 digits: test accuracy {accuracy:.3f} "
           f"({time.perf_counter() - start:.1f} s)")
+    if args.part in ("all", "readability"):
+        readability(pipe, "series CNN")
+        readability(small_rgb_model(), "small RGB network (random weights)")
+    if args.part in ("all", "precursor"):
+        precursor_speed(pipe)
+    if args.part not in ("all", "screening"):
+        return
     layer = "conv3"
     inspector = OIPInspector(pipe)
     if args.map is None:

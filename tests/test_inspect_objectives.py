@@ -261,22 +261,36 @@ def test_transforms_shapes_and_identities():
     np.testing.assert_allclose(_run(T.random_rotate(0.0), x), x, atol=1e-5)
     np.testing.assert_array_equal(_run(T.jitter(0), x), x)
     np.testing.assert_array_equal(T.fit_to(_run(T.pad(3), x), (9, 9)).numpy(), x)
+    assert T.fit_to(x, (11, 7)).shape == (2, 11, 7, 2)
     with pytest.raises(ValueError, match="transforms must be"):
         T.resolve("fancy", (9, 9))
     with pytest.raises(TypeError, match="callables"):
         T.resolve([1], (9, 9))
 
 
-def test_jitter_is_a_shift_and_the_seed_decides_it():
+def test_jitter_is_a_random_window_and_the_seed_decides_it():
     x = _start(1, size=9)
     moved = _run(T.jitter(2), x)
-    padded = np.pad(x, ((0, 0), (2, 2), (2, 2), (0, 0)), mode="reflect")
-    shifts = [(dy, dx) for dy in range(5) for dx in range(5)
-              if np.array_equal(padded[:, dy:dy + 9, dx:dx + 9], moved)]
+    assert moved.shape == (1, 7, 7, 1)
+    shifts = [(dy, dx) for dy in range(3) for dx in range(3) if np.array_equal(x[:, dy:dy + 7, dx:dx + 7], moved)]
     assert len(shifts) == 1
     np.testing.assert_array_equal(_run(T.jitter(2), x), moved)
     draws = {tuple(_run(T.jitter(2), x, seed=(s, 0)).ravel()[:5]) for s in range(12)}
     assert len(draws) > 3
+
+
+def test_compose_merges_zoom_and_rotation_into_one_resampling():
+    x = _start(2, size=11)
+    seed = np.array([5, 6], np.int32)
+    parts = [T.random_scale(0.8, 1.2), T.random_rotate(20.0)]
+    fused = T.compose(parts, (11, 11))(x, seed).numpy()
+    salted = [seed + np.array([0, 104729 * (k + 1)], np.int32) for k in range(2)]
+    zoom, _ = parts[0].affine(salted[0])
+    _, angle = parts[1].affine(salted[1])
+    np.testing.assert_allclose(fused, T._affine(x, zoom, angle).numpy(), atol=1e-5)
+    # One resampling, not two: two bilinear passes would blur more.
+    twice = parts[1](parts[0](x, salted[0]), salted[1]).numpy()
+    assert not np.allclose(fused, twice, atol=1e-3)
 
 
 def test_rotation_by_a_quarter_turn_matches_numpy():

@@ -45,7 +45,8 @@ from .._validation import check_int, check_number
 from ._target import import_keras, resolve_target
 from .objectives import Objective, as_objectives
 from .params import ImageParam
-from .transforms import fit_to, roll
+from .transforms import compose as compose_transforms
+from .transforms import roll
 from .transforms import resolve as resolve_transforms
 
 __all__ = ["GradientAscent", "AscentResult", "fast_dtype"]
@@ -434,10 +435,7 @@ class GradientAscent:
                                + tf.reduce_mean(tf.square(dx), axis=[1, 2, 3]))
             return total
 
-        def transform(x, seed):
-            for k, t in enumerate(transforms):
-                x = t(x, seed + tf.constant([0, 104729], tf.int32) * (k + 1))
-            return x if not transforms else fit_to(x, size)
+        transform = compose_transforms(transforms, size)
 
         ih, iw, ic = self.target.input_shape
         feed_specs = [tf.TensorSpec([None] + list(shapes[key[1]]), tf.float32) if key[0] in ("linear", "logit")

@@ -30,9 +30,9 @@ from .._repr import ShortReprMixin
 from .._validation import check_int, check_number, is_int
 from ..plugins import oip_starts
 from ._ascent import GradientAscent, fast_dtype
-from ._target import resolve_target
+from ._target import import_keras, resolve_target
 
-__all__ = ["OIPInspector", "OIPResult", "OIPLayerResult", "RenderResult", "multiscale_start", "precursor_start",
+__all__ = ["OIPInspector", "OIPResult", "OIPLayerResult", "RenderResult", "high_frequency_share", "robustness", "multiscale_start", "precursor_start",
            "precursor_candidates", "enhance_contrast", "bicubic_upscale"]
 
 
@@ -127,6 +127,82 @@ def enhance_contrast(images, percentiles=(1.0, 99.0)):
     hi = np.percentile(batch, high, axis=axes, keepdims=True)
     out = np.clip((batch - lo) / np.where(hi > lo, hi - lo, 1.0), 0.0, 1.0)
     return out[0] if single else out
+
+
+def high_frequency_share(images):
+    """Share of each image's energy (mean removed) above half the Nyquist frequency.
+
+    The energy of the 2-D spectrum at radial frequencies above 0.25 cycles
+    per pixel, over the total, per image (channels summed): about 0.8 for
+    white noise on a square image (the share of the frequency square outside
+    that circle), near 0 for smooth images.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, h, w) or (n, h, w, c)
+
+    Returns
+    -------
+    ndarray of shape (n,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> noise = np.random.default_rng(0).normal(size=(50, 32, 32))
+    >>> smooth = np.cumsum(np.cumsum(noise, axis=1), axis=2)
+    >>> bool(high_frequency_share(smooth).mean() < 0.1 < 0.7 < high_frequency_share(noise).mean())
+    True
+    """
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4:
+        raise ValueError(f"images must have shape (n, h, w) or (n, h, w, c); got {images.shape}.")
+    centred = images - images.mean(axis=(1, 2), keepdims=True)
+    power = (np.abs(np.fft.fft2(centred, axes=(1, 2))) ** 2).sum(axis=3)
+    fy = np.fft.fftfreq(images.shape[1])[:, None]
+    fx = np.fft.fftfreq(images.shape[2])[None, :]
+    high = np.sqrt(fy**2 + fx**2) > 0.25
+    total = power.sum(axis=(1, 2))
+    return power[:, high].sum(axis=1) / np.where(total > 0, total, 1.0)
+
+
+def robustness(engine, images, objective=None, *, maps=None, n_copies=20, shift=2, scale=(0.9, 1.1), degrees=10.0,
+               random_state=0):
+    """Mean share of each image's objective that survives random shifts, zooms and rotations.
+
+    Each image is shifted by up to ``shift`` pixels, zoomed by a factor in
+    ``scale`` and rotated by up to ``degrees``, ``n_copies`` times (one draw
+    per copy, the same for all images); the result is the mean over the
+    copies of the objective of the copy over the objective of the image.
+
+    Parameters
+    ----------
+    engine : GradientAscent
+    images : ndarray of shape (n, h, w, c)
+        Model space.
+    objective : Objective or list of Objective, optional
+        What to measure (or give ``maps`` for the engine's layer).
+    maps : array-like of int, optional
+    n_copies, shift, scale, degrees, random_state
+
+    Returns
+    -------
+    ndarray of shape (n,)
+    """
+    from . import transforms
+
+    _, tf = import_keras()
+    images = np.asarray(images, dtype=np.float32)
+    change = transforms.compose([transforms.pad(shift), transforms.jitter(2 * shift), transforms.random_scale(*scale),
+                                 transforms.random_rotate(degrees)], images.shape[1:3])
+    base = engine.score(images, objective=objective, maps=maps)
+    seeds = np.random.default_rng(random_state).integers(0, 2**31 - 1, size=(n_copies, 2))
+    kept = np.zeros(len(images))
+    for seed in seeds:
+        moved = change(tf.constant(images), tf.constant(seed, tf.int32))
+        kept += engine.score(moved.numpy(), objective=objective, maps=maps) / np.where(base != 0, base, 1.0)
+    return kept / n_copies
 
 
 # ----------------------------------------------------------- start patterns

@@ -14,17 +14,19 @@ Examples
 --------
 >>> from skcnn.inspect import transforms
 >>> [t.__name__ for t in transforms.standard((28, 28))]
-['pad', 'jitter', 'random_scale', 'random_rotate', 'jitter']
+['pad', 'jitter', 'random_scale', 'random_rotate']
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .._validation import check_int
 from ..cnn._keras import import_keras
 
-__all__ = ["pad", "jitter", "roll", "random_scale", "random_rotate", "standard", "resolve", "fit_to"]
+__all__ = ["pad", "jitter", "roll", "random_scale", "random_rotate", "standard", "resolve", "compose", "fit_to"]
 
 
 def _named(fn, name):
@@ -61,24 +63,29 @@ def _uniform(seed, low, high, salt, dtype=None):
 
 
 def jitter(distance):
-    """Shift the batch by up to ``distance`` pixels each way, filling the border by reflection.
+    """Cut a random window ``distance`` pixels smaller than the image: a random shift of up to ``distance``.
+
+    The image shrinks by ``distance`` pixels per axis (pad first, as
+    :func:`standard` does; the engine fits the result to the model's input).
 
     Examples
     --------
     >>> import numpy as np
-    >>> jitter(2)(np.ones((1, 5, 5, 1), "float32"), [0, 0]).shape
-    TensorShape([1, 5, 5, 1])
+    >>> jitter(2)(np.ones((1, 9, 9, 1), "float32"), [0, 0]).shape
+    TensorShape([1, 7, 7, 1])
     """
     distance = check_int(distance, "distance", low=0)
 
     def transform(images, seed):
         _, tf = import_keras()
-        shape = tf.shape(images)
-        padded = tf.pad(images, [[0, 0], [distance, distance], [distance, distance], [0, 0]], mode="REFLECT")
-        dy = _uniform(seed, 0, 2 * distance + 1, 11, tf.int32)
-        dx = _uniform(seed, 0, 2 * distance + 1, 13, tf.int32)
-        out = padded[:, dy:dy + shape[1], dx:dx + shape[2], :]
-        out.set_shape(images.shape)
+        images = tf.convert_to_tensor(images)
+        if not distance:
+            return images
+        h, w = images.shape[1] - distance, images.shape[2] - distance
+        dy = _uniform(seed, 0, distance + 1, 11, tf.int32)
+        dx = _uniform(seed, 0, distance + 1, 13, tf.int32)
+        out = images[:, dy:dy + h, dx:dx + w, :]
+        out.set_shape([images.shape[0], h, w, images.shape[3]])
         return out
 
     return _named(transform, "jitter")
@@ -105,19 +112,31 @@ def roll(distance):
 
 
 def _affine(images, zoom, angle):
-    """Zoom by ``zoom`` and rotate by ``angle`` (radians) about the centre; borders by reflection."""
+    """Zoom by ``zoom`` and rotate by ``angle`` (radians) about the centre, bilinear, edges extended.
+
+    The resampling is a sparse matrix (four weights per output pixel) applied
+    to all images and channels at once; its gradient is the transposed matrix.
+    """
     _, tf = import_keras()
-    shape = tf.shape(images)
-    h, w = tf.cast(shape[1], tf.float32), tf.cast(shape[2], tf.float32)
-    cy, cx = (h - 1.0) / 2.0, (w - 1.0) / 2.0
+    images = tf.convert_to_tensor(images)
+    n, h, w, c = images.shape
+    rows, cols = np.meshgrid(np.arange(h, dtype=np.float32) - (h - 1) / 2, np.arange(w, dtype=np.float32) - (w - 1) / 2,
+                             indexing="ij")
+    rows, cols = tf.constant(rows.ravel()), tf.constant(cols.ravel())
     cos, sin = tf.cos(angle) / zoom, tf.sin(angle) / zoom
-    # Output pixel (x, y) reads input (a0 x + a1 y + a2, b0 x + b1 y + b2).
-    row = tf.stack([cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy, 0.0, 0.0])
-    matrix = tf.tile(row[None], [shape[0], 1])
-    out = tf.raw_ops.ImageProjectiveTransformV3(images=images, transforms=matrix, output_shape=shape[1:3],
-                                                fill_value=0.0, interpolation="BILINEAR", fill_mode="REFLECT")
-    out.set_shape(images.shape)
-    return out
+    src_y = tf.clip_by_value(sin * cols + cos * rows + (h - 1) / 2, 0.0, h - 1.0)
+    src_x = tf.clip_by_value(cos * cols - sin * rows + (w - 1) / 2, 0.0, w - 1.0)
+    y0, x0 = tf.floor(src_y), tf.floor(src_x)
+    fy, fx = src_y - y0, src_x - x0
+    y0, x0 = tf.cast(y0, tf.int64), tf.cast(x0, tf.int64)
+    y1, x1 = tf.minimum(y0 + 1, h - 1), tf.minimum(x0 + 1, w - 1)
+    out = tf.range(h * w, dtype=tf.int64)
+    indices = tf.concat([tf.stack([out, y * w + x], axis=1) for y, x in ((y0, x0), (y0, x1), (y1, x0), (y1, x1))], 0)
+    weights = tf.concat([(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx], 0)
+    matrix = tf.sparse.reorder(tf.SparseTensor(indices, weights, [h * w, h * w]))
+    flat = tf.reshape(tf.transpose(images, [1, 2, 0, 3]), [h * w, -1])
+    moved = tf.sparse.sparse_dense_matmul(matrix, flat)
+    return tf.transpose(tf.reshape(moved, [h, w, -1, c]), [2, 0, 1, 3])
 
 
 def random_scale(low=0.9, high=1.1):
@@ -133,9 +152,13 @@ def random_scale(low=0.9, high=1.1):
     if not 0 < low <= high:
         raise ValueError(f"random_scale needs 0 < low <= high; got {low}, {high}.")
 
-    def transform(images, seed):
-        return _affine(images, _uniform(seed, low, high, 17), 0.0)
+    def draw(seed):
+        return _uniform(seed, low, high, 17), 0.0
 
+    def transform(images, seed):
+        return _affine(images, *draw(seed))
+
+    transform.affine = draw
     return _named(transform, "random_scale")
 
 
@@ -150,17 +173,55 @@ def random_rotate(degrees=10.0):
     """
     limit = math.radians(float(degrees))
 
-    def transform(images, seed):
-        return _affine(images, 1.0, _uniform(seed, -limit, limit, 19))
+    def draw(seed):
+        return 1.0, _uniform(seed, -limit, limit, 19)
 
+    def transform(images, seed):
+        return _affine(images, *draw(seed))
+
+    transform.affine = draw
     return _named(transform, "random_rotate")
 
 
+def compose(transforms, size):
+    """One function ``f(images, seed)``: the transforms in order, then :func:`fit_to` ``size``.
+
+    Each transform gets its own seed; zooms and rotations that follow each
+    other are resampled once, as one affine map.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> compose(standard((12, 12)), (12, 12))(np.ones((2, 12, 12, 1), "float32"), np.array([1, 2])).shape
+    TensorShape([2, 12, 12, 1])
+    """
+    transforms = list(transforms)
+
+    def apply(images, seed):
+        _, tf = import_keras()
+        zoom, angle = None, None
+        for k, t in enumerate(transforms):
+            salted = seed + tf.constant([0, 104729], tf.int32) * (k + 1)
+            if hasattr(t, "affine"):
+                z, a = t.affine(salted)
+                zoom, angle = (z, a) if zoom is None else (zoom * z, angle + a)
+                continue
+            if zoom is not None:
+                images, zoom, angle = _affine(images, zoom, angle), None, None
+            images = t(images, salted)
+        if zoom is not None:
+            images = _affine(images, zoom, angle)
+        return fit_to(images, size) if transforms else images
+
+    return apply
+
+
 def standard(size):
-    """The preset: pad, jitter, random scale (0.9-1.1), random rotation (10 degrees), a small jitter.
+    """The preset: pad, jitter, random scale (0.9-1.1), random rotation (10 degrees).
 
     Distances grow with the image: 1 pixel per 14 of the shorter side (2 for
-    28x28 digits, 16 for 224x224).
+    28x28 digits, 16 for 224x224); the engine's final crop to the model's
+    input is centred.
 
     Parameters
     ----------
@@ -172,7 +233,7 @@ def standard(size):
     list of transforms
     """
     unit = max(1, round(min(int(size[0]), int(size[1])) / 14))
-    return [pad(unit), jitter(unit), random_scale(0.9, 1.1), random_rotate(10.0), jitter(max(1, unit // 2))]
+    return [pad(unit), jitter(unit), random_scale(0.9, 1.1), random_rotate(10.0)]
 
 
 def resolve(transforms, size):
@@ -181,7 +242,7 @@ def resolve(transforms, size):
     Examples
     --------
     >>> resolve(None, (8, 8)), len(resolve("standard", (8, 8)))
-    ([], 5)
+    ([], 4)
     """
     if transforms is None:
         return []
