@@ -57,7 +57,7 @@ def _inception_dream(ctx, images):
     start = time.perf_counter()
     keras.utils.set_random_seed(ctx.random_state)
     network = keras.applications.InceptionV3(weights=None, include_top=False)
-    size, octaves, steps, layers = (128, 2, 2, ["mixed2"]) if ctx.quick else (192, 3, 4, ["mixed3", "mixed5"])
+    size, octaves, steps, layers = (128, 2, 2, ["mixed2"]) if ctx.quick else (160, 3, 4, ["mixed3", "mixed5"])
     photo = load_flower(size)
     ctx.log(f"dream: random-weight InceptionV3, {' + '.join(layers)}, on the {size}x{size} RGB flower")
     inspector = DreamInspector(network, preprocess=lambda x: x / 127.5 - 1.0, deprocess=lambda x: (x + 1.0) * 127.5)

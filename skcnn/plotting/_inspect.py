@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import new_figure
+from ._dream import _display
 
 __all__ = ["plot_maps", "plot_maps_compare", "plot_class_signature", "plot_oips", "map_mosaic"]
 
@@ -58,6 +59,17 @@ def map_mosaic(maps, n_cols=8, gap=1):
     return mosaic, origin
 
 
+def _show_input(ax, image):
+    """Draw an input image: an RGB image in its colours (uint8 read in [0, 255]), a digit in gray."""
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 3:
+        value_range = (0.0, 255.0) if np.issubdtype(image.dtype, np.integer) else (float(image.min()),
+                                                                                    float(image.max()))
+        ax.imshow(_display(image, value_range)[0], interpolation="nearest")
+    else:
+        ax.imshow(_image2d(image), cmap="gray_r", interpolation="nearest")
+
+
 def _image2d(image):
     image = np.asarray(image, dtype=np.float64)
     if image.ndim == 3 and image.shape[-1] == 1:
@@ -98,6 +110,12 @@ def plot_maps(activations, *, image=None, n_cols=8, cmap="viridis", title=None, 
     >>> fig = plot_maps(np.random.default_rng(0).random((6, 6, 4)), image=np.zeros((8, 8)), title="demo")
     >>> len(fig.axes)
     5
+
+    An RGB input is drawn in its colours:
+
+    >>> fig = plot_maps(np.zeros((6, 6, 2)), image=np.full((8, 8, 3), [255, 0, 0], dtype=np.uint8))
+    >>> fig.axes[0].get_images()[0].get_array()[0, 0].tolist()
+    [1.0, 0.0, 0.0]
     """
     acts = _as_maps(activations)
     m = acts.shape[2]
@@ -109,7 +127,7 @@ def plot_maps(activations, *, image=None, n_cols=8, cmap="viridis", title=None, 
     vmax = float(np.max(acts)) if shared_scale else None
     vmin = float(min(0.0, np.min(acts))) if shared_scale else None
     if image is not None:
-        axes[0].imshow(_image2d(image), cmap="gray_r", interpolation="nearest")
+        _show_input(axes[0], image)
         axes[0].set_title("input", fontsize=7)
     for k in range(m):
         ax = axes[k + extra]
@@ -192,7 +210,7 @@ def plot_maps_compare(activations, *, labels=None, images=None, threshold=0.0, m
         ax.set_title(str(caption), fontsize=9)
         if images is not None:
             top = axes[0, i]
-            top.imshow(_image2d(np.asarray(images)[i]), cmap="gray_r", interpolation="nearest")
+            _show_input(top, np.asarray(images)[i])
             top.set_axis_off()
     if title is None:
         names = ", ".join(str(labels[i]) if labels is not None else f"image {i}" for i in group)
