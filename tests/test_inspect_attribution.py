@@ -268,7 +268,12 @@ def test_a_nested_functional_rgb_model_works():
     ig = inspector.integrated_gradients(X, target=1, steps=64)
     assert np.all(np.abs(ig.completeness_gap) <= 0.01 * np.abs(ig.scores - ig.baseline_scores) + 1e-4)
     cam = inspector.gradcam(X)  # the last convolution, inside the nested model
-    assert cam.maps.shape == (4, 12, 10) and "ic2" in cam.layer
+    assert cam.layer == "backbone/ic2" and cam.maps.shape == (4, 12, 10)
+    before = model.predict(X, verbose=0)
+    r = inspector.randomization_test(X, "gradcam")
+    assert r.layers == ["head", "backbone/ic2", "backbone/ic1"]
+    np.testing.assert_array_equal(model.predict(X, verbose=0), before)  # the copy was randomized, not the model
+    np.testing.assert_array_equal(inspector.gradcam(X).maps, cam.maps)
 
 
 # ---------------------------------------------------------------------------- checks

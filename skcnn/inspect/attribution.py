@@ -76,9 +76,8 @@ class Attribution(ShortReprMixin):
     baseline_scores : ndarray of shape (n,) or None
         Integrated gradients: the logit of each image's baseline.
     completeness_gap : ndarray of shape (n,) or None
-        Integrated gradients: ``maps.sum() - (scores - baseline_scores)`` per
-        image (before the channels are summed the two agree exactly in the
-        limit of many steps).
+        Integrated gradients: the sum of each map minus ``scores -
+        baseline_scores``; it goes to 0 as the number of steps grows.
 
     Examples
     --------
@@ -248,10 +247,13 @@ class AttributionInspector:
         A fitted classifier, a Pipeline ending in one (its preceding steps
         must act on each pixel by an affine map, as scalers do), or any Keras
         image model with one input ``(height, width, channels)``.
-    batch_size : int, default=1024
+    batch_size : int, optional
         Model evaluations per compiled call: a chunk holds
         ``batch_size // evaluations_per_image`` images (at least one), so
-        SmoothGrad's samples and IG's steps share the budget.
+        SmoothGrad's samples and IG's steps share the budget. Default: about
+        a million input values per call (1337 evaluations of a 28x28 digit,
+        85 of a 64x64 RGB image), which keeps the activations in cache-sized
+        pieces on a CPU.
     device : {"auto", "cpu", "gpu"} or str, optional
         Where to compute, for a bare Keras model (an estimator's own
         ``device`` otherwise); see :func:`~skcnn.inspect.resolve_target`.
@@ -277,9 +279,9 @@ class AttributionInspector:
     ('c', (4, 8, 8))
     """
 
-    def __init__(self, target, *, batch_size=1024, device=None):
+    def __init__(self, target, *, batch_size=None, device=None):
         self.target = target
-        self.batch_size = check_int(batch_size, "batch_size")
+        self.batch_size = None if batch_size is None else check_int(batch_size, "batch_size")
         self.device = device
         self.target_ = resolve_target(target, device=device)
         self._fns = {}
@@ -305,6 +307,7 @@ class AttributionInspector:
         def forward(x):
             seen = []
             if layer is not None:
+                own = layer.__dict__.get("call")  # an instance-level call someone set, restored afterwards
                 call = layer.call
 
                 def recording(*args, **kwargs):
@@ -316,7 +319,9 @@ class AttributionInspector:
             try:
                 head = sub(x, training=False)
             finally:
-                if layer is not None:
+                if layer is not None and own is not None:
+                    object.__setattr__(layer, "call", own)
+                elif layer is not None:
                     object.__delattr__(layer, "call")
             head = head[0] if isinstance(head, (list, tuple)) else head
             if layer is not None and not seen:
@@ -341,15 +346,16 @@ class AttributionInspector:
         return tf.TensorSpec([None, *self.target_.input_shape], tf.float32)
 
     # -------------------------------------------------------------- batching
-    def _chunks(self, n, per_image):
-        size = max(1, self.batch_size // max(1, per_image))
+    def _chunks(self, n, per_image, values_per_image):
+        budget = self.batch_size or max(1, 2**20 // max(1, values_per_image))
+        size = max(1, budget // max(1, per_image))
         return [(start, min(n, start + size)) for start in range(0, n, size)]
 
     def _run(self, fn, per_image, arrays, *extra):
         """Call ``fn(*chunk_of_each_array, *extra)`` chunk by chunk; concatenate each output."""
         n = len(arrays[0])
         outputs = None
-        for start, stop in self._chunks(n, per_image):
+        for start, stop in self._chunks(n, per_image, arrays[0][0].size):
             with self.target_.device_scope():
                 out = fn(*[a[start:stop] for a in arrays], *extra)
             out = [np.asarray(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
@@ -599,7 +605,7 @@ class AttributionInspector:
         seed = np.array([_seed_pair(random_state), 0], dtype=np.int32)
         fn = self._gradient_fn(True)
         parts = []
-        for start, stop in self._chunks(len(x), n_samples + 1):
+        for start, stop in self._chunks(len(x), n_samples + 1, x[0].size):
             with self.target_.device_scope():
                 out = fn(x[start:stop], requested[start:stop], sigma[start:stop].astype(np.float32),
                          np.int32(n_samples), seed + np.array([0, start], np.int32), bool(absolute))
@@ -689,8 +695,8 @@ class AttributionInspector:
         index = target.layer_index(layer)
         shape = target.layers[index].output.shape
         if len(shape) != 4:
-            raise ValueError(f"layer must have maps of shape (n, h, w, maps) for Grad-CAM; {target.layer_name(index)!r} "
-                             f"outputs {tuple(shape)}.")
+            raise ValueError(f"layer must have maps of shape (n, h, w, maps) for Grad-CAM; "
+                             f"{target.layer_name(index)!r} outputs {tuple(shape)}.")
         return index
 
     def _cam(self, X, target, layer, plus):
@@ -863,7 +869,21 @@ class AttributionInspector:
 
     # ------------------------------------------------------------ sanity checks
     def attribute(self, X, method, target=None, **options):
-        """Maps by the method named ``method`` (one of the inspector's six methods).
+        """Maps by the method named ``method``: the inspector's methods by name.
+
+        Parameters
+        ----------
+        X, target
+            As in :meth:`saliency`.
+        method : str
+            ``saliency``, ``smoothgrad``, ``integrated_gradients``, ``gradcam``,
+            ``gradcam_plus_plus`` or ``occlusion``.
+        **options
+            Passed to the method.
+
+        Returns
+        -------
+        Attribution
 
         Examples
         --------
@@ -919,8 +939,9 @@ class AttributionInspector:
         if method not in _METHODS:
             raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}.")
         target_ = self.target_
-        with_kernel = [i for i, layer in enumerate(target_.layers)
-                       if any(len(v.shape) >= 2 for v in layer.trainable_weights)]
+        with_kernel = [i for i, layer in enumerate(target_.layers)  # nested models count by their own layers
+                       if not isinstance(layer, keras.Model)
+                       and any(len(v.shape) >= 2 for v in layer.trainable_weights)]
         mode = "top-down"
         if isinstance(layers, str) and layers in ("top-down", "independent"):
             mode = layers
