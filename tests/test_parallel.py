@@ -74,6 +74,16 @@ def test_import_skcnn_parallel_imports_neither_dask_nor_tensorflow():
     assert out.stdout.strip() == "[]"
 
 
+def test_demo_search_uses_joblib_defaults_without_a_dask_client():
+    import subprocess
+    import sys
+
+    code = ("import sys; from skcnn._demo.search import active_backend; "
+            "print(active_backend(), 'distributed' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["None", "False"]  # no backend forced, and Dask not imported to find out
+
+
 # --- the cluster ----------------------------------------------------------------------------------
 
 distributed = pytest.importorskip("distributed", reason="needs dask[distributed] (pip install skcnn[distributed])")
@@ -164,6 +174,13 @@ def test_the_worker_environment_reached_the_workers(client):
     for s in settings.values():
         assert s["TF_NUM_INTRAOP_THREADS"] == "1" and s["OMP_NUM_THREADS"] == "1"
         assert s["TF_NUM_INTEROP_THREADS"] == "2"  # the non-default value given to the cluster
+
+
+def test_demo_search_runs_on_dask_when_a_client_is_active(client):
+    from skcnn._demo.search import active_backend
+
+    assert distributed.default_client() is client
+    assert active_backend() == "dask"
 
 
 def test_mlp_grid_search_on_dask_equals_the_sequential_run(client, digits):

@@ -18,6 +18,7 @@ from ._history import plot_history
 from ._inspect import map_mosaic, plot_class_signature, plot_maps, plot_maps_compare, plot_oips
 from ._cnn import plot_cnn_learning_curves, plot_conv_kernels
 from ._dream import plot_dream
+from ._search import plot_validation_curve
 from ._attribution import plot_attribution, plot_attribution_grid, plot_deletion, plot_randomization
 
 
@@ -29,5 +30,6 @@ __all__ = [
     "map_mosaic", "plot_class_signature", "plot_maps", "plot_maps_compare", "plot_oips",
     "plot_cnn_learning_curves", "plot_conv_kernels",
     "plot_dream",
+    "plot_validation_curve",
     "plot_attribution", "plot_attribution_grid", "plot_deletion", "plot_randomization",
 ]
