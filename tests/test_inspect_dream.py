@@ -213,6 +213,9 @@ def test_rgb_tiles_dream_is_reproducible_and_bad_input_is_refused():
         DreamInspector(model, preprocess=lambda x: x / 255)
     with pytest.raises(ValueError, match="tile_size must be"):
         DreamInspector(model, tile_size=2)
+    assert DreamInspector(model, device="cpu").target.device == "cpu"
+    with pytest.raises(ValueError, match="device must be one of"):
+        DreamInspector(model, device="tpu")
 
 
 def test_dream_result_prints_short(model, photo):
