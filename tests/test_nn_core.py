@@ -360,3 +360,36 @@ def test_get_solver_resolves_names_objects_and_callables():
     assert get_solver("tnc").name == "tnc" and get_solver("TNC").kind == "minimize"
     with pytest.raises(ValueError, match="'batch'.*'cg'.*'lbfgs'.*'sgd'|registered solvers"):
         get_solver("batch", allowed={"minimize"})
+
+
+def test_scipy_minimize_defaults_and_evaluations():
+    import scipy.optimize
+
+    calls = []
+
+    def quartic(x):
+        calls.append(1)
+        return float(np.sum(x**4)), 4 * x**3
+
+    # defaults: L-BFGS-B for at most 200 iterations (x**4 takes longer than that with tol=0)
+    res = scipy_minimize(quartic, np.ones(2), tol=0, callback=lambda x, loss: None)
+    n_ours = len(calls)
+    calls.clear()
+    ref = scipy.optimize.minimize(quartic, np.ones(2), jac=True, method="L-BFGS-B", tol=0, options={"maxiter": 200})
+    assert res.n_iter == ref.nit == 200 and not res.success
+    np.testing.assert_array_equal(res.x, ref.x)
+    assert n_ours == ref.nfev  # the per-iteration loss comes from the last evaluation, not a new one
+    # tol reaches scipy: a loose one stops early, as scipy's own run does
+    loose = scipy_minimize(quartic, np.ones(2), tol=1e-2, max_iter=200)
+    ref = scipy.optimize.minimize(quartic, np.ones(2), jac=True, method="L-BFGS-B", tol=1e-2)
+    assert loose.n_iter == ref.nit < 50 and loose.success
+
+
+def test_gradient_free_methods_get_no_gradient():
+    import warnings as _warnings
+
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("error")  # scipy warns when a method that takes no gradient is given one
+        for method in ("Nelder-Mead", "nelder-mead", "Powell"):
+            res = scipy_minimize(lambda x: (float(x @ x), 2 * x), np.ones(2), method=method, max_iter=100)
+            assert abs(res.loss_curve[-1]) < 1e-3
