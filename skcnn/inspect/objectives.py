@@ -193,6 +193,19 @@ def _index(n, name):
     return int(n)
 
 
+def check_point(point):
+    """None, or ``point`` as a ``(row, col)`` tuple of ints; a ValueError otherwise."""
+    if point is None:
+        return None
+    try:
+        checked = tuple(int(v) for v in point)
+    except (TypeError, ValueError):
+        checked = ()
+    if len(checked) != 2:
+        raise ValueError(f"point must be None or a (row, col) pair of ints; got {point!r}.")
+    return checked
+
+
 def _check_map(shape, n, layer):
     if n >= shape[2]:
         raise ValueError(f"map {n} does not exist in layer {layer!r} with {shape[2]} maps.")
@@ -246,14 +259,7 @@ def neuron(layer, n, point=None):
     >>> neuron("conv3", 2, point=(0, 1))
     neuron('conv3', 2, point=(0, 1))
     """
-    layer, n = _layer(layer), _index(n, "n")
-    if point is not None:
-        try:
-            point = tuple(int(v) for v in point)
-        except (TypeError, ValueError):
-            point = ()
-        if len(point) != 2:
-            raise ValueError(f"point must be None or a (row, col) pair of ints; got {point!r}.")
+    layer, n, point = _layer(layer), _index(n, "n"), check_point(point)
 
     def make(shape, name):
         _check_map(shape, n, name)

@@ -31,6 +31,7 @@ from .._validation import check_int, check_number, is_int
 from ..plugins import oip_starts
 from ._ascent import GradientAscent, fast_dtype
 from ._target import import_keras, resolve_target
+from .objectives import check_point
 
 __all__ = ["OIPInspector", "OIPResult", "OIPLayerResult", "RenderResult", "high_frequency_share", "robustness", "multiscale_start", "precursor_start",
            "precursor_candidates", "enhance_contrast", "bicubic_upscale"]
@@ -710,13 +711,7 @@ class OIPInspector:
         """
         if not is_int(map):
             raise ValueError(f"map must be an int index; got {map!r}.")
-        if point is not None:
-            try:
-                point = tuple(int(v) for v in point)
-            except (TypeError, ValueError):
-                point = ()
-            if len(point) != 2:
-                raise ValueError(f"point must be None or a (row, col) pair of ints; got {point!r}.")
+        point = check_point(point)
         steps, learning_rate, n_starts = self._check_common(steps, learning_rate, n_starts)
         if n_starts is None:
             n_starts = 8 if isinstance(start, str) and start == "precursor" else 1
