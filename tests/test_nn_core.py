@@ -280,7 +280,7 @@ def test_solver_runs_the_named_scipy_method_for_max_iter(name, method):
     ref = scipy.optimize.minimize(rosen, x0, jac=None if gradient_free else rosen_der, method=method, tol=1e-12,
                                   options={"maxiter": 7})
     np.testing.assert_allclose(res.x, ref.x, rtol=1e-12)
-    assert res.n_iter == ref.nit == 7 and not res.success
+    assert res.n_iter == ref.nit == 7 and not res.success and res.message == str(ref.message)
     assert len(res.loss_curve) == len(seen) == 7 or gradient_free and len(seen) == 6  # NM: no call at the end
     np.testing.assert_allclose(res.loss_curve, [rosen(x) for x, _ in seen], rtol=1e-12)
     assert [loss for _, loss in seen] == res.loss_curve
@@ -297,7 +297,8 @@ def test_scipy_minimize_stops_where_the_callback_asks():
 
     res = scipy_minimize(lambda x: (rosen(x), rosen_der(x)), np.array([-1.2, 1.0]), method="L-BFGS-B",
                          max_iter=50, callback=callback)
-    assert res.n_iter == 3 and res.success and "callback" in res.message
+    assert res.n_iter == 3 and res.success and res.message == "stopped by a callback"
+    assert len(res.loss_curve) == 3 and res.loss_curve[-1] == rosen(xs[-1])
     np.testing.assert_array_equal(res.x, xs[-1])
 
 
@@ -334,6 +335,20 @@ def test_sgd_epoch_momentum_by_hand():
     np.testing.assert_allclose(params, [-0.875])
 
 
+def test_stopping_rule_for_scores_uses_tol_on_the_score_scale():
+    rule = StoppingRule(tol=0.1, n_iter_no_change=1, higher_is_better=True)
+    # 0.56 and 0.62 each rise by less than tol: two epochs without improvement stop training
+    assert [rule.update(v) for v in [0.5, 0.56, 0.62]] == [False, False, True]
+    assert rule.best == -0.62
+
+
+def test_sgd_epoch_casts_a_float64_step_into_float32_weights():
+    params, velocity = np.zeros(2, dtype=np.float32), np.zeros(2, dtype=np.float32)
+    sgd_epoch(lambda idx: (0.0, np.array([1.0, 2.0])), params, velocity, n_samples=1, batch_size=1,
+              learning_rate=0.5)
+    assert params.dtype == np.float32 and params.tolist() == [-0.5, -1.0]
+
+
 def test_stopping_rule_counts_epochs_without_improvement():
     rule = StoppingRule(tol=0.1, n_iter_no_change=2)
     # best 1.0; 0.95 and 0.92 improve by less than tol (but become the best); 0.5 resets the count
@@ -358,8 +373,14 @@ def test_get_solver_resolves_names_objects_and_callables():
     found = get_solver(my_minimizer)
     assert (found.name, found.kind, found.minimizer) == ("my_minimizer", "minimize", my_minimizer)
     assert get_solver("tnc").name == "tnc" and get_solver("TNC").kind == "minimize"
-    with pytest.raises(ValueError, match="'batch'.*'cg'.*'lbfgs'.*'sgd'|registered solvers"):
+    with pytest.raises(ValueError, match=r"kinds \['minimize'\] \(registered solvers: 'batch', 'cg', 'lbfgs', 'sgd'\)"):
         get_solver("batch", allowed={"minimize"})
+
+    class Minimizer:  # a callable without __name__
+        def __call__(self, fun, x0, *, max_iter, tol, callback=None):
+            return x0
+
+    assert get_solver(Minimizer()).name == "custom"
 
 
 def test_scipy_minimize_defaults_and_evaluations():
@@ -383,6 +404,7 @@ def test_scipy_minimize_defaults_and_evaluations():
     loose = scipy_minimize(quartic, np.ones(2), tol=1e-2, max_iter=200)
     ref = scipy.optimize.minimize(quartic, np.ones(2), jac=True, method="L-BFGS-B", tol=1e-2)
     assert loose.n_iter == ref.nit < 50 and loose.success
+    assert get_solver("lbfgs").minimizer(quartic, np.ones(2), max_iter=200, tol=1e-2).n_iter == ref.nit
 
 
 def test_gradient_free_methods_get_no_gradient():
