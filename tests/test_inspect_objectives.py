@@ -311,3 +311,18 @@ def test_render_with_transforms_and_fft_is_reproducible():
     assert a.images.shape == (2, 16, 16, 3) and a.objectives == ["channel('c2', 0)", "channel('c2', 1)"]
     assert np.all(a.activations > a.objective_history[0])
     assert "RenderResult" in repr(a) and len(repr(a).splitlines()) < 10
+
+
+def test_objectives_reach_inside_a_nested_model_and_behind_an_activation_layer():
+    inner = keras.Sequential([keras.Input((10, 10, 3)), L.Conv2D(
+        4, 3, activation="relu", kernel_initializer=keras.initializers.GlorotUniform(0), name="conv")], name="inner")
+    outer = keras.Sequential([keras.Input((10, 10, 3)), L.Rescaling(0.5, name="scale"), inner, L.Flatten(),
+                              L.Dense(3, name="dense"), L.Activation("softmax", name="prob")])
+    x = _start(2, size=10, channels=3)
+    engine = GradientAscent(outer, pre_activation="auto")
+    want_conv = inner.predict(0.5 * x, verbose=0)[..., 2].mean(axis=(1, 2))
+    logits = keras.Model(outer.inputs, outer.get_layer("dense").output).predict(x, verbose=0)
+    got = engine.score(x, objective=[channel("inner/conv", 2), class_logit(1)])
+    np.testing.assert_allclose(got, [want_conv[0], logits[1, 1]], rtol=1e-4, atol=1e-6)
+    result = engine.run(x, objective=channel("inner/conv", 2), steps=10, learning_rate=0.1)
+    assert np.all(result.scores > want_conv)
