@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from ._base import DocLinkMixin
+from ._repr import ShortReprMixin
 from ._validation import check_int
 
 __all__ = ["ClusterDistanceTransformer", "ClusterScan", "scan_clusters", "cluster_alpha"]
@@ -239,8 +240,8 @@ class ClusterDistanceTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMix
         return tags
 
 
-@dataclass(frozen=True)
-class ClusterScan:
+@dataclass(frozen=True, repr=False)
+class ClusterScan(ShortReprMixin):
     """What :func:`scan_clusters` measured, one entry per K.
 
     Attributes
@@ -258,6 +259,14 @@ class ClusterScan:
         Passes over the data MiniBatchKMeans ran.
     silhouette_sample : int
         How many samples the silhouette was computed on.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_blobs
+    >>> from skcnn.cluster import scan_clusters
+    >>> X, _ = make_blobs(n_samples=200, centers=4, random_state=0)
+    >>> scan_clusters(X, ks=[2, 4, 8], random_state=0)
+    ClusterScan(ks='2..8 (3 values)', best_k=4, best_silhouette=0.4982, silhouette_sample=200)
     """
 
     ks: np.ndarray
@@ -266,6 +275,10 @@ class ClusterScan:
     fit_time: np.ndarray
     n_iter: np.ndarray
     silhouette_sample: int
+
+    def _repr_fields(self):
+        return [("ks", f"{self.ks.min()}..{self.ks.max()} ({self.ks.size} values)"), ("best_k", self.best_k),
+                ("best_silhouette", float(self.silhouette.max())), ("silhouette_sample", self.silhouette_sample)]
 
     @property
     def best_k(self) -> int:

@@ -20,18 +20,26 @@ from sklearn.metrics import confusion_matrix
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
+from ._repr import ShortReprMixin, summarize
+
 __all__ = ["ClassificationTable", "classification_table", "misclassified", "Misclassified"]
 
 _COLUMNS = ("precision", "recall", "f1", "accuracy", "tp", "fp", "fn", "an")
 
 
-@dataclass(frozen=True)
-class ClassificationTable:
+@dataclass(frozen=True, repr=False)
+class ClassificationTable(ShortReprMixin):
     """Per-class precision, recall, F1, accuracy (TP/AN), TP, FP, FN and AN.
 
     ``AN`` is the actual number of samples of the class, so the series'
     per-class accuracy ``TP / AN`` equals the recall. ``str(table)`` prints it;
-    ``to_frame()`` gives a pandas DataFrame when pandas is installed.
+    ``to_frame()`` gives a pandas DataFrame when pandas is installed; its
+    ``repr`` is one line: the sizes, the overall accuracy and the class with the lowest F1.
+
+    Examples
+    --------
+    >>> classification_table([0, 0, 1, 1, 2], [0, 1, 1, 1, 2])
+    ClassificationTable(n_classes=3, n_samples=5, overall_accuracy=0.8, lowest_f1=(0, 0.6667))
     """
 
     labels: np.ndarray
@@ -61,6 +69,13 @@ class ClassificationTable:
         import pandas as pd
 
         return pd.DataFrame({c: getattr(self, c) for c in _COLUMNS}, index=pd.Index(self.labels, name="label"))
+
+    def _repr_fields(self):
+        worst = int(np.argmin(self.f1))
+        lowest = (self.labels[worst].item() if hasattr(self.labels[worst], "item") else self.labels[worst],
+                  round(float(self.f1[worst]), 4))
+        return [("n_classes", len(self.labels)), ("n_samples", int(self.an.sum())),
+                ("overall_accuracy", self.overall_accuracy), ("lowest_f1", lowest)]
 
     def __str__(self) -> str:
         width = max(5, *(len(str(lab)) for lab in self.labels))
@@ -118,11 +133,20 @@ def classification_table(y_true, y_pred, labels=None) -> ClassificationTable:
 
 
 class Misclassified(NamedTuple):
-    """Indices of the true positives, false positives and false negatives of one class."""
+    """Indices of the true positives, false positives and false negatives of one class.
+
+    Examples
+    --------
+    >>> misclassified(list(range(10)) * 30, [0] * 300, label=0)
+    Misclassified(tp=int64 (30,), fp=int64 (270,), fn=[])
+    """
 
     tp: np.ndarray
     fp: np.ndarray
     fn: np.ndarray
+
+    def __repr__(self):
+        return f"Misclassified(tp={summarize(self.tp)}, fp={summarize(self.fp)}, fn={summarize(self.fn)})"
 
 
 def misclassified(y_true, y_pred, label) -> Misclassified:
@@ -134,7 +158,7 @@ def misclassified(y_true, y_pred, label) -> Misclassified:
     Examples
     --------
     >>> misclassified([4, 4, 9, 4], [4, 9, 4, 4], label=4)
-    Misclassified(tp=array([0, 3]), fp=array([2]), fn=array([1]))
+    Misclassified(tp=[0 3], fp=[2], fn=[1])
     """
     y_true, y_pred = _check_pair(y_true, y_pred)
     is_true, is_pred = y_true == label, y_pred == label

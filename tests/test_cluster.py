@@ -244,6 +244,7 @@ def test_plot_cluster_scan(tmp_path):
     fig = plot_cluster_scan(scan, title="scan")
     assert len(fig.axes) == 3
     assert fig.get_suptitle() == "scan"
+    assert repr(scan) == "ClusterScan(ks='10..30 (3 values)', best_k=20, best_silhouette=0.3, silhouette_sample=100)"
     line = fig.axes[0].lines[0]
     assert line.get_xdata().tolist() == [10, 20, 30]  # drawn in order of K
     assert line.get_ydata().tolist() == [9.0, 6.0, 5.0]

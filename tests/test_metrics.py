@@ -35,3 +35,18 @@ def test_misclassified_indices():
 def test_bad_input(y_true, y_pred, match):
     with pytest.raises(ValueError, match=match):
         classification_table(y_true, y_pred)
+
+
+def test_results_print_short():
+    rng = np.random.default_rng(1)
+    y_true = rng.integers(0, 10, 5000)
+    y_pred = np.where(rng.random(5000) < 0.9, y_true, (y_true + 1) % 10)
+    table = classification_table(y_true, y_pred)
+    text = repr(table)
+    assert len(text.splitlines()) == 1 and len(text) <= 100
+    worst = int(np.argmin(f1_score(y_true, y_pred, average=None)))
+    assert f"lowest_f1=({worst}, " in text and f"overall_accuracy={np.mean(y_true == y_pred):.4g}" in text
+    m = misclassified(y_true, y_pred, label=3)
+    assert repr(m) == f"Misclassified(tp=int64 {m.tp.shape}, fp=int64 {m.fp.shape}, fn=int64 {m.fn.shape})"
+    tp, fp, fn = m  # still a tuple
+    assert len(tp) + len(fn) == np.sum(y_true == 3)
