@@ -266,3 +266,53 @@ def test_cost_surface_log_loss_is_sklearns_log_loss():
     a = 1 / (1 + np.exp(-(X @ [0.3, 0.9] + 0.25)))
     assert squared.total[0, 0] == pytest.approx(np.mean(0.5 * (a - y) ** 2), rel=1e-12)
     assert squared.minimum == (0.3, 0.9, squared.total[0, 0])
+
+
+def test_predict_proba_maps_targets_to_0_and_1_and_clips():
+    X = np.array([[-3.0], [-0.2], [0.0], [0.3], [4.0]])
+    clf = SingleNeuronClassifier(target_values=(0.3, 0.7), max_iter=1, random_state=0).fit(X, [0, 0, 0, 1, 1])
+    clf.coef_, clf.intercept_ = np.array([[2.0]]), np.array([0.1])
+    a = 1 / (1 + np.exp(-(2.0 * X[:, 0] + 0.1)))
+    p1 = np.clip((a - 0.3) / 0.4, 0, 1)
+    np.testing.assert_allclose(clf.predict_proba(X), np.c_[1 - p1, p1], rtol=1e-12)
+    assert clf.predict_proba(X)[0, 1] == 0.0 and clf.predict_proba(X)[-1, 1] == 1.0
+
+
+def test_cost_surface_reads_the_pipeline_and_the_fitted_neuron():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import FunctionTransformer
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(12, 2)) * 3 + 1, np.where(np.arange(12) % 2, "yes", "no")
+    pipe = make_pipeline(StandardScaler(), FunctionTransformer(lambda Z: 2 * Z),
+                         SingleNeuronClassifier(max_iter=50, random_state=0)).fit(X, y)
+    neuron, Z = pipe[-1], 2 * StandardScaler().fit_transform(X)
+    w1, w2 = [-0.5, 0.4], [0.2, 0.9, 1.4]
+    s = cost_surface(pipe, X, y, w1, w2)  # the steps before the neuron transform X; its intercept is used
+    t = (y == "yes").astype(float)
+    for i, b in enumerate(w2):
+        for j, a_ in enumerate(w1):
+            a = 1 / (1 + np.exp(-(Z @ [a_, b] + neuron.intercept_[0])))
+            assert s.total[i, j] == pytest.approx(np.mean(0.5 * (a - t) ** 2), rel=1e-12)
+    np.testing.assert_allclose(cost_surface(make_pipeline(neuron), Z, y, w1, w2).total, s.total, rtol=1e-12)
+    # the fitted classes decide the targets, also when y holds only one of them
+    only_yes = cost_surface(neuron, Z[t == 1], y[t == 1], w1, w2)
+    np.testing.assert_allclose(only_yes.per_sample, s.per_sample[t == 1], rtol=1e-12)
+    # an unfitted neuron has no intercept: 0; float32 input is computed in float64
+    fresh = cost_surface(SingleNeuronClassifier(), Z.astype(np.float32), y, np.float32([0.25]), np.float32([0.5]))
+    a = 1 / (1 + np.exp(-(Z.astype(np.float32).astype(np.float64) @ [0.25, 0.5])))
+    assert fresh.total[0, 0] == pytest.approx(np.mean(0.5 * (a - t) ** 2), rel=1e-13)
+    assert fresh.total.dtype == np.float64
+    with pytest.raises(ValueError, match="got LogisticRegression"):
+        cost_surface(LogisticRegression(), Z, y, w1, w2)
+    with pytest.raises(ValueError, match=r"exactly 2 features \(after preprocessing\), got X of shape \(12, 3\)"):
+        cost_surface(neuron, np.c_[Z, Z[:, 0]], y, w1, w2)
+    with pytest.raises(ValueError, match=r"different lengths \(12 and 11\)"):
+        cost_surface(neuron, Z, y[:11], w1, w2)
+
+
+def test_cost_surface_log_loss_stays_finite_where_the_sigmoid_saturates():
+    X, y = np.array([[50.0, 0.0], [-50.0, 0.0]]), np.array([0, 1])  # both far on the wrong side
+    s = cost_surface(SingleNeuronClassifier(loss="log_loss"), X, y, [1.0], [0.0], intercept=0.0)
+    eps = np.finfo(np.float64).eps
+    np.testing.assert_allclose(s.per_sample[:, 0, 0], [-np.log(eps), -np.log(eps)], rtol=1e-12)
