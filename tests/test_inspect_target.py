@@ -162,3 +162,33 @@ def test_device_comes_from_the_estimator_or_the_inspector():
         assert device_name("auto") == "/CPU:0"
     else:
         assert "GPU" in device_name("auto")
+
+
+def test_inference_copy_folds_batch_norms_exactly():
+    from skcnn.inspect._target import inference_copy
+
+    rng = np.random.default_rng(7)
+    inputs = keras.Input((10, 9, 3))
+    a = keras.layers.Conv2D(4, 3, use_bias=False, name="a")(inputs)
+    a = keras.layers.ReLU()(keras.layers.BatchNormalization(name="bn_a")(a))
+    b = keras.layers.Conv2D(4, 3, name="b")(a)  # with a bias, and used twice: its batch norm stays
+    b_norm = keras.layers.BatchNormalization(scale=False, name="bn_b")(b)
+    c = keras.layers.Conv2D(4, 1, name="c")(b)
+    c = keras.layers.BatchNormalization(center=False, name="bn_c")(c)
+    model = keras.Model(inputs, [keras.layers.Add()([b_norm, c]), a])
+    for layer in model.layers:
+        if layer.weights:
+            layer.set_weights([rng.uniform(0.5, 2.0, w.shape) if "variance" in w.path or "gamma" in w.path
+                               else rng.normal(0, 0.5, w.shape) for w in layer.weights])
+    copy = inference_copy(model)
+    kinds = {layer.name: type(layer).__name__ for layer in copy.layers}
+    assert kinds["bn_a"] == kinds["bn_c"] == "_Folded" and kinds["bn_b"] == "BatchNormalization"
+    x = rng.normal(size=(2, 10, 9, 3)).astype(np.float32)
+    for got, expected in zip(copy(x), model(x, training=False)):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(expected), rtol=1e-4, atol=1e-4)
+    low = inference_copy(model, "bfloat16")
+    got = np.asarray(low(x)[0], dtype=np.float32)
+    expected = np.asarray(model(x, training=False)[0])
+    assert np.abs(got - expected).max() < 0.05 * np.abs(expected).max()
+    with pytest.raises(ValueError, match="dtype must be"):
+        inference_copy(model, "float16")

@@ -33,7 +33,7 @@ import numpy as np
 from .._validation import is_int
 from ..cnn._keras import import_keras  # the one place Keras is imported, on first use
 
-__all__ = ["Target", "resolve_target", "device_name", "import_keras"]
+__all__ = ["Target", "resolve_target", "device_name", "inference_copy", "import_keras"]
 
 DEVICES = ("auto", "cpu", "gpu")
 _MAX_LISTED = 40  # layers named in an error message
@@ -364,6 +364,107 @@ def device_name(device=None):
     if device == "gpu" and not gpus:
         raise ValueError("device='gpu', but TensorFlow sees no GPU; use device='auto' or device='cpu'.")
     return gpus[0].name if gpus else "/CPU:0"
+
+
+def inference_copy(model, dtype="float32"):
+    """A copy of a functional ``model`` for inference-mode gradients: batch norms folded, in ``dtype``.
+
+    Every ``BatchNormalization`` that follows a ``Conv2D`` (and is that
+    convolution's only use) is folded into it: in inference mode it is an
+    affine map per channel, so the convolution's kernel and bias absorb it
+    exactly (up to rounding), and neither the normalization nor, in a mixed
+    precision, its casts to float32 and back are computed any more. With
+    ``dtype="bfloat16"`` the copy computes in ``mixed_bfloat16`` (float32
+    weights). The copy shares no state with ``model``; nested models are kept
+    as they are.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A functional model (e.g. from :meth:`Target.submodel`).
+    dtype : {"float32", "bfloat16"}, default="float32"
+
+    Returns
+    -------
+    keras.Model
+        Same inputs and outputs as ``model`` (in inference mode).
+
+    Examples
+    --------
+    >>> import numpy as np, keras
+    >>> inputs = keras.Input((6, 6, 2))
+    >>> x = keras.layers.Conv2D(3, 3, use_bias=False, name="c")(inputs)
+    >>> model = keras.Model(inputs, keras.layers.BatchNormalization(name="bn")(x))
+    >>> model.get_layer("bn").set_weights([np.full(3, 2.0), np.ones(3), np.zeros(3), np.full(3, 4.0)])
+    >>> copy = inference_copy(model)
+    >>> [type(layer).__name__ for layer in copy.layers[1:]]
+    ['Conv2D', '_Folded']
+    >>> x = np.random.default_rng(0).normal(size=(2, 6, 6, 2)).astype("float32")
+    >>> bool(np.allclose(copy(x), model(x, training=False), atol=1e-5))
+    True
+    """
+    keras, _ = import_keras()
+    if dtype not in ("float32", "bfloat16"):
+        raise ValueError(f"dtype must be 'float32' or 'bfloat16'; got {dtype!r}.")
+    policy = "float32" if dtype == "float32" else f"mixed_{dtype}"
+    folded = {}  # conv name -> (kernel, bias); the batch norms that vanish
+    vanish = set()
+    for layer in model.layers:
+        if type(layer).__name__ != "BatchNormalization" or len(layer._inbound_nodes) != 1:
+            continue
+        conv = layer.input._keras_history[0]
+        if (type(conv).__name__ != "Conv2D" or len(conv._outbound_nodes) != 1 or conv.name in folded
+                or layer.axis not in (-1, 3) or conv.get_config().get("data_format") != "channels_last"):
+            continue
+        variance = np.asarray(layer.moving_variance, dtype=np.float64)
+        factor = 1.0 / np.sqrt(variance + layer.epsilon)
+        if layer.gamma is not None:
+            factor = factor * np.asarray(layer.gamma, dtype=np.float64)
+        kernel = np.asarray(conv.kernel, dtype=np.float64) * factor
+        bias = np.asarray(conv.bias, dtype=np.float64) if conv.use_bias else np.zeros_like(factor)
+        bias = (bias - np.asarray(layer.moving_mean, dtype=np.float64)) * factor
+        if layer.beta is not None:
+            bias = bias + np.asarray(layer.beta, dtype=np.float64)
+        folded[conv.name] = (kernel.astype(np.float32), bias.astype(np.float32))
+        vanish.add(layer.name)
+
+    def clone(layer):
+        if isinstance(layer, keras.Model):
+            return layer
+        if layer.name in vanish:
+            return _folded_layer(keras)(name=layer.name, dtype=policy)
+        config = layer.get_config()
+        if layer.name in folded:
+            config["use_bias"] = True
+        if "dtype" in config:
+            config["dtype"] = policy
+        return type(layer).from_config(config)
+
+    copy = keras.models.clone_model(model, clone_function=clone)
+    originals = {layer.name: layer for layer in model.layers}
+    for layer in copy.layers:
+        if isinstance(layer, keras.Model) or layer.name in vanish or layer.name not in originals:
+            continue
+        if layer.name in folded:
+            layer.set_weights(list(folded[layer.name]))
+        elif layer.weights:
+            layer.set_weights(originals[layer.name].get_weights())
+    copy.input_spec = None
+    return copy
+
+
+_FOLDED = []
+
+
+def _folded_layer(keras):
+    """The layer that stands where a folded batch norm was: it passes its input through."""
+    if not _FOLDED:
+        class _Folded(keras.layers.Layer):
+            def call(self, inputs, mask=None, training=None):
+                return inputs
+
+        _FOLDED.append(_Folded)
+    return _FOLDED[0]
 
 
 def _node_tensor(layer, graph_inputs, inputs_of):

@@ -54,13 +54,13 @@ import numpy as np
 from .._repr import ShortReprMixin
 from .._validation import check_int, check_number
 from ..plugins import dream_objectives
-from ._ascent import GradientAscent, _with_dtype, fast_dtype
-from ._target import import_keras, resolve_target
+from ._ascent import GradientAscent, fast_dtype
+from ._target import import_keras, inference_copy, resolve_target
 
 # TensorFlow is bound once, here, when the dream module is first used: the objectives below run inside
 # compiled functions, where a call to import_keras (os.environ, ...) would be Python run at trace time and
 # AutoGraph would try to convert it (and print the environment in its warning).
-_keras, tf = import_keras()
+_, tf = import_keras()
 
 __all__ = ["DreamInspector", "DreamResult"]
 
@@ -300,8 +300,7 @@ class DreamInspector:
         if indices in self._climbers:
             return self._climbers[indices]
         dtype = fast_dtype() if self.compute_dtype == "auto" else self.compute_dtype
-        feed = _with_dtype(_keras, self.target.submodel(list(indices)), dtype)
-        feed.input_spec = None  # any image size the convolutions allow
+        feed = inference_copy(self.target.submodel(list(indices)), dtype)  # batch norms folded; any image size
         sizes = [self.target.layer_shape(i)[2] for i in indices]
         objective = self._objective_fn
         channels = self.target.input_shape[2]
