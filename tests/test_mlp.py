@@ -250,11 +250,28 @@ def test_keyboard_interrupt_keeps_last_epoch(blobs):
 
 def test_verbose(blobs, capsys):
     X, y = blobs
-    MLPScratchClassifier((4,), max_iter=2, verbose=1, validation_fraction=0.2, random_state=0).fit(X, y)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2 and lines[0].startswith("Epoch 1, loss =") and "validation accuracy" in lines[0]
-    MLPScratchClassifier((4,), max_iter=2, verbose=2, random_state=0).fit(X, y)
-    assert "MLPScratchClassifier" in capsys.readouterr().err
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPScratchClassifier((4,), max_iter=2, verbose=1, validation_fraction=0.2, random_state=0).fit(X, y)
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert lines == [f"Epoch {row['epoch']}, loss = {row['loss']:.6f}, validation accuracy = "
+                         f"{row['val_score']:.4f}" for row in clf.history_]
+        clf = MLPScratchClassifier((4,), max_iter=2, verbose=1, random_state=0).fit(X, y)
+        assert capsys.readouterr().out.strip().splitlines() == [
+            f"Epoch {row['epoch']}, loss = {row['loss']:.6f}" for row in clf.history_]
+        cg = MLPScratchClassifier((4,), solver="cg", max_iter=2, verbose=1, random_state=0).fit(X, y)
+        assert capsys.readouterr().out.strip().splitlines() == [
+            f"Iteration {row['epoch']}, loss = {row['loss']:.6f}" for row in cg.history_]
+        MLPScratchClassifier((4,), max_iter=2, verbose=2, validation_fraction=0.2, random_state=0).fit(X, y)
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        bar = captured.err.replace("\r", "\n").splitlines()
+        assert any(line.startswith("MLPScratchClassifier") and "2/2" in line and "epoch" in line and "val_acc="
+                   in line for line in bar)
+        MLPScratchClassifier((4,), solver="cg", max_iter=2, verbose=2, random_state=0).fit(X, y)
+        assert "iteration" in capsys.readouterr().err
+        MLPScratchClassifier((4,), max_iter=2, random_state=0).fit(X, y)
+        assert capsys.readouterr() == ("", "")
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "cg", "BFGS"])
