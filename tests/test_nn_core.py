@@ -415,3 +415,9 @@ def test_gradient_free_methods_get_no_gradient():
         for method in ("Nelder-Mead", "nelder-mead", "Powell"):
             res = scipy_minimize(lambda x: (float(x @ x), 2 * x), np.ones(2), method=method, max_iter=100)
             assert abs(res.loss_curve[-1]) < 1e-3
+
+
+def test_stopping_rule_an_improvement_of_exactly_tol_counts():
+    rule = StoppingRule(tol=0.5, n_iter_no_change=0)  # as sklearn: no improvement means loss > best - tol
+    assert [rule.update(v) for v in [2.0, 1.5, 1.0]] == [False, False, False]
+    assert rule.update(0.75) is True
