@@ -326,3 +326,33 @@ def test_objectives_reach_inside_a_nested_model_and_behind_an_activation_layer()
     np.testing.assert_allclose(got, [want_conv[0], logits[1, 1]], rtol=1e-4, atol=1e-6)
     result = engine.run(x, objective=channel("inner/conv", 2), steps=10, learning_rate=0.1)
     assert np.all(result.scores > want_conv)
+
+
+def test_engine_applies_the_transforms_before_every_step():
+    def flip(images, seed):
+        return images[:, ::-1]
+
+    flip.__name__ = "flip"
+    model = _model(softmax=False)
+    x = _start(3, seed=8)
+    goals = [channel("c2", k) for k in range(3)]
+    plain = GradientAscent(model)
+    flipped = GradientAscent(model, transforms=[flip])
+    result = flipped.run(x, objective=goals, steps=5, learning_rate=0.1)
+    # The history holds the objective of the transformed image; the images themselves are not flipped.
+    np.testing.assert_allclose(result.objective_history[0], plain.score(x[:, ::-1], objective=goals), rtol=1e-5)
+    assert np.all(plain.score(result.images[:, ::-1], objective=goals) > plain.score(x[:, ::-1], objective=goals))
+    np.testing.assert_allclose(result.scores, plain.score(result.images, objective=goals), rtol=1e-5)
+
+
+@pytest.mark.parametrize("param", ["pixel", "fft"])
+def test_engine_returns_images_not_parameters(param):
+    model = _model(channels=3, size=10, softmax=False)
+    x = _start(2, size=10, channels=3, seed=9)
+    engine = GradientAscent(model, param=param, decorrelate=True)
+    tiny = engine.run(x, objective=channel("c1", 0), steps=1, learning_rate=1e-6)
+    np.testing.assert_allclose(tiny.images, x, atol=1e-3)
+    moved = engine.run(x, objective=channel("c1", 0), steps=20, learning_rate=0.1)
+    assert np.all(moved.scores > moved.objective_history[0])
+    np.testing.assert_allclose(moved.scores, GradientAscent(model).score(moved.images, objective=channel("c1", 0)),
+                               rtol=1e-4)
