@@ -172,6 +172,17 @@ def test_gradcam_equals_a_direct_computation(rng_images):
 
     expected = np.stack([zoom(m, (10 / 6, 12 / 8), order=1, grid_mode=False) for m in coarse])
     np.testing.assert_allclose(a.maps, expected, rtol=1e-4, atol=1e-6)
+    # Grad-CAM++ with an exponential score, the weights per map normalized as in the authors' code
+    A, g = maps.numpy().astype(np.float64), grads.astype(np.float64)
+    denominator = 2 * g**2 + A.sum(axis=(1, 2), keepdims=True) * g**3
+    alpha = np.divide(g**2, denominator, out=np.zeros_like(g), where=denominator != 0)
+    norm = alpha.sum(axis=(1, 2), keepdims=True)
+    alpha = np.divide(alpha, norm, out=np.zeros_like(alpha), where=norm != 0)
+    weights = (alpha * np.maximum(g, 0)).sum(axis=(1, 2))
+    coarse = np.maximum((A * weights[:, None, None, :]).sum(axis=3), 0)
+    expected = np.stack([zoom(m, (10 / 6, 12 / 8), order=1, grid_mode=False) for m in coarse])
+    np.testing.assert_allclose(AttributionInspector(model).gradcam_plus_plus(rng_images, target=2).maps, expected,
+                               rtol=1e-3, atol=1e-6)
 
 
 # --------------------------------------------------------------------------- occlusion
