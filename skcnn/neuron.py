@@ -181,11 +181,7 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin
     def _initial_params(self, n_features, rng):
         size = n_features + int(self.fit_intercept)
         if self.warm_start and hasattr(self, "coef_"):
-            if self.coef_.shape[1] != n_features:
-                raise ValueError(
-                    f"warm_start=True but X has {n_features} features while the previous fit had "
-                    f"{self.coef_.shape[1]}."
-                )
+            # fit's validate_data(reset=False) has checked that X has the previous fit's features
             params = np.zeros(size)
             params[:n_features] = self.coef_[0]
             if self.fit_intercept:

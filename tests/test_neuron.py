@@ -316,3 +316,56 @@ def test_cost_surface_log_loss_stays_finite_where_the_sigmoid_saturates():
     s = cost_surface(SingleNeuronClassifier(loss="log_loss"), X, y, [1.0], [0.0], intercept=0.0)
     eps = np.finfo(np.float64).eps
     np.testing.assert_allclose(s.per_sample[:, 0, 0], [-np.log(eps), -np.log(eps)], rtol=1e-12)
+
+
+def test_warm_start_keeps_the_intercept_and_the_features():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(30, 2)) + 2.0, (np.arange(30) % 2)
+    once = SingleNeuronClassifier(max_iter=40, tol=None, random_state=0).fit(X, y)
+    twice = SingleNeuronClassifier(max_iter=20, tol=None, warm_start=True, random_state=0).fit(X, y).fit(X, y)
+    np.testing.assert_allclose(twice.coef_, once.coef_, rtol=1e-12)
+    np.testing.assert_allclose(twice.intercept_, once.intercept_, rtol=1e-12)
+    assert abs(once.intercept_[0]) > 1e-3
+    with pytest.raises(ValueError, match="3 features"):
+        twice.fit(np.c_[X, X[:, 0]], y)
+
+
+def test_the_intercept_is_learned_and_used():
+    X, y = np.array([[1.0], [2.0], [3.0], [4.0]]), np.array([0, 0, 1, 1])
+    clf = SingleNeuronClassifier(loss="log_loss", solver="lbfgs", max_iter=200, random_state=0).fit(X, y)
+    assert clf.intercept_[0] < -1 and clf.score(X, y) == 1.0
+    z = X[:, 0] * clf.coef_[0, 0] + clf.intercept_[0]
+    np.testing.assert_allclose(clf.decision_function(X), z, rtol=1e-12)
+    assert SingleNeuronClassifier(fit_intercept=False, max_iter=5).fit(X, y).intercept_.tolist() == [0.0]
+
+
+def test_float32_and_int_input_are_computed_in_float64():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 2)).astype(np.float32), np.arange(20) % 2
+    a = SingleNeuronClassifier(max_iter=30, tol=None, random_state=0).fit(X, y)
+    b = SingleNeuronClassifier(max_iter=30, tol=None, random_state=0).fit(X.astype(np.float64), y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X.astype(np.float64)))
+    assert a.predict_proba(X).dtype == np.float64
+    with pytest.raises(ValueError, match="features"):
+        a.predict(np.c_[X, X])
+
+
+def test_threshold_point_predicts_the_first_class_and_tags():
+    clf = SingleNeuronClassifier(max_iter=1).fit([[-1.0], [1.0]], ["a", "b"])
+    clf.coef_, clf.intercept_ = np.array([[1.0]]), np.array([0.0])
+    assert clf.decision_function([[0.0]])[0] == 0.0 and clf.predict([[0.0], [1e-9]]).tolist() == ["a", "b"]
+    assert SingleNeuronClassifier().__sklearn_tags__().classifier_tags.multi_class is False
+
+
+def test_coef_init_and_saturation_messages():
+    with pytest.raises(ValueError, match=r"coef_init must hold 2 finite weights \(one per feature\), got \(3,\)"):
+        SingleNeuronClassifier(coef_init=[1, 2, 3]).fit([[0.0, 1.0], [1.0, 0.0]], [0, 1])
+    kw = dict(coef_init=[1.0], fit_intercept=False, max_iter=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SaturationWarning)
+        SingleNeuronClassifier(**kw).fit([[4.0], [4.0], [1.0], [-1.0]], [1, 1, 0, 0])  # |z| = 4 is not beyond
+        SingleNeuronClassifier(**kw).fit([[5.0], [1.0], [1.0], [-1.0]], [1, 1, 0, 0])  # 25% saturated
+    with pytest.warns(SaturationWarning, match="50% of the samples have") as record:
+        SingleNeuronClassifier(**kw).fit([[4.0], [5.0], [-6.0], [1.0]], [1, 1, 0, 0])  # exactly half
+    assert record[0].filename == __file__  # points at the caller's fit
