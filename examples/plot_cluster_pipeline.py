@@ -38,7 +38,7 @@ from skcnn.metrics import classification_table
 from skcnn.plotting import plot_cluster_scan, plot_confusion_matrix, save_figure
 
 # Pictures go to one folder named after this example, or to ``--out DIR``.
-parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+parser = argparse.ArgumentParser()
 parser.add_argument("--out", type=Path, default=Path("cluster_pipeline"), help="folder for the pictures")
 out = parser.parse_known_args()[0].out
 print(f"pictures go to {out.resolve()}")

@@ -31,7 +31,7 @@ from skcnn.plotting import (plot_confusion_matrix, plot_digits, plot_mlp_learnin
                             save_figure)
 
 # Pictures go to one folder named after this example, or to ``--out DIR``.
-parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+parser = argparse.ArgumentParser()
 parser.add_argument("--out", type=Path, default=Path("mlp_mnist"), help="folder for the pictures")
 out = parser.parse_known_args()[0].out
 print(f"pictures go to {out.resolve()}")
