@@ -421,3 +421,64 @@ def test_stopping_rule_an_improvement_of_exactly_tol_counts():
     rule = StoppingRule(tol=0.5, n_iter_no_change=0)  # as sklearn: no improvement means loss > best - tol
     assert [rule.update(v) for v in [2.0, 1.5, 1.0]] == [False, False, False]
     assert rule.update(0.75) is True
+
+
+# --------------------------------------------------------------------------- losses by formula
+def _by_hand(name, a, t):
+    """Each row's loss, written out here."""
+    if name == "squared":
+        return 0.5 * np.sum((a - t) ** 2, axis=1)
+    if name == "log_loss":
+        return -np.sum(t * np.log(a) + (1 - t) * np.log(1 - a), axis=1)
+    return -np.sum(t * np.log(a), axis=1)
+
+
+@pytest.mark.parametrize("name", ["squared", "log_loss", "categorical_crossentropy"])
+def test_losses_by_formula_per_row_weighted_and_clipped(name):
+    from skcnn._nn.losses import loss_value
+
+    loss = get_loss(name)
+    rng = np.random.default_rng(4)
+    a = rng.uniform(0.05, 0.95, size=(5, 3))
+    t = np.eye(3)[[0, 2, 1, 1, 0]]
+    rows = _by_hand(name, a, t)
+    np.testing.assert_allclose(loss.per_sample(a, t), rows, rtol=1e-12)
+    assert loss.value(a, t) == pytest.approx(rows.mean(), rel=1e-12) == loss(a, t)
+    w = np.array([0.1, 0.0, 0.5, 0.3, 0.1])
+    assert loss_value(loss, a, t, w) == pytest.approx(np.dot(w, rows), rel=1e-12)
+    assert loss_value(loss, a, t) == loss.value(a, t)
+    # outputs of exactly 0 or 1 are clipped to eps (float32: its own eps), never inf
+    for dtype in (np.float64, np.float32):
+        edge = np.array([[0.0, 1.0, 0.0]], dtype=dtype)
+        eps = np.finfo(dtype).eps
+        bad = np.array([[1.0, 0.0, 1.0]])
+        if name != "squared":
+            clipped = np.clip(edge.astype(np.float64), eps, 1 - eps if name == "log_loss" else 1)
+            assert loss.value(edge, bad) == pytest.approx(_by_hand(name, clipped, bad)[0], rel=1e-6)
+            assert np.isfinite(loss.per_sample(edge, bad)).all()
+
+
+@pytest.mark.parametrize("loss_name, act_name", [("log_loss", "sigmoid"), ("squared", "sigmoid"),
+                                                  ("categorical_crossentropy", "softmax")])
+def test_output_delta_with_row_weights_is_the_weighted_gradient(loss_name, act_name):
+    loss, act = get_loss(loss_name), get_activation(act_name)
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(4, 3))
+    t = np.eye(3)[[0, 1, 2, 1]]
+    w = np.array([0.5, 0.25, 0.0, 0.25])
+    numeric = _central_diff(lambda zz: float(np.dot(w, loss.per_sample(act(zz.copy()), t))), z)
+    got = output_delta(loss, act, z, act(z.copy()), t, row_weights=w)
+    np.testing.assert_allclose(got, numeric, rtol=RTOL, atol=1e-9)
+
+
+def test_custom_losses_must_be_loss_objects_with_rows_for_weights():
+    from skcnn._nn.losses import Loss, check_sample_weight, loss_value
+
+    with pytest.raises(ValueError, match="A custom loss must be an skcnn Loss instance"):
+        get_loss(lambda a, t: 0.0)
+    bare = Loss("bare", lambda a, t: 0.0, lambda a, t: a - t)
+    with pytest.raises(ValueError, match="'bare' has no per-sample values"):
+        loss_value(bare, np.zeros((2, 1)), np.zeros((2, 1)), np.array([0.5, 0.5]))
+    assert check_sample_weight(None, np.zeros((2, 1))) is None
+    sw = check_sample_weight([1, 2], np.zeros((2, 1)))
+    assert sw.dtype == np.float64 and sw.tolist() == [1.0, 2.0]
