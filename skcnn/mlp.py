@@ -510,9 +510,8 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
         if first:
             classes = self.classes_ if incremental else np.unique(y)
             if len(classes) < 2:
-                raise ValueError(
-                    f"MLPScratchClassifier needs samples of at least 2 classes; got 1 class ({classes[0]!r})."
-                )
+                only = np.asarray(classes).tolist()[0]
+                raise ValueError(f"MLPScratchClassifier needs samples of at least 2 classes; got 1 class ({only!r}).")
             self._initialize(X, classes)
         unknown = np.setdiff1d(np.unique(y), self.classes_)
         if len(unknown):

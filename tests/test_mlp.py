@@ -557,3 +557,59 @@ def test_shuffle_changes_the_batches(blobs):
         again = MLPScratchClassifier(**kw).fit(X, y)
     assert not np.allclose(shuffled.coefs_[0], ordered.coefs_[0])
     np.testing.assert_array_equal(shuffled.coefs_[0], again.coefs_[0])
+
+
+# --------------------------------------------------------------------------- the estimator's plumbing, by hand
+def test_predict_proba_is_the_forward_pass_written_out(blobs):
+    X, y = blobs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPScratchClassifier((5, 4), max_iter=3, dtype="float64", random_state=0).fit(X, y)
+    h = X
+    for w, b in zip(clf.coefs_[:-1], clf.intercepts_[:-1]):
+        h = np.maximum(h @ w + b, 0)
+    out = 1 / (1 + np.exp(-(h @ clf.coefs_[-1] + clf.intercepts_[-1])))
+    np.testing.assert_allclose(clf.predict_proba(X), out / out.sum(axis=1, keepdims=True), rtol=1e-10)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[np.argmax(out, axis=1)])
+    assert clf.fit_time_ > 0 and clf.n_layers_ == 4 and clf.n_outputs_ == 3 and clf.out_activation_ == "sigmoid"
+
+
+def test_names_resolve_to_the_network_they_describe(blobs):
+    X, y = blobs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        soft = MLPScratchClassifier(4, output_activation="softmax", max_iter=1, random_state=0).fit(X, y)
+        sq = MLPScratchClassifier([3, 2], activation=["tanh", "relu"], loss="squared", max_iter=1,
+                                  random_state=0).fit(X, y)
+    assert soft._network().loss.name == "categorical_crossentropy" and soft._network().layer_sizes == (6, 4, 3)
+    assert [a.name for a in sq._network().activations] == ["tanh", "relu", "sigmoid"]
+    assert sq._network().loss.name == "squared" and sq._network().layer_sizes == (6, 3, 2, 3)
+    tags = MLPScratchClassifier().__sklearn_tags__()
+    assert not tags.input_tags.sparse and tags.classifier_tags.multi_class
+    assert not tags.classifier_tags.multi_label and not tags.non_deterministic
+    assert not hasattr(MLPScratchClassifier(solver="no-such-solver"), "partial_fit")
+    assert hasattr(MLPScratchClassifier(solver="sgd"), "partial_fit")
+
+
+def test_fit_errors_name_what_is_wrong(blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match=r"at least 2 classes; got 1 class \(7\)"):
+        MLPScratchClassifier().fit(X, np.full(len(y), 7))
+    with pytest.raises(ValueError, match=r"validation_fraction=0.1 leaves 1 validation sample\(s\)"):
+        MLPScratchClassifier(early_stopping=True).fit(X[:10], [0] * 9 + [1])  # unstratified: 1 sample held out
+    with pytest.raises(ValueError, match=r"y contains classes \[5\] not in classes_=\[0, 1, 2\]"):
+        MLPScratchClassifier((3,), random_state=0).partial_fit(X, y, classes=[0, 1, 2]).partial_fit(X[:3], [0, 5, 1])
+
+
+def test_scipy_solver_warns_at_max_iter_and_keeps_the_best_scores(blobs):
+    X, y = blobs
+    with pytest.warns(ConvergenceWarning, match=r"solver='lbfgs' reached max_iter=3"):
+        clf = MLPScratchClassifier((4,), solver="lbfgs", max_iter=3, validation_fraction=0.25,
+                                   random_state=0).fit(X, y)
+    assert clf.n_iter_ == 3 == len(clf.history_)
+    assert clf.best_loss_ == min(clf.history_["loss"])
+    assert clf.best_validation_score_ == max(clf.history_["val_score"])
+    assert set(clf.history_.keys()) == {"epoch", "loss", "val_loss", "val_score", "dur"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        MLPScratchClassifier((4,), solver="lbfgs", max_iter=500, tol=1e-3, random_state=0).fit(X, y)
