@@ -231,8 +231,16 @@ def test_objectives_run_no_python_side_import_inside_the_compiled_step(model, ph
     def forbidden():
         raise AssertionError("import_keras called by an objective, inside the compiled step")
 
+    from skcnn.inspect import GradientAscent
+
     monkeypatch.setattr(dream, "import_keras", forbidden)
     for objective in ("mean", "l2"):
         result = DreamInspector(model, objective=objective).dream(photo, "c2", method="rescale", loops=1, steps=2,
                                                                   random_state=0)
         assert result.image.shape == photo.shape
+    start = np.random.default_rng(0).normal(size=(3, 8, 8, 1)).astype(np.float32)
+    weights = np.random.default_rng(1).uniform(size=(3, 6)).astype(np.float32)
+    by_name = GradientAscent(model, "c2", objective="mean").score(start, weights=weights)
+    # The dream's "mean" runs as the engine's linear layer_mean path: the same numbers.
+    linear = GradientAscent(model, "c2", objective="weights").score(start, weights=weights)
+    np.testing.assert_allclose(by_name, linear, rtol=1e-5, atol=1e-7)

@@ -238,7 +238,9 @@ class DreamInspector:
             scaled = bool(self.target.pre_steps) and self.clip is not None
             value_range = (-float(self.clip), float(self.clip)) if scaled else None
             self._engines[index] = GradientAscent(
-                self.target, index, objective=self.objective, pre_activation=self.pre_activation,
+                self.target, index, pre_activation=self.pre_activation,
+                # "mean" is the engine's linear layer_mean path (weights over the maps); others are callables.
+                objective="weights" if self.objective == "mean" else self.objective,
                 jitter=self.jitter, value_range=value_range, chunk_size=self.chunk_size,
                 compute_dtype=fast_dtype() if self.compute_dtype == "auto" else self.compute_dtype)
         return self._engines[index]
