@@ -115,6 +115,9 @@ def test_class_logit_climbs_the_logit_not_the_probability():
     assert np.all(np.diff(history[-10:]) > 0)  # ...while the logit keeps climbing
     np.testing.assert_allclose(result.scores[0], logits[0, 1], rtol=1e-4)
     assert result.scores[0] > 5.0 > probability
+    linear = _model(softmax=False)  # no activation on the output: its output is the logits
+    np.testing.assert_allclose(GradientAscent(linear).score(x, objective=class_logit(2)),
+                               linear.predict(x, verbose=0)[:, 2], rtol=1e-5)
 
 
 @pytest.mark.parametrize("a, b", [(1, 3), (4, 0)])

@@ -339,7 +339,8 @@ class GradientAscent:
         layers = sorted({key[1] for key in keys})
         split_layers = set()
         for key in keys:
-            if key[0] == "logit" or (self.pre_activation and _split_activation(keras, self._layer_model(key[1]))):
+            wants_pre = key[0] == "logit" or self.pre_activation
+            if wants_pre and _split_activation(keras, self._layer_model(key[1])) is not None:
                 split_layers.add(key[1])
         splits = {}
         for index in split_layers:
@@ -396,7 +397,7 @@ class GradientAscent:
             for key, data in zip(keys, feed_values):
                 post, pre = acts[key[1]]
                 if key[0] == "logit":
-                    act = pre
+                    act = post if pre is None else pre  # a layer without activation gives its logits as is
                 else:
                     act = pre if (use_pre and pre is not None) else post
                 if key[0] in ("linear", "logit"):
