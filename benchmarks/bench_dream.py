@@ -16,17 +16,26 @@ levels from 299/1.3^4 to 299 pixels, tile 512: one tile per level) and
 Target: skcnn / tutorial <= 0.5.
 
 Measured on the shared 2-core CPU (AVX512-BF16/AMX; 9 sessions at once, so
-single timings vary by 2-3x; medians of 3 interleaved runs, 5 steps per
-level/loop, ``--repeats 3 --steps 5``)::
+single timings vary by 2-3x; medians of 3 interleaved runs)::
 
+    --repeats 3 --steps 10
     case      tutorial loop   skcnn auto (bfloat16)   skcnn float32
-    octaves   16.24 s         12.47 s  ratio 0.77      11.98 s  ratio 0.74
-    tiles     13.04 s          6.05 s  ratio 0.46       7.21 s  ratio 0.55
+    octaves   24.35 s         11.27 s  ratio 0.46     12.27 s  ratio 0.50
+    tiles     19.77 s          6.25 s  ratio 0.32      8.86 s  ratio 0.45
 
-With tiles, skcnn's one batch per step beats the tutorial's tile-at-a-time
-loop; with one tile per level ("octaves" at 299 pixels and tile 512) both
-run the same convolutions and only the compiled loop over steps is saved, so
-the target is missed on this CPU. No GPU was available to this measurement.
+    --repeats 3 --steps 5
+    octaves   11.62 s          5.98 s  ratio 0.51      8.02 s  ratio 0.69
+    tiles      9.83 s          2.62 s  ratio 0.27      3.64 s  ratio 0.37
+
+Where the time goes: with tiles, skcnn runs all tiles of a step as one batch
+where the tutorial's loop takes one tile at a time; with one tile per level
+("octaves" at 299 pixels, tile 512) both run the same convolutions, and
+skcnn's gain is its inference copy of the network (batch normalizations
+folded into the convolutions; in bfloat16 that also removes their casts to
+float32 and back: 0.21 against 0.32 s per 299x299 gradient) and the compiled
+loop over steps. skcnn also evaluates the objective once more after each
+level's last step (its ``objective_history``), about 1/(3 x steps) extra.
+No GPU was available to this measurement.
 
 The series' CNN (``--model series``): a 560x560 photo, seconds per method,
 against the series' eager loop, as below.

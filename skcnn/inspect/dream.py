@@ -23,7 +23,9 @@ TensorFlow DeepDream tutorial: ``"octaves"`` climbs a pyramid of sizes,
 offset, cut into equal tiles of at most ``tile_size`` pixels that go through
 the network as one batch, and the gradient of the objective (summed over
 several layers, e.g. InceptionV3's ``mixed3`` and ``mixed5``) is rolled back,
-normalized and climbed, all steps of a level in one compiled call. The
+normalized and climbed, all steps of a level in one compiled call, on an
+inference copy of the network whose batch normalizations are folded into
+their convolutions (:func:`~skcnn.inspect._target.inference_copy`). The
 model's own preprocessing is a ``preprocess=``/``deprocess=`` pair or the
 model's own layers (``Rescaling``).
 
