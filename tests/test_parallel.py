@@ -298,13 +298,36 @@ def test_a_task_that_keeps_killing_workers_raises_a_clear_error(client, digits, 
     assert not hasattr(search, "cv_results_")  # no partial result left behind
 
 
+def _seeded_cnn(input_shape, n_classes):
+    """A small CNN whose initializers carry their own seeds (a callable architecture)."""
+    from skcnn.cnn._keras import import_keras
+
+    keras, _ = import_keras()
+    layers = keras.layers
+
+    def init(seed):
+        return keras.initializers.GlorotUniform(seed=seed)
+
+    return keras.Sequential([
+        keras.Input(input_shape),
+        layers.Conv2D(8, 3, activation="relu", kernel_initializer=init(1)),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(16, 3, activation="relu", kernel_initializer=init(2)),
+        layers.Flatten(),
+        layers.Dense(32, activation="relu", kernel_initializer=init(3)),
+        layers.Dense(n_classes, activation="softmax", kernel_initializer=init(4)),
+    ])
+
+
 @pytest.mark.slow
 def test_tiny_cnn_grid_search_on_dask_matches_the_sequential_run(client):
-    # Tolerance: the CNN is seeded, but a fit in a Dask worker is not bit-identical to one here
-    # (TensorFlow's thread pools differ; we measured up to 4 of 150 digits flipping on this tiny
-    # problem), so each split's accuracy may differ by 0.05 (7 of the 150 test digits of a fold).
-    # The two learning rates are far apart (chance level against ~0.7), so a search that mixed
-    # up parameters, folds or results would still fail.
+    # The initializers get explicit seeds: Keras draws the default ones from Python's global
+    # `random`, which a Dask worker's event loop uses too while a task runs, so the built-in
+    # architectures are not yet reproducible in a Dask worker (reported; see the issue 14 notes).
+    # Tolerance: TensorFlow may order float reductions differently in a worker (1 intra-op
+    # thread) than here, which can flip a digit near a boundary: each split's accuracy may differ
+    # by 0.05 (7 of the 150 test digits of a fold). The two learning rates are far apart (chance
+    # level against a learned model), so a search that mixed up parameters or folds still fails.
     from skcnn import KerasCNNClassifier
     from skcnn.datasets import load_mnist
 
@@ -312,13 +335,13 @@ def test_tiny_cnn_grid_search_on_dask_matches_the_sequential_run(client):
     idx = np.concatenate([np.flatnonzero(y == k)[:30] for k in range(10)])
     np.random.default_rng(0).shuffle(idx)
     X, y = X[idx], y[idx]
-    cnn = KerasCNNClassifier(conv_filters=(8, 16), dense_units=(32,), epochs=3, batch_size=30,
-                             image_shape=(28, 28, 1), device="cpu", random_state=0)
+    cnn = KerasCNNClassifier(_seeded_cnn, epochs=3, batch_size=30, image_shape=(28, 28, 1), device="cpu",
+                             random_state=0)
     pipe = make_pipeline(StandardScaler(), cnn)
     grid = {"kerascnnclassifier__learning_rate": [1e-5, 3e-3]}
     expected = GridSearchCV(pipe, grid, cv=2).fit(X, y)
     low, high = expected.cv_results_["mean_test_score"]
-    assert high - low > 0.3, "the candidates must differ clearly for the test to mean anything"
+    assert high - low > 0.25, "the candidates must differ clearly for the test to mean anything"
     search = GridSearchCV(pipe, grid, cv=2, n_jobs=-1)
     workers = _on_dask(client, search, X, y)
     assert len(workers) >= 2, f"the tasks ran on {workers}: not spread over the cluster"
