@@ -138,3 +138,14 @@ def test_epochs_beyond_max_subtasks_are_not_reported():
             tasks.begin()
             tasks.end({"coef_": np.zeros((1, 1))})
     assert tasks.n_subtasks == 1 and rec.ended == ["epoch", "fit"]
+
+
+@pytest.mark.parametrize("name", ["neuron-batch", "mlp-lbfgs"])
+def test_scoring_monitor_gets_the_sample_weights(name, blobs):
+    make, subtask = ESTIMATORS[name]
+    X, y = _data(name, blobs)
+    sw = np.where(np.arange(len(y)) % 3 == 0, 5.0, 0.5)
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    clf = _quiet(lambda: make().set_callbacks(monitor).fit(X, y, sample_weight=sw))
+    rows = [row for row in monitor.get_logs().data if row["task_name"] == subtask]
+    assert rows[-1]["accuracy"] == clf.score(X, y, sample_weight=sw) != clf.score(X, y)

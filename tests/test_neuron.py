@@ -369,3 +369,53 @@ def test_coef_init_and_saturation_messages():
     with pytest.warns(SaturationWarning, match="50% of the samples have") as record:
         SingleNeuronClassifier(**kw).fit([[4.0], [5.0], [-6.0], [1.0]], [1, 1, 0, 0])  # exactly half
     assert record[0].filename == __file__  # points at the caller's fit
+
+
+def test_refit_resets_the_features_and_the_history():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 2)), np.arange(20) % 2
+    clf = SingleNeuronClassifier(max_iter=20, tol=None, random_state=0).fit(X, y)
+    assert clf.n_features_in_ == 2 and len(clf.history_) == 20
+    clf.fit(np.c_[X, X[:, 0]], y)  # no warm start: a new problem
+    assert clf.n_features_in_ == 3 and clf.history_["epoch"] == list(range(1, 21))
+    clf.set_params(warm_start=True).fit(np.c_[X, X[:, 0]], y)
+    assert clf.history_["epoch"] == list(range(1, 41)) and clf.n_iter_ == 20
+    durations = clf.history_["dur"]
+    assert all(isinstance(d, float) and 0 <= d < 60 for d in durations)
+
+
+def test_class_count_errors_list_the_classes():
+    X = np.arange(14, dtype=float).reshape(-1, 1)
+    with pytest.raises(ValueError, match=r"exactly 2 classes, got 3 \(\[0, 1, 2\]\)\.$"):
+        SingleNeuronClassifier().fit(X[:6], [0, 1, 2, 0, 1, 2])
+    with pytest.raises(ValueError, match=r"got 7 \(\[0, 1, 2, 3, 4\]\.\.\.\)\.$"):
+        SingleNeuronClassifier().fit(X, np.arange(14) % 7)
+    with pytest.raises(ValueError, match=r"got 6 \(\[0, 1, 2, 3, 4\]\.\.\.\)\.$"):
+        SingleNeuronClassifier().fit(X[:12], np.arange(12) % 6)
+    with pytest.raises(ValueError, match=r"got 5 \(\[0, 1, 2, 3, 4\]\)\.$"):
+        SingleNeuronClassifier().fit(X[:10], np.arange(10) % 5)
+
+
+def test_solver_of_another_kind_is_refused():
+    from skcnn._nn.optim import Solver
+    from skcnn.plugins import solvers
+
+    solvers.register("odd-kind-for-a-test", Solver("odd", "odd"))
+    try:
+        with pytest.raises(ValueError, match="not supported"):
+            SingleNeuronClassifier(solver="odd-kind-for-a-test").fit([[0.0], [1.0]], [0, 1])
+    finally:
+        solvers.unregister("odd-kind-for-a-test")
+
+
+def test_verbose_prints_every_tenth_of_max_iter(capsys):
+    X, y = np.array([[-1.0, 0.5], [1.0, -0.5]]), [0, 1]
+    clf = SingleNeuronClassifier(max_iter=20, tol=None, verbose=1, random_state=0).fit(X, y)
+    expected = [f"epoch {e:5d}  cost {clf.history_[e - 1, 'loss']:.6g}  w "
+                f"{np.round(clf.coef_path_[e], 4).tolist()}" for e in [1, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20]]
+    assert capsys.readouterr().out.splitlines() == expected
+    SingleNeuronClassifier(max_iter=20, tol=None, random_state=0).fit(X, y)
+    assert capsys.readouterr().out == ""
+    wide = SingleNeuronClassifier(max_iter=5, tol=None, verbose=1, random_state=0).fit(np.eye(6)[:2] * 3, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 5 and lines[0].endswith(str(np.round(wide.coef_path_[1][:4], 4).tolist()))
