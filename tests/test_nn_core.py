@@ -482,3 +482,34 @@ def test_custom_losses_must_be_loss_objects_with_rows_for_weights():
     assert check_sample_weight(None, np.zeros((2, 1))) is None
     sw = check_sample_weight([1, 2], np.zeros((2, 1)))
     assert sw.dtype == np.float64 and sw.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("loss_name", ["log_loss", "squared"])
+def test_batch_error_is_the_mean_absolute_output_error(loss_name):
+    from skcnn._nn.network import FlatNetwork
+
+    net = FlatNetwork([3, 4, 2], ["tanh"], "sigmoid", loss_name, dtype=np.float64)
+    theta = net.init_params(np.random.RandomState(1), scale=3.0)
+    rng = np.random.default_rng(1)
+    X, T = rng.normal(size=(6, 3)), np.eye(2)[[0, 1, 1, 0, 1, 0]]
+    out = net.forward(theta, X).copy()
+    grad = np.empty_like(theta)
+    expected = np.abs(out - T).mean()
+    assert net.cost_grad(theta, grad, X, T).error == pytest.approx(expected, rel=1e-12)
+    weighted = net.cost_grad(theta, grad, X, T, row_weights=np.full(6, 1 / 6) * [2, 0, 1, 1, 1, 1])
+    assert weighted.error == pytest.approx(expected, rel=1e-12)  # an output error, not weighted
+
+
+def test_l1_gradient_of_a_zero_weight_is_zero():
+    from skcnn._nn.network import FlatNetwork, Workspace
+
+    net = FlatNetwork([2, 2], [], "sigmoid", "log_loss", dtype=np.float32)
+    theta = np.array([0.0, 0.5, -0.5, 0.0, 0.0, 0.0], dtype=np.float32)
+    X, T = np.zeros((1, 2), dtype=np.float32), np.array([[0.5, 0.5]], dtype=np.float32)  # no data gradient
+    grad = np.empty_like(theta)
+    stats = net.cost_grad(theta, grad, X, T, alpha_l1=2.0)
+    np.testing.assert_array_equal(grad, [0.0, 2.0, -2.0, 0.0, 0.0, 0.0])
+    assert stats.reg == pytest.approx(2.0)
+    work = Workspace(net, 1)
+    net.cost_grad(theta, grad, X[:, :1], T, work=work, inputs=np.array([0]))
+    assert work.first_grad.dtype == np.float32 and work.first_weights(theta[:4].reshape(2, 2), [0]).dtype == np.float32
