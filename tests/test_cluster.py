@@ -181,6 +181,16 @@ def test_scan_identical_for_any_n_jobs(blobs):
     assert alone.inertia[0] == serial.inertia[3] and alone.silhouette[0] == serial.silhouette[3]
 
 
+def test_scan_silhouette_sample(blobs):
+    """A sampled silhouette is not the full one; the inertia does not depend on the sample."""
+    kwargs = dict(ks=[3, 5], batch_size=64, random_state=7)
+    full = scan_clusters(blobs, silhouette_sample=None, **kwargs)
+    sampled = scan_clusters(blobs, silhouette_sample=60, **kwargs)
+    assert full.silhouette_sample == 400 and sampled.silhouette_sample == 60
+    assert_array_equal(full.inertia, sampled.inertia)
+    assert np.all(np.abs(full.silhouette - sampled.silhouette) > 1e-6)
+
+
 def test_scan_result(blobs):
     pd = pytest.importorskip("pandas")
     scan = scan_clusters(blobs, ks=range(2, 9, 2), random_state=0)
