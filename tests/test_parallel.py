@@ -281,8 +281,11 @@ def test_a_worker_killed_mid_search_gives_the_complete_correct_result(client, di
     expected = _dying_search().set_params(n_jobs=None).fit(X, y)
     marker = tmp_path / "killed"
     search = _dying_search(marker=str(marker))
+    client.wait_for_workers(N_WORKERS, timeout=TIMEOUT)
+    pids_before = set(client.run(os.getpid).values())
     _on_dask(client, search, X, y, scatter=[X, y])
-    assert marker.exists(), "no worker was killed: the test did not test anything"
+    client.wait_for_workers(N_WORKERS, timeout=TIMEOUT)
+    assert set(client.run(os.getpid).values()) != pids_before, "no worker died: the test tested nothing"
     _assert_same_results(expected.cv_results_, search.cv_results_)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
 
