@@ -11,7 +11,7 @@ skcnn has no scheduler of its own. A ``GridSearchCV`` (or ``cross_validate``,
     cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                            memory_limit="3GiB", env=worker_env())
     client = Client(cluster)
-    with joblib.parallel_config(backend="dask"):
+    with joblib.parallel_config(backend="dask", scatter=[X, y]):
         search.fit(X, y)            # every fold of every candidate is a Dask task
 
 The rules behind the recipe:
@@ -27,6 +27,8 @@ The rules behind the recipe:
   NumPy (the MLP) and scikit-learn (KMeans).
 - **Memory limits per worker** (``memory_limit=``): a worker that grows past
   it is restarted by its nanny, and its task runs again elsewhere.
+- **Data on every worker** (``scatter=[X, y]``): sent once, before the first
+  task; a worker that dies then takes no data with it.
 - **One GPU per worker**: start each ``dask worker`` with its own
   ``CUDA_VISIBLE_DEVICES`` (``worker_env(gpus=[i])``), or hide the GPUs from
   CPU workers with ``worker_env(gpus=[])``.
