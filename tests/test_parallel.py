@@ -11,10 +11,21 @@ import logging
 import os
 import warnings
 
+import joblib
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skcnn.parallel import format_env, worker_env, worker_settings
+
+try:
+    import dask
+    import distributed
+except ImportError:  # every test that needs the cluster skips (see the client fixture)
+    dask = distributed = None
 
 # the keys of cv_results_ that depend on the machine's load, not on the computation
 _TIMES = ("mean_fit_time", "std_fit_time", "mean_score_time", "std_score_time")
@@ -86,13 +97,6 @@ def test_demo_search_uses_joblib_defaults_without_a_dask_client():
 
 # --- the cluster ----------------------------------------------------------------------------------
 
-distributed = pytest.importorskip("distributed", reason="needs dask[distributed] (pip install skcnn[distributed])")
-import dask  # noqa: E402  (after the skip: dask comes with distributed)
-import joblib  # noqa: E402
-from sklearn.base import BaseEstimator, ClassifierMixin, clone  # noqa: E402
-from sklearn.model_selection import GridSearchCV  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 N_WORKERS = 2
 TIMEOUT = 120  # seconds: generous, the test machine may be shared and slow
@@ -100,6 +104,8 @@ TIMEOUT = 120  # seconds: generous, the test machine may be shared and slow
 
 @pytest.fixture(scope="module")
 def client():
+    if distributed is None:
+        pytest.skip("needs dask[distributed]: pip install 'skcnn[distributed]'")
     # allowed-failures=1: a task may kill one worker (it runs again elsewhere), a second death is an
     # error; the scheduler reads this when it starts
     settings = {"distributed.scheduler.allowed-failures": 1, "distributed.comm.timeouts.connect": "60s",
