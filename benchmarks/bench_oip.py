@@ -13,6 +13,18 @@ same multiscale starts and the same number of steps:
   transforms, where pixel OIPs keep less;
 - CPU seconds per image-step of both; target: FFT + transforms at most 1.5 x.
 
+Measured on the shared two-core CPU machine (load average 15 to 20 from other jobs, so wall times
+are inflated and CPU seconds are the fairer figure; no GPU was available for a GPU table):
+
+- series CNN: high-frequency share pixel 0.336, FFT + transforms 0.003 (ratio 0.010); activation
+  kept pixel 0.59, FFT + transforms 0.87; CPU per image-step 280 against 321 us (1.15 x; an earlier
+  run 179 against 289 us, 1.62 x);
+- small RGB network: high-frequency share 0.741 against 0.003 (0.004); kept 0.21 against 0.86;
+  CPU per image-step 176 against 488 us (2.77 x; earlier 2.15 x): the 1.5 x target is not met on
+  this small network, where the network itself costs little beside the FFT and the resampling;
+- precursor, README tour (8 maps): 6.7 s CPU (42.8 s wall at load 16.7), 8 of 8 live; all 64 maps:
+  38.3 s CPU (247 s wall at load 20), 64 of 64 live.
+
 Precursor speed (issue 11.6): the README tour's
 ``oip_layer("conv3", maps=range(8), start="precursor", random_state=0)`` and
 all 64 maps, with the default one-pass ranking (``prescreen=64``): wall and
