@@ -33,8 +33,8 @@ from ._ascent import GradientAscent, fast_dtype
 from ._target import import_keras, resolve_target
 from .objectives import check_point
 
-__all__ = ["OIPInspector", "OIPResult", "OIPLayerResult", "RenderResult", "high_frequency_share", "robustness", "multiscale_start", "precursor_start",
-           "precursor_candidates", "enhance_contrast", "bicubic_upscale"]
+__all__ = ["OIPInspector", "OIPResult", "OIPLayerResult", "RenderResult", "high_frequency_share", "robustness",
+           "multiscale_start", "precursor_start", "precursor_candidates", "enhance_contrast", "bicubic_upscale"]
 
 
 # ------------------------------------------------------------------ helpers
