@@ -513,3 +513,34 @@ def test_l1_gradient_of_a_zero_weight_is_zero():
     work = Workspace(net, 1)
     net.cost_grad(theta, grad, X[:, :1], T, work=work, inputs=np.array([0]))
     assert work.first_grad.dtype == np.float32 and work.first_weights(theta[:4].reshape(2, 2), [0]).dtype == np.float32
+
+
+def test_loss_edges_int_input_and_finite_gradients():
+    log_loss, cce = get_loss("log_loss"), get_loss("categorical_crossentropy")
+    # integer outputs are clipped with 1e-15
+    expected = -(np.log(1e-15) + np.log1p(-(1 - 1e-15)))
+    assert log_loss(np.array([[0, 1]]), np.array([[1, 0]])) == pytest.approx(expected, rel=1e-12)
+    # gradients at outputs of exactly 0 or 1 are large but finite (clipped with eps)
+    eps = np.finfo(np.float64).eps
+    g = log_loss.gradient(np.array([[0.0, 1.0]]), np.array([[1.0, 0.0]]))
+    np.testing.assert_allclose(g, [[-1 / eps / (1 - eps), 1 / eps / (1 - eps)]], rtol=1e-9)
+    np.testing.assert_allclose(cce.gradient(np.array([[0.0, 1.0]]), np.array([[1.0, 0.0]])), [[-1 / eps, 0.0]])
+
+
+@pytest.mark.parametrize("loss_name, act_name", [("log_loss", "sigmoid"), ("squared", "sigmoid"),
+                                                  ("categorical_crossentropy", "softmax")])
+def test_output_delta_writes_into_out_and_uses_the_shortcut(loss_name, act_name):
+    loss, act = get_loss(loss_name), get_activation(act_name)
+    rng = np.random.default_rng(6)
+    z = rng.normal(size=(4, 3))
+    a, t = act(z.copy()), np.eye(3)[[0, 1, 2, 0]]
+    buf = np.empty_like(z)
+    assert output_delta(loss, act, z, a, t, out=buf) is buf
+    if loss.canonical == act_name:  # exactly (a - t) / n, not the chain rule's rounding
+        np.testing.assert_array_equal(buf, (a - t) / 4)
+
+
+def test_sample_weights_become_float64_whatever_x_is():
+    from skcnn._nn.losses import check_sample_weight
+
+    assert check_sample_weight([1, 2], np.zeros((2, 1), dtype=np.float32)).dtype == np.float64
