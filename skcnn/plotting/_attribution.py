@@ -52,7 +52,7 @@ def _caption(result, i, y_true):
 
 def _colorbar(fig, mesh, axes, signed):
     bar = fig.colorbar(mesh, ax=axes, shrink=0.8)
-    bar.set_label("share of the map's largest |value|" if signed else "share of the map's largest value")
+    bar.set_label("share of max |value|" if signed else "share of max value", fontsize=8)
     return bar
 
 
