@@ -359,3 +359,24 @@ def test_engine_returns_images_not_parameters(param):
     assert np.all(moved.scores > moved.objective_history[0])
     np.testing.assert_allclose(moved.scores, GradientAscent(model).score(moved.images, objective=channel("c1", 0)),
                                rtol=1e-4)
+
+
+def test_nothing_python_side_runs_in_the_compiled_step(monkeypatch):
+    """Issue 10.3: parameterizations and transforms use TensorFlow bound at import, never import_keras."""
+    import tensorflow as tf
+
+    from skcnn.inspect import params
+
+    def forbidden():
+        raise AssertionError("import_keras called while tracing")
+
+    monkeypatch.setattr(T, "import_keras", forbidden)
+    monkeypatch.setattr(params, "import_keras", forbidden)
+    param = ImageParam((12, 12, 3), "fft", decorrelate=True)
+    apply = T.compose(T.standard((12, 12)), (12, 12))
+
+    @tf.function
+    def step(x, seed):
+        return apply(param.decode(param.encode(x)), seed)
+
+    assert step(_start(2, channels=3), tf.constant([1, 2])).shape == (2, 12, 12, 3)

@@ -30,6 +30,10 @@ import numpy as np
 
 from ..cnn._keras import import_keras
 
+# TensorFlow is bound once, when this module is first imported (by the engine): the functions below run
+# inside tf.function, where nothing Python-side such as import_keras may be called (issue 10.3).
+_, tf = import_keras()
+
 __all__ = ["ImageParam", "fft_scale", "COLOR_BASIS"]
 
 _PARAMS = ("pixel", "fft")
@@ -109,7 +113,6 @@ class ImageParam:
     # ------------------------------------------------------------ tensors
     def decode(self, p):
         """Parameters ``(n,) + param_shape`` -> images ``(n, h, w, c)`` (TensorFlow)."""
-        _, tf = import_keras()
         h, w, _ = self.shape
         x = p
         if self.param == "fft":
@@ -121,7 +124,6 @@ class ImageParam:
 
     def encode(self, x):
         """Images ``(n, h, w, c)`` -> parameters (TensorFlow); ``decode(encode(x)) == x``."""
-        _, tf = import_keras()
         h, w, _ = self.shape
         if self.basis is not None:
             x = tf.einsum("nhwc,dc->nhwd", x, self.inverse)
@@ -133,10 +135,8 @@ class ImageParam:
 
     def decode_numpy(self, p):
         """:meth:`decode` on NumPy arrays."""
-        _, tf = import_keras()
         return self.decode(tf.constant(np.asarray(p, dtype=np.float32))).numpy()
 
     def encode_numpy(self, x):
         """:meth:`encode` on NumPy arrays."""
-        _, tf = import_keras()
         return self.encode(tf.constant(np.asarray(x, dtype=np.float32))).numpy()

@@ -26,6 +26,10 @@ import numpy as np
 from .._validation import check_int
 from ..cnn._keras import import_keras
 
+# TensorFlow is bound once, when this module is first imported (by the engine): the functions below run
+# inside tf.function, where nothing Python-side such as import_keras may be called (issue 10.3).
+_, tf = import_keras()
+
 __all__ = ["pad", "jitter", "roll", "random_scale", "random_rotate", "standard", "resolve", "compose", "fit_to"]
 
 
@@ -48,14 +52,12 @@ def pad(width, mode="reflect"):
         raise ValueError(f"mode must be 'reflect' or 'constant'; got {mode!r}.")
 
     def transform(images, seed):
-        _, tf = import_keras()
         return tf.pad(images, [[0, 0], [width, width], [width, width], [0, 0]], mode=mode.upper())
 
     return _named(transform, "pad")
 
 
 def _uniform(seed, low, high, salt, dtype=None):
-    _, tf = import_keras()
     seed = tf.cast(seed, tf.int32) + tf.constant([salt, 7 * salt + 1], tf.int32)
     if dtype is None:
         return tf.random.stateless_uniform([], seed=seed, minval=low, maxval=high)
@@ -77,7 +79,6 @@ def jitter(distance):
     distance = check_int(distance, "distance", low=0)
 
     def transform(images, seed):
-        _, tf = import_keras()
         images = tf.convert_to_tensor(images)
         if not distance:
             return images
@@ -103,7 +104,6 @@ def roll(distance):
     distance = check_int(distance, "distance", low=0)
 
     def transform(images, seed):
-        _, tf = import_keras()
         shift = tf.random.stateless_uniform([2], seed=tf.cast(seed, tf.int32), minval=-distance,
                                             maxval=distance + 1, dtype=tf.int32)
         return tf.roll(images, shift=shift, axis=[1, 2])
@@ -117,7 +117,6 @@ def _affine(images, zoom, angle):
     The resampling is a sparse matrix (four weights per output pixel) applied
     to all images and channels at once; its gradient is the transposed matrix.
     """
-    _, tf = import_keras()
     images = tf.convert_to_tensor(images)
     n, h, w, c = images.shape
     rows, cols = np.meshgrid(np.arange(h, dtype=np.float32) - (h - 1) / 2, np.arange(w, dtype=np.float32) - (w - 1) / 2,
@@ -199,7 +198,6 @@ def compose(transforms, size):
     transforms = list(transforms)
 
     def apply(images, seed):
-        _, tf = import_keras()
         zoom, angle = None, None
         for k, t in enumerate(transforms):
             salted = seed + tf.constant([0, 104729], tf.int32) * (k + 1)
@@ -269,7 +267,6 @@ def fit_to(images, size):
     >>> fit_to(np.zeros((1, 9, 5, 1), "float32"), (7, 7)).shape
     TensorShape([1, 7, 7, 1])
     """
-    _, tf = import_keras()
     h, w = (int(v) for v in size)
     images = tf.convert_to_tensor(images)
     H, W = images.shape[1], images.shape[2]
