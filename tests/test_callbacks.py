@@ -149,3 +149,26 @@ def test_scoring_monitor_gets_the_sample_weights(name, blobs):
     clf = _quiet(lambda: make().set_callbacks(monitor).fit(X, y, sample_weight=sw))
     rows = [row for row in monitor.get_logs().data if row["task_name"] == subtask]
     assert rows[-1]["accuracy"] == clf.score(X, y, sample_weight=sw) != clf.score(X, y)
+
+
+class _BeginStates(EpochRecorder):
+    def __init__(self):
+        super().__init__()
+        self.begun = []
+
+    def on_fit_task_begin(self, estimator, context, *, fitted_estimator=None):
+        if context.task_name in ("epoch", "iteration"):
+            self.begun.append(fitted_estimator)
+
+
+@pytest.mark.parametrize("name", ["neuron-batch", "neuron-lbfgs", "mlp-sgd", "mlp-lbfgs"])
+def test_each_epoch_begins_where_the_last_one_ended(name, blobs):
+    make, _ = ESTIMATORS[name]
+    X, y = _data(name, blobs)
+    rec = _BeginStates()
+    _quiet(lambda: make().set_callbacks(rec).fit(X, y))
+    assert len(rec.begun) == len(rec.states) == 6
+    for before, after in zip(rec.begun[1:], rec.states[:-1]):
+        np.testing.assert_array_equal(before.predict_proba(X), after.predict_proba(X))
+    first = _quiet(lambda: make().set_params(max_iter=1).fit(X, y))
+    assert not np.allclose(rec.begun[0].predict_proba(X), first.predict_proba(X))  # before any training

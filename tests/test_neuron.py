@@ -420,3 +420,48 @@ def test_verbose_prints_every_tenth_of_max_iter(capsys):
     wide = SingleNeuronClassifier(max_iter=5, tol=None, verbose=1, random_state=0).fit(np.eye(6)[:2] * 3, y)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 5 and lines[0].endswith(str(np.round(wide.coef_path_[1][:4], 4).tolist()))
+
+
+def test_defaults_are_the_documented_ones():
+    assert SingleNeuronClassifier().get_params() == dict(
+        loss="squared", solver="batch", learning_rate=0.1, learning_rate_decay=0.0, max_iter=1000, tol=1e-6,
+        fit_intercept=True, target_values=(0.0, 1.0), coef_init=None, warm_start=False, random_state=None,
+        verbose=0)
+
+
+def test_one_sgd_epoch_by_hand():
+    # two samples: an epoch is one step per sample, in one of the two orders
+    X, t = np.array([[1.0, 0.5], [-0.5, 1.0]]), np.array([0.0, 1.0])
+    clf = SingleNeuronClassifier(solver="sgd", fit_intercept=False, coef_init=[0.2, -0.1], learning_rate=0.5,
+                                 max_iter=1, tol=None, random_state=0).fit(X, [0, 1])
+
+    def step(w, i):
+        a = 1 / (1 + np.exp(-X[i] @ w))
+        return w - 0.5 * (a - t[i]) * a * (1 - a) * X[i]
+
+    w0 = np.array([0.2, -0.1])
+    orders = [step(step(w0, 0), 1), step(step(w0, 1), 0)]
+    assert any(np.allclose(clf.coef_[0], w, rtol=1e-12) for w in orders)
+
+
+def test_scipy_path_details():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(30, 2)), np.arange(30) % 2
+    tight = SingleNeuronClassifier(solver="lbfgs", tol=1e-12, max_iter=500, random_state=0).fit(X, y)
+    loose = SingleNeuronClassifier(solver="lbfgs", tol=1e-1, max_iter=500, random_state=0).fit(X, y)
+    assert loose.n_iter_ < tight.n_iter_  # tol reaches scipy
+    assert len(tight.history_) == tight.n_iter_ and np.array_equal(tight.coef_path_[-1], tight.coef_[0])
+
+    def stays(fun, x0, *, max_iter, tol, callback=None):  # a minimizer that reports no iteration
+        return x0
+
+    still = SingleNeuronClassifier(solver=stays, coef_init=[0.3, -0.2], random_state=0).fit(X, y)
+    assert still.n_iter_ == 1 and len(still.history_) == 1 and still.coef_.tolist() == [[0.3, -0.2]]
+    assert still.history_[0, "loss"] == pytest.approx(np.mean(0.5 * (1 / (1 + np.exp(-(X @ [0.3, -0.2]))) - y) ** 2))
+
+
+def test_divergence_names_the_epoch():
+    X = np.array([[-1.0], [1.0]]) * 1e154
+    with pytest.raises(ValueError, match="diverged at epoch 1 "), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        SingleNeuronClassifier(learning_rate=1e300, loss="log_loss", coef_init=[1e-300], tol=None).fit(X, [0, 1])
