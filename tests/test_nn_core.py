@@ -458,8 +458,11 @@ def test_losses_by_formula_per_row_weighted_and_clipped(name):
             assert np.isfinite(loss.per_sample(edge, bad)).all()
 
 
-@pytest.mark.parametrize("loss_name, act_name", [("log_loss", "sigmoid"), ("squared", "sigmoid"),
-                                                  ("categorical_crossentropy", "softmax")])
+# the output layers the estimators build: two canonical pairs and one chained through the activation
+OUTPUT_PAIRS = [("log_loss", "sigmoid"), ("squared", "sigmoid"), ("categorical_crossentropy", "softmax")]
+
+
+@pytest.mark.parametrize("loss_name, act_name", OUTPUT_PAIRS)
 def test_output_delta_with_row_weights_is_the_weighted_gradient(loss_name, act_name):
     loss, act = get_loss(loss_name), get_activation(act_name)
     rng = np.random.default_rng(5)
@@ -527,8 +530,7 @@ def test_loss_edges_int_input_and_finite_gradients():
     np.testing.assert_allclose(cce.gradient(np.array([[0.0, 1.0]]), np.array([[1.0, 0.0]])), [[-1 / eps, 0.0]])
 
 
-@pytest.mark.parametrize("loss_name, act_name", [("log_loss", "sigmoid"), ("squared", "sigmoid"),
-                                                  ("categorical_crossentropy", "softmax")])
+@pytest.mark.parametrize("loss_name, act_name", OUTPUT_PAIRS)
 def test_output_delta_writes_into_out_and_uses_the_shortcut(loss_name, act_name):
     loss, act = get_loss(loss_name), get_activation(act_name)
     rng = np.random.default_rng(6)
