@@ -198,7 +198,7 @@ def test_scan_result(blobs):
     assert scan.ks.tolist() == [2, 4, 6, 8]
     assert np.all(np.diff(scan.inertia) < 0)
     assert np.all((scan.silhouette > -1) & (scan.silhouette < 1))
-    assert np.all(scan.fit_time > 0) and np.all(scan.n_iter >= 1)
+    assert np.all(scan.fit_time > 0) and np.all(scan.fit_time < 60) and np.all(scan.n_iter >= 1)
     assert scan.silhouette_sample == 400
     assert scan.best_k == 4  # five blobs, two of them overlapping
     frame = scan.to_frame()
@@ -217,11 +217,17 @@ def test_scan_result(blobs):
         ({"ks": [3], "silhouette_sample": 1}, "silhouette_sample"),
         ({"ks": [3], "n_init": 0}, "n_init"),
         ({"ks": [3], "batch_size": -5}, "batch_size"),
+        ({"ks": [3], "max_iter": 0}, "max_iter"),
     ],
 )
 def test_scan_bad_input(blobs, kwargs, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=rf"(^|\s){name} must"):
         scan_clusters(blobs, **kwargs)
+
+
+def test_scan_smallest_settings_are_accepted(blobs):
+    scan = scan_clusters(blobs, ks=[2], batch_size=1, max_iter=1, n_init=1, random_state=0)
+    assert scan.n_iter.tolist() == [1]
 
 
 def test_scan_rejects_nan(blobs):
