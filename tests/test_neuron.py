@@ -465,3 +465,14 @@ def test_divergence_names_the_epoch():
     with pytest.raises(ValueError, match="diverged at epoch 1 "), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         SingleNeuronClassifier(learning_rate=1e300, loss="log_loss", coef_init=[1e-300], tol=None).fit(X, [0, 1])
+
+
+def test_sgd_order_follows_random_state_and_verbose_schedule(capsys):
+    rng = np.random.RandomState(3)
+    X, y = rng.normal(size=(10, 2)), np.arange(10) % 2
+    kw = dict(solver="sgd", coef_init=[0.1, -0.1], max_iter=2, tol=None)
+    a, b = (SingleNeuronClassifier(random_state=s, **kw).fit(X, y).coef_ for s in (0, 1))
+    assert not np.allclose(a, b)  # another seed, another order of the samples
+    np.testing.assert_array_equal(SingleNeuronClassifier(random_state=0, **kw).fit(X, y).coef_, a)
+    SingleNeuronClassifier(max_iter=15, tol=None, verbose=1, random_state=0).fit(X, y)
+    assert len(capsys.readouterr().out.splitlines()) == 15  # 15 // 10 = 1: every epoch
