@@ -619,3 +619,35 @@ def test_grid_search_with_a_progress_bar_over_a_cnn_pipeline(digits8, n_jobs, ca
         recorder = EpochRecorder()
         search.set_callbacks(recorder).fit(X.reshape(40, -1), y)
         assert recorder.ended.count("epoch") == (2 * 2 + 1) * 2  # 2 candidates x 2 folds and the refit
+
+
+def test_seeded_initial_weights_do_not_depend_on_other_threads_drawing_from_random():
+    # Keras seeds an unseeded initializer or Dropout from Python's global `random`; a Dask worker's
+    # event loop draws from it mid-task, so the same random_state gave other weights there
+    import random
+    import threading
+
+    X = np.random.default_rng(0).normal(size=(40, 64)).astype("float32")
+    y = np.arange(40) % 2
+
+    def initial_weights():
+        clf = KerasCNNClassifier(conv_filters=(4,), dense_units=(8,), dropout=0.2, image_shape=(8, 8), epochs=1,
+                                 random_state=3)
+        return clf.fit(X, y).initial_weights_
+
+    quiet = initial_weights()
+    stop = threading.Event()
+
+    def draw():
+        while not stop.is_set():
+            random.random()
+
+    thread = threading.Thread(target=draw)
+    thread.start()
+    try:
+        busy = [initial_weights() for _ in range(3)]
+    finally:
+        stop.set()
+        thread.join()
+    for weights in busy:
+        assert all(np.array_equal(a, b) for a, b in zip(quiet, weights))

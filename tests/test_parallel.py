@@ -307,32 +307,11 @@ def test_a_task_that_keeps_killing_workers_raises_a_clear_error(client, digits, 
     assert not hasattr(search, "cv_results_")  # no partial result left behind
 
 
-def _seeded_cnn(input_shape, n_classes):
-    """A small CNN whose initializers carry their own seeds (a callable architecture)."""
-    from skcnn.cnn._keras import import_keras
-
-    keras, _ = import_keras()
-    layers = keras.layers
-
-    def init(seed):
-        return keras.initializers.GlorotUniform(seed=seed)
-
-    return keras.Sequential([
-        keras.Input(input_shape),
-        layers.Conv2D(8, 3, activation="relu", kernel_initializer=init(1)),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(16, 3, activation="relu", kernel_initializer=init(2)),
-        layers.Flatten(),
-        layers.Dense(32, activation="relu", kernel_initializer=init(3)),
-        layers.Dense(n_classes, activation="softmax", kernel_initializer=init(4)),
-    ])
-
-
 @pytest.mark.slow
 def test_tiny_cnn_grid_search_on_dask_matches_the_sequential_run(client):
-    # The initializers get explicit seeds: Keras draws the default ones from Python's global
-    # `random`, which a Dask worker's event loop uses too while a task runs, so the built-in
-    # architectures are not yet reproducible in a Dask worker (reported; see the issue 14 notes).
+    # The built-in architecture: its initializers leave their seeds to Keras, which draws them from
+    # Python's global `random`, and a Dask worker's event loop uses that too while a task runs; the
+    # estimator gives every initializer a seed of its own from random_state, so the worker repeats.
     # Tolerance: TensorFlow may order float reductions differently in a worker (1 intra-op
     # thread) than here, which can flip a digit near a boundary: each split's accuracy may differ
     # by 0.05 (7 of the 150 test digits of a fold). The two learning rates are far apart (chance
@@ -344,8 +323,8 @@ def test_tiny_cnn_grid_search_on_dask_matches_the_sequential_run(client):
     idx = np.concatenate([np.flatnonzero(y == k)[:30] for k in range(10)])
     np.random.default_rng(0).shuffle(idx)
     X, y = X[idx], y[idx]
-    cnn = KerasCNNClassifier(_seeded_cnn, epochs=3, batch_size=30, image_shape=(28, 28, 1), device="cpu",
-                             random_state=0)
+    cnn = KerasCNNClassifier(conv_filters=(8, 16), dense_units=(32,), epochs=3, batch_size=30,
+                             image_shape=(28, 28, 1), device="cpu", random_state=0)
     pipe = make_pipeline(StandardScaler(), cnn)
     grid = {"kerascnnclassifier__learning_rate": [1e-5, 3e-3]}
     expected = GridSearchCV(pipe, grid, cv=2).fit(X, y)

@@ -63,6 +63,41 @@ def _seeded(keras, seed):
         np.random.set_state(np_state)
 
 
+def _seed_config(config, rng):
+    """Give every unseeded random part of a layer config (its initializers, its own ``seed``) a seed from ``rng``."""
+    for key, value in config.items():
+        if key == "seed" and value is None:
+            config[key] = int(rng.randint(1, 2**31 - 1))
+        elif isinstance(value, dict) and isinstance(value.get("config"), dict) \
+                and "seed" in value["config"] and value["config"]["seed"] is None:
+            value["config"]["seed"] = int(rng.randint(1, 2**31 - 1))
+    return config
+
+
+def _explicitly_seeded(keras, model, seed):
+    """``model`` rebuilt with a seed of its own for every initializer and random layer, drawn from ``seed``.
+
+    Keras gives an initializer or a Dropout layer built without a seed one drawn
+    from Python's global ``random``. :func:`_seeded` seeds that generator, but
+    another thread of the same process may draw from it between the seeding
+    and the draws: a Dask worker's event loop does, mid-task, so the same
+    ``random_state`` gave different initial weights on a Dask worker. Seeds
+    drawn from a private ``RandomState`` do not depend on other threads.
+    A model ``clone_model`` cannot rebuild (a subclassed one) is kept as built.
+    """
+    rng = np.random.RandomState(seed)
+
+    def clone(layer):
+        if isinstance(layer, keras.Model):
+            return keras.models.clone_model(layer, clone_function=clone)
+        return layer.__class__.from_config(_seed_config(layer.get_config(), rng))
+
+    try:
+        return keras.models.clone_model(model, clone_function=clone)
+    except Exception:  # noqa: BLE001 - subclassed models cannot be cloned; their build was seeded already
+        return model
+
+
 class _NoRetracingWarning(logging.Filter):
     """Drops TensorFlow's "triggered tf.function retracing" warning.
 
@@ -800,6 +835,8 @@ or (n_samples, n_pixels)
                 key = self._architecture_key(image_shape, len(classes))
                 with _seeded(keras, seed):
                     model = self._build_model(keras, image_shape, len(classes))
+                if seed is not None:
+                    model = _explicitly_seeded(keras, model, seed)
                 if getattr(self, "_initial_key", None) == key:
                     model.set_weights(self.initial_weights_)
                 else:
