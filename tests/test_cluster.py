@@ -225,6 +225,29 @@ def test_scan_bad_input(blobs, kwargs, name):
         scan_clusters(blobs, **kwargs)
 
 
+def test_scan_defaults_are_the_documented_ones(blobs, capsys):
+    """Defaults as documented (the series' batch of 500, 3 starts, 100 passes), and no joblib chatter."""
+    import inspect
+
+    assert inspect.signature(scan_clusters).parameters["ks"].default == range(10, 171, 10)
+    default = scan_clusters(blobs, ks=[3, 4], random_state=0)
+    explicit = scan_clusters(blobs, ks=[3, 4], batch_size=500, n_init=3, max_iter=100, silhouette_sample=2000,
+                             random_state=0, n_jobs=1, verbose=0)
+    assert_array_equal(default.inertia, explicit.inertia)
+    assert_array_equal(default.silhouette, explicit.silhouette)
+    assert_array_equal(default.n_iter, explicit.n_iter)
+    assert capsys.readouterr().err == ""
+
+
+def test_scan_accepts_csr(blobs):
+    X = np.abs(blobs)
+    X[X < 1.5] = 0  # sparse enough to be worth CSR
+    dense = scan_clusters(X, ks=[3], random_state=0)
+    sparse = scan_clusters(sp.csr_matrix(X), ks=[3], random_state=0)
+    assert sparse.ks.tolist() == [3] and np.isfinite(sparse.silhouette).all() and sparse.inertia[0] > 0
+    assert sparse.inertia[0] == pytest.approx(dense.inertia[0], rel=0.5)
+
+
 def test_scan_smallest_settings_are_accepted(blobs):
     scan = scan_clusters(blobs, ks=[2], batch_size=1, max_iter=1, n_init=1, random_state=0)
     assert scan.n_iter.tolist() == [1]
@@ -233,7 +256,7 @@ def test_scan_smallest_settings_are_accepted(blobs):
 def test_scan_rejects_nan(blobs):
     X = blobs.copy()
     X[0, 0] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match="X contains NaN"):
         scan_clusters(X, ks=[3])
 
 
