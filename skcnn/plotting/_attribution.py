@@ -45,9 +45,10 @@ def _overlay(ax, image, heat, signed, alpha, cmap):
 def _caption(result, i, y_true):
     parts = [] if y_true is None else [f"true {y_true[i]}"]
     parts.append(f"predicted {result.predicted[i]}")
+    text = ", ".join(parts)
     if result.labels[i] != result.predicted[i]:
-        parts.append(f"explains {result.labels[i]}")
-    return ", ".join(parts)
+        text += f"\nexplains {result.labels[i]}"
+    return text
 
 
 def _colorbar(fig, mesh, axes, signed):
@@ -93,8 +94,8 @@ def plot_attribution(attribution, *, y_true=None, n_images=8, n_cols=None, alpha
     >>> a = Attribution(np.random.default_rng(0).random((3, 8, 8)), "saliency", np.zeros(3, int), np.zeros(3, int),
     ...                 np.array([0, 1, 0]), np.zeros(3), np.zeros((3, 8, 8, 1)))
     >>> fig = plot_attribution(a, y_true=[0, 0, 0])
-    >>> fig.axes[1].get_title()
-    'true 0, predicted 1, explains 0'
+    >>> fig.axes[1].get_title().splitlines()
+    ['true 0, predicted 1', 'explains 0']
     """
     result = _check_attribution(attribution)
     n = min(len(result.maps), int(n_images))
