@@ -172,3 +172,15 @@ def test_each_epoch_begins_where_the_last_one_ended(name, blobs):
         np.testing.assert_array_equal(before.predict_proba(X), after.predict_proba(X))
     first = _quiet(lambda: make().set_params(max_iter=1).fit(X, y))
     assert not np.allclose(rec.begun[0].predict_proba(X), first.predict_proba(X))  # before any training
+
+
+@pytest.mark.parametrize("name", ["mlp-sgd", "mlp-lbfgs", "neuron-batch"])
+def test_each_epochs_state_keeps_its_own_weights(name, blobs):
+    make, _ = ESTIMATORS[name]
+    X, y = _data(name, blobs)
+    rec = Recorder()
+    _quiet(lambda: make().set_callbacks(rec).fit(X, y))
+    first = _quiet(lambda: make().set_params(max_iter=1).fit(X, y))
+    # read after the fit: each state still predicts with the weights of its own epoch
+    np.testing.assert_allclose(rec.states[0].predict_proba(X), first.predict_proba(X), rtol=1e-6)
+    assert not np.allclose(rec.states[0].predict_proba(X), rec.states[-1].predict_proba(X))

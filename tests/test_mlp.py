@@ -613,3 +613,15 @@ def test_scipy_solver_warns_at_max_iter_and_keeps_the_best_scores(blobs):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         MLPScratchClassifier((4,), solver="lbfgs", max_iter=500, tol=1e-3, random_state=0).fit(X, y)
+
+
+def test_scipy_solver_uses_l1_and_skips_all_zero_inputs(blobs):
+    X, y = blobs
+    Xz = np.c_[X, np.zeros(len(X))]  # a column that is zero everywhere: dropped from the products
+    kw = dict(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=30, alpha_l2=0.0, dtype="float64", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = MLPScratchClassifier(**kw).fit(Xz, y)
+        sparse = MLPScratchClassifier(alpha_l1=5.0, **kw).fit(Xz, y)
+    assert np.abs(sparse.coefs_[0][:6]).sum() < 0.8 * np.abs(plain.coefs_[0][:6]).sum()
+    assert plain.score(Xz, y) > 0.9 and plain.coefs_[0].shape == (7, 4)
