@@ -72,7 +72,7 @@ def test_oip_raises_activation_tenfold_and_is_reproducible(tiny_cnn):
 
 
 def test_oip_of_a_point_and_array_start(tiny_cnn):
-    inspector = OIPInspector(tiny_cnn, tv=0.01, l2=0.001)
+    inspector = OIPInspector(tiny_cnn, alpha_tv=0.01, alpha_l2=0.001)
     start = np.random.default_rng(0).normal(size=(2, 28, 28, 1)).astype(np.float32)
     res = inspector.oip("conv1", 0, point=(5, 7), steps=30, learning_rate=0.05, start=start, random_state=0)
     assert res.point == (5, 7) and res.start_activations.shape == (2,)
@@ -230,8 +230,8 @@ def test_oip_bad_input(kwargs, match):
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"pre_activation": "yes"}, "pre_activation"), ({"jitter": -1}, "jitter"), ({"l2": -0.1}, "l2"),
-     ({"tv": np.inf}, "tv"), ({"chunk_size": 0}, "chunk_size"), ({"screen_dtype": "int8"}, "screen_dtype")],
+    [({"pre_activation": "yes"}, "pre_activation"), ({"jitter": -1}, "jitter"), ({"alpha_l2": -0.1}, "alpha_l2"),
+     ({"alpha_tv": np.inf}, "alpha_tv"), ({"chunk_size": 0}, "chunk_size"), ({"screen_dtype": "int8"}, "screen_dtype")],
 )
 def test_oip_inspector_checks_its_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -219,9 +219,9 @@ class GradientAscent:
     jitter : int, default=0
         Roll the batch by up to this many pixels at each step (kept for the
         dreams; :mod:`~skcnn.inspect.transforms` has better transforms).
-    l2 : float, default=0.0
+    alpha_l2 : float, default=0.0
         Weight of the penalty ``mean(x**2)`` per image.
-    tv : float, default=0.0
+    alpha_tv : float, default=0.0
         Weight of the total-variation penalty (mean squared neighbour
         differences) per image.
     value_range : (float, float), optional
@@ -267,7 +267,7 @@ class GradientAscent:
     True
     """
 
-    def __init__(self, target, layer=None, *, objective="map", pre_activation=False, jitter=0, l2=0.0, tv=0.0,
+    def __init__(self, target, layer=None, *, objective="map", pre_activation=False, jitter=0, alpha_l2=0.0, alpha_tv=0.0,
                  value_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False, crop="auto",
                  param="pixel", decorrelate=False, transforms=None, device=None):
         self.target = resolve_target(target, device=device)
@@ -297,8 +297,8 @@ class GradientAscent:
             raise ValueError(f"pre_activation must be True, False or 'auto'; got {pre_activation!r}.")
         self.pre_activation = pre_activation
         self.jitter = check_int(jitter, "jitter", low=0)
-        self.l2 = check_number(l2, "l2")
-        self.tv = check_number(tv, "tv")
+        self.alpha_l2 = check_number(alpha_l2, "alpha_l2")
+        self.alpha_tv = check_number(alpha_tv, "alpha_tv")
         if value_range is not None:
             try:
                 low, high = (float(v) for v in value_range)
@@ -421,7 +421,7 @@ class GradientAscent:
                 return post, pre
             return post, tf.where(post > 0.0, post, pre)
 
-        l2, tv, value_range = self.l2, self.tv, self.value_range
+        l2, tv, value_range = self.alpha_l2, self.alpha_tv, self.value_range
         param, transforms = self._param, self._transforms
         size = self.target.input_shape[:2]
 

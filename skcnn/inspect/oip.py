@@ -519,9 +519,9 @@ class OIPInspector:
         (``"auto"``, so that dead starts can come alive).
     jitter : int, default=0
         Random shift (pixels) of the image at every step.
-    l2 : float, default=0.0
+    alpha_l2 : float, default=0.0
         L2 penalty on the image.
-    tv : float, default=0.0
+    alpha_tv : float, default=0.0
         Total-variation penalty on the image.
     chunk_size : int, default=512
         Images per compiled call (memory bound).
@@ -553,14 +553,14 @@ class OIPInspector:
     ((2, 8, 8, 1), [])
     """
 
-    def __init__(self, target, *, pre_activation="auto", jitter=0, l2=0.0, tv=0.0, chunk_size=512,
+    def __init__(self, target, *, pre_activation="auto", jitter=0, alpha_l2=0.0, alpha_tv=0.0, chunk_size=512,
                  screen_dtype="auto", verbose=0, device=None):
         self.target = target
         self.device = device
         self.pre_activation = pre_activation
         self.jitter = jitter
-        self.l2 = l2
-        self.tv = tv
+        self.alpha_l2 = alpha_l2
+        self.alpha_tv = alpha_tv
         self.chunk_size = chunk_size
         self.screen_dtype = screen_dtype
         self.verbose = verbose
@@ -568,8 +568,8 @@ class OIPInspector:
             raise ValueError(f"pre_activation must be True, False or 'auto'; got {pre_activation!r}.")
         check_int(jitter, "jitter", low=0)
         check_int(chunk_size, "chunk_size")
-        check_number(l2, "l2")
-        check_number(tv, "tv")
+        check_number(alpha_l2, "alpha_l2")
+        check_number(alpha_tv, "alpha_tv")
         self._screen_dtype()
         self.target_ = resolve_target(target, device=device)
         self._engines = {}
@@ -583,8 +583,8 @@ class OIPInspector:
         if key not in self._engines:
             self._engines[key] = GradientAscent(
                 self.target_, layer_index, pre_activation=self.pre_activation,
-                jitter=self.jitter if regularized else 0, l2=self.l2 if regularized else 0.0,
-                tv=self.tv if regularized else 0.0, chunk_size=self.chunk_size, compute_dtype=dtype,
+                jitter=self.jitter if regularized else 0, alpha_l2=self.alpha_l2 if regularized else 0.0,
+                alpha_tv=self.alpha_tv if regularized else 0.0, chunk_size=self.chunk_size, compute_dtype=dtype,
                 param=param, decorrelate=decorrelate, transforms=transforms)
         return self._engines[key]
 
