@@ -42,7 +42,6 @@ import numpy as np
 
 from .._repr import ShortReprMixin
 from .._validation import check_int, check_number, is_int
-from ._ascent import _split_activation
 from ._target import Target, import_keras, resolve_target
 
 __all__ = ["AttributionInspector", "Attribution", "RandomizationResult", "AUCResult"]
@@ -191,6 +190,8 @@ class AUCResult(ShortReprMixin):
 # ----------------------------------------------------------------------------- helpers
 def _logit_split(keras, layer):
     """``(linear, activation)`` for a last layer ending in a softmax or sigmoid, else None."""
+    from ._ascent import _split_activation  # the engine's split; imported here, as the engine loads TensorFlow
+
     if type(layer).__name__ == "Softmax":
         return (lambda x: x), layer
     activation = getattr(layer, "activation", None)
