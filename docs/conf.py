@@ -204,8 +204,15 @@ def _check_examples(app):
 
 
 def _skip_member(app, what, name, obj, skip, options):
-    """Leave out the ``set_*_request`` methods scikit-learn adds to every estimator."""
+    """Leave out what a class gets from elsewhere and documents nowhere.
+
+    The ``set_*_request`` methods scikit-learn adds to every estimator, and
+    the fields of a NamedTuple, whose generated docstrings say only "Alias for
+    field number 0" (the class's docstring describes them).
+    """
     if what == "class" and name.startswith("set_") and name.endswith("_request"):
+        return True
+    if what == "class" and (getattr(obj, "__doc__", None) or "").startswith("Alias for field number"):
         return True
     return None
 
