@@ -17,6 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skcnn import History, KerasCNNClassifier
+from skcnn._callbacks import EpochRecorder
 from skcnn.plugins import cnn_architectures
 
 # A small, fast configuration: one 1x1 convolution (fits any image size, even
@@ -545,32 +546,6 @@ def test_worker_processes_release_keras_state_between_fits(digits8):
 
 
 # ------------------------------------------------- scikit-learn's callbacks
-class EpochRecorder:
-    """A scikit-learn fit callback that records ended tasks and asks to stop after epoch ``stop_at``."""
-
-    max_propagation_depth = None  # passed on by meta-estimators
-
-    def __init__(self, stop_at=None):
-        self.stop_at = stop_at
-        self.ended = []
-        self.states = []
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
-
-    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-        self.ended.append(context.task_name)
-        if context.task_name == "epoch":
-            self.states.append(fitted_estimator)
-        return self.stop_at is not None and self.ended.count("epoch") == self.stop_at
-
-
 def test_each_epoch_is_a_subtask_and_a_stop_request_ends_training(digits8):
     from skcnn._callbacks import HAS_CALLBACKS
 
