@@ -96,7 +96,7 @@ class ClusterDistanceTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMix
         The fitted clustering.
     scaler_ : transformer or None
         The scaler fitted on the training distances (None when ``scale=None``).
-    cluster_centers_ : ndarray of shape (n_clusters, n_features_in_)
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
         Centroids, in the input space.
     inertia_ : float
         Sum of squared distances of the training samples to their closest centroid.
@@ -189,7 +189,8 @@ class ClusterDistanceTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMix
 
         Returns
         -------
-        self : ClusterDistanceTransformer
+        ClusterDistanceTransformer
+            The fitted transformer, ``self``.
         """
         self._fit_distances(X)
         return self
@@ -215,7 +216,7 @@ class ClusterDistanceTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMix
 
         Parameters
         ----------
-        X : array-like or sparse matrix of shape (n_samples, n_features_in_)
+        X : array-like or sparse matrix of shape (n_samples, n_features)
 
         Returns
         -------

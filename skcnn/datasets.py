@@ -53,7 +53,14 @@ _TWO_CLUSTERS = np.array(
 
 
 def get_data_home(data_home=None) -> Path:
-    """Folder of the download cache: ``data_home``, else ``$KERAS_HOME``, else ``~/.keras``."""
+    """Folder of the download cache: ``data_home``, else ``$KERAS_HOME``, else ``~/.keras``.
+
+    Examples
+    --------
+    >>> from skcnn.datasets import get_data_home
+    >>> get_data_home("my_cache").name
+    'my_cache'
+    """
     if data_home is None:
         data_home = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
     return Path(data_home).expanduser()

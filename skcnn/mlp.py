@@ -177,7 +177,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
 
     See Also
     --------
-    sklearn.neural_network.MLPClassifier
+    sklearn.neural_network.MLPClassifier : scikit-learn's multilayer perceptron, the reference in the benchmarks.
 
     Notes
     -----

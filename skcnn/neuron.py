@@ -50,7 +50,19 @@ _SATURATED_Z = 4.0
 
 
 class SaturationWarning(UserWarning):
-    """The sigmoid starts saturated: most samples have a large ``|z|``, so gradients vanish."""
+    """The sigmoid starts saturated: most samples have a large ``|z|``, so gradients vanish.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from skcnn import SingleNeuronClassifier
+    >>> from skcnn.neuron import SaturationWarning
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = SingleNeuronClassifier(max_iter=5).fit([[500.0], [600.0]], [0, 1])
+    >>> any(issubclass(w.category, SaturationWarning) for w in caught)
+    True
+    """
 
 
 class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, BaseEstimator):
@@ -107,7 +119,7 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin
         ``warm_start`` the rows of earlier fits stay and the epochs count on.
     loss_curve_ : list of float
         ``history_["loss"]``, under scikit-learn's name (read-only).
-    coef_path_ : ndarray of shape (n_iter_ + 1, n_features)
+    coef_path_ : ndarray of shape (n_epochs + 1, n_features)
         The weights at the start and after every epoch of the last ``fit``.
     n_features_in_ : int
 
@@ -412,6 +424,16 @@ class CostSurface:
     ``total[i, j]`` is the cost at ``(w1[j], w2[i])``; ``per_sample[k]`` the
     cost of sample ``k`` alone. ``minimum`` is ``(w1, w2, cost)`` of the
     smallest total on the mesh.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcnn import SingleNeuronClassifier
+    >>> from skcnn.neuron import cost_surface
+    >>> surface = cost_surface(SingleNeuronClassifier(), [[1.0, 0.0], [0.0, 1.0]], [0, 1],
+    ...                        np.linspace(-2, 2, 5), np.linspace(-1, 1, 3))
+    >>> surface.total.shape, surface.per_sample.shape
+    ((3, 5), (2, 3, 5))
     """
 
     w1: np.ndarray

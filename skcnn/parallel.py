@@ -86,7 +86,7 @@ def worker_env(intra_threads=1, inter_threads=1, *, gpus=None):
 
     Returns
     -------
-    env : dict of str to str
+    dict of str to str
         Variable name to value, ready for ``LocalCluster(env=env)``.
 
     Raises
@@ -151,7 +151,7 @@ def format_env(env):
 
     Returns
     -------
-    line : str
+    str
         The pairs separated by spaces; an empty value is written ``NAME=``.
 
     Examples
@@ -172,7 +172,7 @@ def worker_settings():
 
     Returns
     -------
-    settings : dict
+    dict
         ``"pid"`` (int) and one entry per variable name.
 
     Examples

@@ -204,6 +204,17 @@ def load_entry_points(entry_points: Callable[..., Any] | None = None, *, force: 
     -------
     list of str
         The ``"<registry>.<name>"`` entries that were registered by this call.
+
+    Examples
+    --------
+    >>> from importlib.metadata import EntryPoint
+    >>> from skcnn.plugins import activations, load_entry_points
+    >>> advertised = [EntryPoint("activations.double", "operator:mul", "skcnn.plugins")]
+    >>> load_entry_points(lambda group: advertised, force=True)
+    ['activations.double']
+    >>> "double" in activations
+    True
+    >>> activations.unregister("double")
     """
     global _entry_points_loaded
     if _entry_points_loaded and not force:

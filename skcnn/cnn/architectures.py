@@ -194,10 +194,12 @@ def series(input_shape, n_classes, *, conv_filters=(32, 64, 64), kernel_size=3, 
     kernel_size : int or pair of int, default=3
     pool_size : int or pair of int, default=2
     pool : {"max", "avg"}, default="max"
-    conv_activation, dense_activation : str or callable, default="relu"
-        Keras activations of the convolutions and the hidden dense layers.
+    conv_activation : str or callable, default="relu"
+        Keras activation of the convolutions.
     dense_units : sequence of int, default=(70,)
         Units of the hidden dense layers (may be empty).
+    dense_activation : str or callable, default="relu"
+        Keras activation of the hidden dense layers.
     dropout : float, default=0.0
         Dropout rate after each hidden dense layer.
     alpha_l2 : float, default=0.0

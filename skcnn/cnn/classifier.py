@@ -392,6 +392,11 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, DocLinkMixin, Ba
     fit_time_ : float
         Wall-clock seconds of the last :meth:`fit`.
 
+    See Also
+    --------
+    skcnn.plugins.cnn_architectures : registered model builders.
+    skcnn.MLPScratchClassifier : the NumPy multilayer perceptron of the series.
+
     Notes
     -----
     Training is Keras' ``model.fit`` on NumPy arrays, exactly as a
@@ -420,11 +425,6 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, DocLinkMixin, Ba
     are alive keep working. In the user's own process nothing is cleared.
     ``distribution`` uses ``tf.distribute``: Keras' own
     ``keras.distribution`` API is a prototype on the TensorFlow backend.
-
-    See Also
-    --------
-    skcnn.plugins.cnn_architectures : registered model builders.
-    skcnn.MLPScratchClassifier : the NumPy multilayer perceptron of the series.
 
     Examples
     --------
@@ -793,8 +793,8 @@ or (n_samples, n_pixels)
 
         Returns
         -------
-        self : KerasCNNClassifier
-            The fitted estimator.
+        KerasCNNClassifier
+            The fitted estimator, ``self``.
 
         Examples
         --------

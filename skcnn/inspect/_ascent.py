@@ -71,6 +71,19 @@ class AscentResult(ShortReprMixin):
         The value that was climbed at the end: ``scores``, except for images
         climbing the pre-activation, whose value before the activation
         function it is. Ranks images whose map is dead (score 0).
+
+    Examples
+    --------
+    >>> import numpy as np, keras
+    >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(
+    ...     2, 3, activation="relu", name="c1", kernel_initializer=keras.initializers.GlorotUniform(0))])
+    >>> from skcnn.inspect import GradientAscent
+    >>> from skcnn.inspect.objectives import channel
+    >>> start = np.random.default_rng(0).normal(size=(2, 8, 8, 1)).astype("float32")
+    >>> result = GradientAscent(model).run(start, objective=[channel("c1", 0), channel("c1", 1)], steps=5,
+    ...                                    learning_rate=0.1)
+    >>> result.images.shape, result.scores.shape, result.objective_history.shape
+    ((2, 8, 8, 1), (2,), (5, 2))
     """
 
     images: np.ndarray

@@ -52,6 +52,17 @@ class ClassContrast(ShortReprMixin):
     ranking : ndarray of int
         Maps ordered by how strongly they separate the classes
         (``|map_difference|``, largest first).
+
+    Examples
+    --------
+    >>> import numpy as np, keras
+    >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(
+    ...     2, 3, activation="relu", name="c1", kernel_initializer=keras.initializers.GlorotUniform(0))])
+    >>> from skcnn.inspect import ActivationInspector
+    >>> X, y = np.random.default_rng(0).normal(size=(40, 8, 8)), np.repeat([0, 1], 20)
+    >>> contrast = ActivationInspector(model).class_signature(X, y, "c1").contrast(0, 1)
+    >>> contrast.a, contrast.b, contrast.map_difference.shape
+    (0, 1, (2,))
     """
 
     a: object
@@ -91,6 +102,17 @@ class ClassSignature(ShortReprMixin):
         of the class.
     threshold : float
         Activation above which a point counts as active.
+
+    Examples
+    --------
+    >>> import numpy as np, keras
+    >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(
+    ...     2, 3, activation="relu", name="c1", kernel_initializer=keras.initializers.GlorotUniform(0))])
+    >>> from skcnn.inspect import ActivationInspector
+    >>> X, y = np.random.default_rng(0).normal(size=(40, 8, 8)), np.repeat([0, 1], 20)
+    >>> signature = ActivationInspector(model).class_signature(X, y, "c1")
+    >>> signature.classes.tolist(), signature.mean_maps.shape
+    ([0, 1], (2, 2))
     """
 
     layer: str

@@ -886,11 +886,13 @@ class AttributionInspector:
 
         Parameters
         ----------
-        X, target
+        X
             As in :meth:`saliency`.
         method : str
             ``saliency``, ``smoothgrad``, ``integrated_gradients``, ``gradcam``,
             ``gradcam_plus_plus`` or ``occlusion``.
+        target
+            As in :meth:`saliency`.
         **options
             Passed to the method.
 
@@ -911,7 +913,7 @@ class AttributionInspector:
 
     def randomization_test(self, X, method="saliency", *, target=None, layers="top-down", random_state=0,
                            **options):
-        """Adebayo et al.'s model-randomization check: do the maps change when the network does?
+        """Adebayo et al.'s model-randomization check: whether the maps change when the network does.
 
         A copy of the network has its layers re-initialized (kernels as Keras
         initializes them by default, Glorot-uniform; biases to zero), from the
@@ -923,11 +925,13 @@ class AttributionInspector:
 
         Parameters
         ----------
-        X, target
-            As in :meth:`saliency` (``target`` fixed from the trained network).
+        X
+            As in :meth:`saliency`.
         method : str, default="saliency"
             One of ``saliency``, ``smoothgrad``, ``integrated_gradients``,
             ``gradcam``, ``gradcam_plus_plus``, ``occlusion``.
+        target
+            As in :meth:`saliency` (fixed from the trained network).
         layers : {"top-down", "independent"} or list of str, default="top-down"
             Which layers, in which order: every layer with a kernel from the
             top, or the given ones in the given order (cascading).

@@ -166,8 +166,11 @@ class Objective:
         return sorted({t.key(target)[1] for _, t in self.terms})
 
     def parts(self, target):
-        """``{key: (coefficient or weights)}``: linear keys map to summed ``(h, w, maps)`` weights,
-        the others to their summed coefficient (callables: coefficient times their vector)."""
+        """``{key: (coefficient or weights)}``: linear keys map to summed ``(h, w, maps)`` weights.
+
+        The other keys map to their summed coefficient (callables: coefficient
+        times their vector).
+        """
         out = {}
         for c, t in self.terms:
             key = t.key(target)
@@ -394,7 +397,14 @@ def diversity(layer):
 
 
 def as_objectives(objective, n=None):
-    """A list of Objectives from one objective or a list of them (one per image; one is repeated to ``n``)."""
+    """A list of Objectives from one objective or a list of them (one per image; one is repeated to ``n``).
+
+    Examples
+    --------
+    >>> from skcnn.inspect.objectives import as_objectives, channel
+    >>> as_objectives(channel("c1", 0), n=3)
+    [channel('c1', 0), channel('c1', 0), channel('c1', 0)]
+    """
     if isinstance(objective, Objective):
         return [objective] * (1 if n is None else int(n))
     if isinstance(objective, (list, tuple)) and objective and all(isinstance(o, Objective) for o in objective):

@@ -350,7 +350,7 @@ def precursor_start(maps, n_starts, image_shape, rng, *, screen, grid=3, values=
         Draws the subset when ``n_candidates`` is given.
     screen : callable
         ``screen(images, maps, steps) -> values``, from the inspector.
-    grid, values, amplitude
+    grid, values
         See :func:`precursor_candidates`.
     screen_steps : int, default=10
     n_candidates : int, optional
@@ -363,6 +363,8 @@ def precursor_start(maps, n_starts, image_shape, rng, *, screen, grid=3, values=
         ``rank(images) -> (n, all maps)``: each map's value per image (see
         :meth:`~skcnn.inspect.GradientAscent.map_values`). Without it every
         candidate is screened.
+    amplitude
+        See :func:`precursor_candidates`.
     block_size : int, default=16384
         Images (candidates times maps) screened per call; bounds memory.
     verbose : int, default=0
@@ -455,6 +457,16 @@ class OIPResult(ShortReprMixin):
         The objective before every step.
     start_activations : ndarray of shape (n_starts,)
         Final activation from every start that was tried.
+
+    Examples
+    --------
+    >>> import numpy as np, keras
+    >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(
+    ...     2, 3, activation="relu", name="c1", kernel_initializer=keras.initializers.GlorotUniform(0))])
+    >>> from skcnn.inspect import OIPInspector
+    >>> result = OIPInspector(model).oip("c1", 0, steps=5, random_state=0)
+    >>> result.layer, result.map, result.image.shape
+    ('c1', 0, (8, 8, 1))
     """
 
     layer: str
@@ -493,6 +505,16 @@ class OIPLayerResult(ShortReprMixin):
         Maps whose activation stayed at 0 (no OIP found).
     seconds : float
         Wall-clock time of the search.
+
+    Examples
+    --------
+    >>> import numpy as np, keras
+    >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(
+    ...     2, 3, activation="relu", name="c1", kernel_initializer=keras.initializers.GlorotUniform(0))])
+    >>> from skcnn.inspect import OIPInspector
+    >>> result = OIPInspector(model).oip_layer("c1", steps=5, random_state=0)
+    >>> result.maps.tolist(), result.images.shape, result.objective_history.shape
+    ([0, 1], (2, 8, 8, 1), (5, 2))
     """
 
     layer: str
@@ -841,6 +863,17 @@ class RenderResult(ShortReprMixin):
         Each image's objective at the end.
     objective_history : ndarray of shape (steps, n)
     seconds : float
+
+    Examples
+    --------
+    >>> import numpy as np, keras
+    >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(
+    ...     2, 3, activation="relu", name="c1", kernel_initializer=keras.initializers.GlorotUniform(0))])
+    >>> from skcnn.inspect import OIPInspector
+    >>> from skcnn.inspect.objectives import channel
+    >>> result = OIPInspector(model).render([channel("c1", 0), channel("c1", 1)], steps=5, random_state=0)
+    >>> len(result.objectives), result.images.shape, result.objective_history.shape
+    (2, (2, 8, 8, 1), (5, 2))
     """
 
     objectives: list

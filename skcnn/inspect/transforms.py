@@ -230,6 +230,12 @@ def standard(size):
     Returns
     -------
     list of transforms
+
+    Examples
+    --------
+    >>> from skcnn.inspect.transforms import standard
+    >>> [t.__name__ for t in standard((28, 28))][:2]
+    ['pad', 'jitter']
     """
     unit = max(1, round(min(int(size[0]), int(size[1])) / 14))
     return [pad(unit, "constant"), jitter(unit), random_scale(0.9, 1.1), random_rotate(10.0)]
