@@ -485,7 +485,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
             "hidden": acts,
             "output": self.output_activation,
             "loss": loss,
-            "dtype": dtype,
+            "dtype": np.dtype(dtype).name,  # a name, not a numpy.dtype: skops trusts plain strings
         }
 
     def _validate_input(self, X, y, first):
