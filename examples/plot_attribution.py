@@ -44,7 +44,7 @@ from skcnn.inspect import AttributionInspector
 from skcnn.plotting import (plot_attribution, plot_attribution_grid, plot_deletion, plot_randomization,
                             save_figure)
 
-parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+parser = argparse.ArgumentParser(description="Attribution maps of the CNN's mistakes and their sanity checks.")
 parser.add_argument("--out", default="plot_attribution", help="folder for the pictures (default: %(default)s)")
 out = Path(parser.parse_args().out)
 start = time.perf_counter()

@@ -789,4 +789,5 @@ def _progress(items, verbose, description, n_images):
         return items
     from tqdm.auto import tqdm
 
-    return tqdm(items, desc=f"{description} ({n_images} images)", unit="chunk", leave=False)
+    return tqdm(items, desc=f"{description} ({n_images} images)", unit="chunk", leave=False,
+                disable=None)  # None: off when output is not a terminal

@@ -414,7 +414,7 @@ def precursor_start(maps, n_starts, image_shape, rng, *, screen, grid=3, values=
         from tqdm.auto import tqdm
 
         blocks = tqdm(blocks, desc=f"precursor ({len(pool)} candidates x {len(maps)} maps)", unit="block",
-                      leave=False)
+                      leave=False, disable=None)  # None: off when output is not a terminal
     for start in blocks:
         ids = pool[start:start + per_block]
         cands = precursor_candidates(image_shape, grid=grid, values=values, indices=ids, amplitude=amplitude)
