@@ -190,6 +190,17 @@ def robustness(engine, images, objective=None, *, maps=None, n_copies=20, shift=
     Returns
     -------
     ndarray of shape (n,)
+
+    Examples
+    --------
+    >>> import numpy as np, keras
+    >>> from skcnn.inspect import GradientAscent
+    >>> from skcnn.inspect.objectives import channel
+    >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(
+    ...     2, 3, activation="relu", name="c1", kernel_initializer=keras.initializers.GlorotUniform(0))])
+    >>> images = np.random.default_rng(0).normal(size=(3, 8, 8, 1)).astype("float32")
+    >>> robustness(GradientAscent(model), images, channel("c1", 0), n_copies=4).shape
+    (3,)
     """
     from . import transforms
 
