@@ -39,6 +39,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._base import DocLinkMixin
 from ._callbacks import CallbackSupportMixin, FitCallbacks
 from ._history import History
+from ._repr import ShortReprMixin
 from ._nn import get_activation, get_loss, get_solver, output_delta, sgd_epoch
 from ._nn.losses import check_sample_weight, loss_value
 from ._nn.network import row_matmul
@@ -417,8 +418,8 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin
         return tags
 
 
-@dataclass(frozen=True)
-class CostSurface:
+@dataclass(frozen=True, repr=False)
+class CostSurface(ShortReprMixin):
     """Cost of a two-weight neuron over a mesh of ``(w1, w2)``.
 
     ``total[i, j]`` is the cost at ``(w1[j], w2[i])``; ``per_sample[k]`` the

@@ -72,3 +72,19 @@ def test_short_repr_summarizes_arrays_and_wraps():
     lines = repr(r).splitlines()
     assert lines[0] == "_Result(" and lines[-1] == ")" and len(lines) == 7
     assert all(len(line) < 100 for line in lines)
+
+
+def test_every_public_result_class_prints_short():
+    # each result a user meets: a few lines, never an array printed in full
+    from dataclasses import is_dataclass
+
+    import skcnn.inspect as inspect_
+    from skcnn import metrics, neuron
+
+    classes = [neuron.CostSurface] + [getattr(inspect_, name) for name in inspect_.__all__]
+    classes += [getattr(metrics, name) for name in metrics.__all__]
+    results = [c for c in classes if isinstance(c, type) and is_dataclass(c)]
+    assert neuron.CostSurface in results and len(results) >= 5
+    for cls in results:
+        # a dataclass left with repr=True writes its own __repr__ over the mixin's
+        assert cls.__repr__ is ShortReprMixin.__repr__, f"{cls.__name__} prints every array in full"
