@@ -484,6 +484,7 @@ def test_bad_sample_weight_is_refused(bad, match):
 
 def test_sample_weight_is_routed_through_pipeline_and_grid_search():
     from sklearn import config_context
+    from sklearn.metrics import get_scorer
     from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -496,7 +497,9 @@ def test_sample_weight_is_routed_through_pipeline_and_grid_search():
                              MLPScratchClassifier(**kw).set_fit_request(sample_weight=True))
         direct = MLPScratchClassifier(**kw).fit(StandardScaler().fit_transform(X), y, sample_weight=sw)
         np.testing.assert_array_equal(pipe.fit(X, y, sample_weight=sw)[-1].coefs_[0], direct.coefs_[0])
-        search = GridSearchCV(pipe, {"mlpscratchclassifier__alpha_l2": [0.5, 3.0]}, cv=2)
+        # unweighted scores, said explicitly (scikit-learn < 1.8 refuses to guess)
+        scoring = get_scorer("accuracy").set_score_request(sample_weight=False)
+        search = GridSearchCV(pipe, {"mlpscratchclassifier__alpha_l2": [0.5, 3.0]}, cv=2, scoring=scoring)
         search.fit(X, y, sample_weight=sw)
         best = MLPScratchClassifier(**{**kw, "alpha_l2": search.best_params_["mlpscratchclassifier__alpha_l2"]})
         best.fit(StandardScaler().fit_transform(X), y, sample_weight=sw)
