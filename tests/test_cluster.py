@@ -158,8 +158,51 @@ def test_transform_checks_fit_and_width(pixels):
     with pytest.raises(NotFittedError):
         ClusterDistanceTransformer().transform(X_new)
     cdt = ClusterDistanceTransformer(n_clusters=3, random_state=0).fit(X_train)
-    with pytest.raises(ValueError, match="784 features"):
+    # the transformer itself refuses the width (not its MiniBatchKMeans) and keeps its fitted width
+    with pytest.raises(ValueError, match="ClusterDistanceTransformer is expecting 784 features"):
         cdt.transform(X_new[:, :100])
+    assert cdt.n_features_in_ == 784
+
+
+def test_as_many_clusters_as_samples(pixels):
+    """K = n_samples is allowed (MiniBatchKMeans allows it); one more is refused, naming both numbers."""
+    X = pixels[0][:10]
+    cdt = ClusterDistanceTransformer(n_clusters=10, scale=None, batch_size=10, random_state=0).fit(X)
+    kmeans = MiniBatchKMeans(n_clusters=10, batch_size=10, n_init=3, max_iter=100, random_state=0).fit(X)
+    assert_allclose(cdt.transform(X), kmeans.transform(X), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match=r"n_clusters=11 must be <= the number of samples \(n_samples=10\)"):
+        ClusterDistanceTransformer(n_clusters=11).fit(X)
+
+
+def test_max_iter_reaches_minibatchkmeans(blobs):
+    """max_iter=1 stops MiniBatchKMeans after one pass (its default of 100 runs 4 passes on these data)."""
+    cdt = ClusterDistanceTransformer(n_clusters=5, scale=None, batch_size=100, max_iter=1, random_state=0).fit(blobs)
+    kmeans = MiniBatchKMeans(n_clusters=5, batch_size=100, n_init=3, max_iter=1, random_state=0).fit(blobs)
+    assert cdt.n_iter_ == 1
+    assert_allclose(cdt.cluster_centers_, kmeans.cluster_centers_)
+    assert cdt.inertia_ == pytest.approx(kmeans.inertia_)
+
+
+def test_internal_steps_ignore_global_pandas_output(pixels):
+    """Under set_config(transform_output="pandas") the rows keep their index, the scaler sees a plain
+    array (so a later NumPy transform warns about no feature names), and the numbers do not change."""
+    pd = pytest.importorskip("pandas")
+    from sklearn import config_context
+
+    X_train, _ = pixels
+    frame = pd.DataFrame(X_train, index=np.arange(1000, 1300))
+    with config_context(transform_output="pandas"):
+        cdt = ClusterDistanceTransformer(n_clusters=4, random_state=0)
+        Z = cdt.fit_transform(frame)
+        assert isinstance(Z, pd.DataFrame)
+        assert Z.index.tolist() == list(range(1000, 1300))
+        assert cdt.transform(frame).index.tolist() == list(range(1000, 1300))
+    assert not hasattr(cdt.scaler_, "feature_names_in_")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Z_plain = cdt.transform(X_train)
+    assert isinstance(Z_plain, np.ndarray)
+    assert_allclose(Z_plain, Z.to_numpy(), rtol=1e-5, atol=1e-5)
 
 
 @pytest.fixture(scope="module")
@@ -216,6 +259,7 @@ def test_scan_result(blobs):
         ({"ks": [3, 400]}, "ks"),
         ({"ks": [3], "silhouette_sample": 1}, "silhouette_sample"),
         ({"ks": [3], "n_init": 0}, "n_init"),
+        ({"ks": [3], "n_init": "many"}, "n_init"),
         ({"ks": [3], "batch_size": -5}, "batch_size"),
         ({"ks": [3], "max_iter": 0}, "max_iter"),
     ],
@@ -225,14 +269,41 @@ def test_scan_bad_input(blobs, kwargs, name):
         scan_clusters(blobs, **kwargs)
 
 
-def test_scan_defaults_are_the_documented_ones(blobs, capsys):
+def test_scan_error_texts(blobs):
+    with pytest.raises(ValueError, match="every K in ks must be an int >= 2"):
+        scan_clusters(blobs, ks=[3, 1])
+    with pytest.raises(ValueError, match="n_init must be an integer >= 1 or 'auto'; got 'many'"):
+        scan_clusters(blobs, ks=[3], n_init="many")
+
+
+def test_scan_n_init_auto(blobs):
+    """n_init="auto" reaches MiniBatchKMeans, which then starts once (k-means++ init)."""
+    auto = scan_clusters(blobs, ks=[3, 5], n_init="auto", random_state=0)
+    once = scan_clusters(blobs, ks=[3, 5], n_init=1, random_state=0)
+    assert_array_equal(auto.inertia, once.inertia)
+    assert_array_equal(auto.silhouette, once.silhouette)
+
+
+def test_scan_verbose_is_joblibs(blobs, capsys):
+    scan_clusters(blobs, ks=[3, 4], random_state=0, verbose=10)
+    assert "[Parallel(n_jobs=" in capsys.readouterr().err
+
+
+def test_scan_defaults_are_the_documented_ones(capsys):
     """Defaults as documented (the series' batch of 500, 3 starts, 100 passes), and no joblib chatter."""
     import inspect
 
-    assert inspect.signature(scan_clusters).parameters["ks"].default == range(10, 171, 10)
-    default = scan_clusters(blobs, ks=[3, 4], random_state=0)
-    explicit = scan_clusters(blobs, ks=[3, 4], batch_size=500, n_init=3, max_iter=100, silhouette_sample=2000,
+    params = inspect.signature(scan_clusters).parameters
+    assert params["ks"].default == range(10, 171, 10)
+    documented = dict(batch_size=500, n_init=3, max_iter=100, silhouette_sample=2000, random_state=None,
+                      n_jobs=None, verbose=0)
+    assert {name: params[name].default for name in documented} == documented
+    # more samples than the default batch and silhouette sample, so that both show in the numbers
+    X, _ = make_blobs(n_samples=2100, n_features=6, centers=5, cluster_std=1.5, random_state=1)
+    default = scan_clusters(X, ks=[3, 4], random_state=0)
+    explicit = scan_clusters(X, ks=[3, 4], batch_size=500, n_init=3, max_iter=100, silhouette_sample=2000,
                              random_state=0, n_jobs=1, verbose=0)
+    assert default.silhouette_sample == 2000
     assert_array_equal(default.inertia, explicit.inertia)
     assert_array_equal(default.silhouette, explicit.silhouette)
     assert_array_equal(default.n_iter, explicit.n_iter)
@@ -251,28 +322,31 @@ def test_scan_accepts_csr(blobs):
 def test_scan_smallest_settings_are_accepted(blobs):
     scan = scan_clusters(blobs, ks=[2], batch_size=1, max_iter=1, n_init=1, random_state=0)
     assert scan.n_iter.tolist() == [1]
+    assert scan.n_iter.dtype.kind == "i" and scan.ks.dtype.kind == "i"
 
 
 def test_scan_rejects_nan(blobs):
     X = blobs.copy()
     X[0, 0] = np.nan
-    with pytest.raises(ValueError, match="X contains NaN"):
+    with pytest.raises(ValueError, match="Input X contains NaN"):
         scan_clusters(X, ks=[3])
 
 
 def test_cluster_alpha():
     assert cluster_alpha(0.2, 100, 784) == pytest.approx(0.2 * 100 / 784)
-    assert isinstance(cluster_alpha(1, 70, 784), float)
+    assert type(cluster_alpha(1, 70, 784)) is float  # not a NumPy scalar (its repr differs)
+    assert cluster_alpha(0.2, 1, 1) == 0.2  # the smallest K and width
     assert_allclose(cluster_alpha([0.0, 0.1, 0.2], n_clusters=392, n_features=784), [0.0, 0.05, 0.1])
 
 
 @pytest.mark.parametrize(
     "args, name",
     [((-0.1, 70, 784), "alpha"), ((np.nan, 70, 784), "alpha"), (("0.2", 70, 784), "alpha"),
-     ((0.2, 0, 784), "n_clusters"), ((0.2, 70, 78.4), "n_features")],
+     ((0.2, 0, 784), "n_clusters"), ((0.2, 70, 78.4), "n_features"), ((None, 70, 784), "alpha"),
+     (([0.1, "high"], 70, 784), "alpha")],
 )
 def test_cluster_alpha_bad_input(args, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=rf"^{name} must"):
         cluster_alpha(*args)
 
 
