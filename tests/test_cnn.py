@@ -18,6 +18,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skcnn import History, KerasCNNClassifier
 from skcnn._callbacks import EpochRecorder
+from skcnn.cnn._keras import device_name
 from skcnn.plugins import cnn_architectures
 
 # A small, fast configuration: one 1x1 convolution (fits any image size, even
@@ -511,11 +512,11 @@ def test_device_auto_takes_a_gpu_when_tensorflow_sees_one(digits8, monkeypatch):
     clf = KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=1, random_state=0).fit(X, y)
     if not tf.config.list_logical_devices("GPU"):  # the CPU path, checked where the weights live
         assert clf.model_.get_layer("conv1").kernel.value.device.endswith("CPU:0")
-        assert clf._device_name(tf) == "/CPU:0"
+        assert device_name(clf.device) == "/CPU:0"
     fake_gpu = tf.config.LogicalDevice(name="/job:localhost/replica:0/task:0/device:GPU:0", device_type="GPU")
     monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: [fake_gpu] if kind == "GPU" else [])
-    assert clf._device_name(tf) == fake_gpu.name
-    assert clf.set_params(device="cpu")._device_name(tf) == "/CPU:0"
+    assert device_name(clf.device) == fake_gpu.name
+    assert device_name(clf.set_params(device="cpu").device) == "/CPU:0"
 
 
 def fit_in_worker(X, y, first):

@@ -124,3 +124,46 @@ def import_keras():
             "before importing keras."
         )
     return keras, tf
+
+
+#: The named devices of a ``device`` parameter (besides TensorFlow device names such as ``"/GPU:1"``).
+DEVICES = ("auto", "cpu", "gpu")
+
+
+def device_name(device=None):
+    """The TensorFlow device name for a ``device`` parameter.
+
+    Parameters
+    ----------
+    device : {"auto", "cpu", "gpu"}, str or None
+        ``"auto"`` (or None): the first GPU TensorFlow sees, else the CPU;
+        ``"gpu"``: the first GPU, an error without one; a TensorFlow device
+        name such as ``"/GPU:1"`` is returned as given.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For any other value, or ``"gpu"`` on a machine without a GPU.
+
+    Examples
+    --------
+    >>> device_name("cpu"), device_name("/GPU:1")
+    ('/CPU:0', '/GPU:1')
+    """
+    device = "auto" if device is None else device
+    if device not in DEVICES:
+        if isinstance(device, str) and device.startswith("/"):
+            return device
+        raise ValueError(f"device must be one of {DEVICES} or a TensorFlow device name such as '/GPU:0'; "
+                         f"got {device!r}.")
+    if device == "cpu":
+        return "/CPU:0"
+    _, tf = import_keras()
+    gpus = tf.config.list_logical_devices("GPU")
+    if device == "gpu" and not gpus:
+        raise ValueError("device='gpu', but TensorFlow sees no GPU; use device='auto' or device='cpu'.")
+    return gpus[0].name if gpus else "/CPU:0"

@@ -31,13 +31,12 @@ from .._callbacks import CallbackSupportMixin, FitCallbacks
 from .._history import History
 from .._validation import is_int
 from ..plugins import cnn_architectures
-from ._keras import import_keras
+from ._keras import device_name, import_keras
 
 __all__ = ["KerasCNNClassifier"]
 
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 LR_SCHEDULES = ("exponential", "step", "cosine")
-DEVICES = ("auto", "cpu", "gpu")
 # Hyperparameters handed to the architecture builder (plus ``dtype``).
 ARCHITECTURE_PARAMS = ("conv_filters", "kernel_size", "pool_size", "pool", "conv_activation", "dense_units",
                        "dense_activation", "dropout", "alpha_l2", "alpha_l1")
@@ -530,7 +529,7 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, DocLinkMixin, Ba
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "image_shape": ["array-like", None],
         "precision": [StrOptions(set(PRECISIONS))],
-        "device": [str],  # "auto", "cpu", "gpu" or a TensorFlow device name (checked in _device_name)
+        "device": [str],  # "auto", "cpu", "gpu" or a TensorFlow device name (checked by device_name)
         "distribution": [StrOptions({"mirrored"}), list, tuple, None],
         "random_state": ["random_state"],
         "verbose": [Interval(numbers.Integral, 0, 2, closed="both")],
@@ -650,22 +649,11 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, DocLinkMixin, Ba
         """
         strategy = getattr(model, "_distribute_strategy", None) if model is not None else self._strategy(tf)
         if strategy is None:
-            with tf.device(self._device_name(tf)):
+            with tf.device(device_name(self.device)):
                 yield None
         else:
             with strategy.scope():
                 yield strategy
-
-    def _device_name(self, tf):
-        if self.device not in DEVICES:
-            if not self.device.startswith("/"):
-                raise ValueError(f"device must be one of {DEVICES} or a TensorFlow device name such as '/GPU:0', "
-                                 f"got {self.device!r}.")
-            return self.device
-        gpus = tf.config.list_logical_devices("GPU") if self.device != "cpu" else []
-        if self.device == "gpu" and not gpus:
-            raise ValueError("device='gpu', but TensorFlow sees no GPU; use device='auto' or device='cpu'.")
-        return gpus[0].name if gpus else "/CPU:0"
 
     # ------------------------------------------------------------------- build
     def _architecture_key(self, image_shape, n_classes):
@@ -928,7 +916,7 @@ or (n_samples, n_pixels)
         # trained under a distribution strategy is called directly, chunk by
         # chunk: its predict step would run every chunk on each replica.
         eager = X.shape[0] <= _EAGER_PREDICT_MAX or getattr(self.model_, "_distribute_strategy", None) is not None
-        with tf.device(self._device_name(tf)), _no_retracing_warning():
+        with tf.device(device_name(self.device)), _no_retracing_warning():
             for start in range(0, X.shape[0], _PREDICT_CHUNK):
                 chunk = X[start:start + _PREDICT_CHUNK]
                 out = self.model_(chunk, training=False) if eager else self.model_.predict_on_batch(chunk)

@@ -31,11 +31,10 @@ import copy
 import numpy as np
 
 from .._validation import is_int
-from ..cnn._keras import import_keras  # the one place Keras is imported, on first use
+from ..cnn._keras import DEVICES, device_name, import_keras  # the one place Keras is imported, on first use
 
 __all__ = ["Target", "resolve_target", "device_name", "inference_copy", "import_keras"]
 
-DEVICES = ("auto", "cpu", "gpu")
 _MAX_LISTED = 40  # layers named in an error message
 
 _CONV_TYPES = ("Conv1D", "Conv2D", "Conv3D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose")
@@ -325,45 +324,6 @@ class Target:
         if flat.shape[1] == images[0].size:
             return flat.reshape(images.shape)
         return flat
-
-
-def device_name(device=None):
-    """The TensorFlow device name for a ``device`` parameter.
-
-    Parameters
-    ----------
-    device : {"auto", "cpu", "gpu"}, str or None
-        ``"auto"`` (or None): the first GPU TensorFlow sees, else the CPU;
-        ``"gpu"``: the first GPU, an error without one; a TensorFlow device
-        name such as ``"/GPU:1"`` is returned as given.
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    ValueError
-        For any other value, or ``"gpu"`` on a machine without a GPU.
-
-    Examples
-    --------
-    >>> device_name("cpu"), device_name("/GPU:1")
-    ('/CPU:0', '/GPU:1')
-    """
-    device = "auto" if device is None else device
-    if device not in DEVICES:
-        if isinstance(device, str) and device.startswith("/"):
-            return device
-        raise ValueError(f"device must be one of {DEVICES} or a TensorFlow device name such as '/GPU:0'; "
-                         f"got {device!r}.")
-    if device == "cpu":
-        return "/CPU:0"
-    _, tf = import_keras()
-    gpus = tf.config.list_logical_devices("GPU")
-    if device == "gpu" and not gpus:
-        raise ValueError("device='gpu', but TensorFlow sees no GPU; use device='auto' or device='cpu'.")
-    return gpus[0].name if gpus else "/CPU:0"
 
 
 def inference_copy(model, dtype="float32"):
