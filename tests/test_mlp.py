@@ -1,5 +1,6 @@
 """Tests of MLPScratchClassifier, its network core and its plots."""
 
+import contextlib
 import pickle
 import warnings
 
@@ -290,12 +291,18 @@ def test_scipy_solvers(blobs, solver):
         ({"learning_rate": 0}, "learning_rate"),
         ({"momentum": 1.0}, "momentum"),
         ({"hidden_layer_sizes": (3, 0)}, "hidden_layer_sizes"),
-        ({"activation": "swish?"}, "activation"),
+        ({"hidden_layer_sizes": (4, True)}, r"^hidden_layer_sizes must be a positive int or a sequence of positive"),
+        ({"hidden_layer_sizes": (2.5,)}, r"^hidden_layer_sizes must be a positive int or a sequence of positive"),
+        ({"hidden_layer_sizes": True}, "hidden_layer_sizes"),
+        # a name that is not registered: the parameter and the value first, then what is registered
+        ({"activation": "swish?"}, r"^Invalid activation='swish\?': "),
+        ({"activation": ["relu", "nope"], "hidden_layer_sizes": (3, 2)}, r"^Invalid activation='nope': "),
         ({"activation": ["relu"] * 3}, "one per hidden layer"),
         ({"output_activation": "tanh"}, "output_activation"),
-        ({"loss": "hinge"}, "loss"),
-        ({"solver": "adamw"}, "solver"),
-        ({"init": "zeros"}, "init"),
+        ({"loss": "hinge"}, r"^Invalid loss='hinge': "),
+        ({"solver": "adamw"}, r"^Invalid solver='adamw': "),
+        ({"solver": "batch"}, r"^solver='batch' has kind 'batch'; expected 'sgd' or a minimizer\.$"),
+        ({"init": "zeros"}, r"^Invalid init='zeros': "),
         ({"validation_fraction": 1.5}, "validation_fraction"),
         ({"dtype": "float16"}, "dtype"),
     ],
@@ -308,9 +315,13 @@ def test_bad_parameters_raise(blobs, params, match):
 
 def test_diverging_learning_rate_raises(blobs):
     X, y = blobs
-    with pytest.raises(ValueError, match="learning_rate"):
-        MLPScratchClassifier((5,), activation="identity", loss="squared", learning_rate=1e6,
-                             random_state=0).fit(X * 1e3, y)
+    clf = MLPScratchClassifier((5,), activation="identity", loss="squared", learning_rate=1e6, random_state=0)
+    with pytest.raises(ValueError, match=r"^The training loss became (inf|nan) in epoch \d+: learning_rate=1000000.0 "
+                                         r"is too large for this data; lower it \(or standardize X\)\.$") as error:
+        clf.fit(X * 1e3, y)
+    # the epochs before the one named finished with a finite loss
+    assert len(clf.history_) > 1 and np.all(np.isfinite(clf.history_["loss"]))
+    assert f" in epoch {len(clf.history_) + 1}: " in str(error.value)
 
 
 def test_list_of_activations_and_callable(blobs):
@@ -628,3 +639,529 @@ def test_scipy_solver_uses_l1_and_skips_all_zero_inputs(blobs):
         sparse = MLPScratchClassifier(alpha_l1=5.0, **kw).fit(Xz, y)
     assert np.abs(sparse.coefs_[0][:6]).sum() < 0.8 * np.abs(plain.coefs_[0][:6]).sum()
     assert plain.score(Xz, y) > 0.9 and plain.coefs_[0].shape == (7, 4)
+
+
+# --------------------------------------------------------------------------- written out by hand (mutation run)
+# The tests below came from the survivors of a mutation run over skcnn/mlp.py (CONTRIBUTING.md): each checks
+# a behaviour against a computation written out here, scikit-learn's own rule, or a documented value.
+_needs_callbacks = pytest.mark.skipif(not hasattr(MLPScratchClassifier(), "set_callbacks"),
+                                      reason="no sklearn.callback (scikit-learn < 1.9)")
+
+
+def _outputs_by_hand(clf, X):
+    """The sigmoid outputs of a ReLU network, from coefs_ and intercepts_."""
+    h = X
+    for w, b in zip(clf.coefs_[:-1], clf.intercepts_[:-1]):
+        h = np.maximum(h @ w + b, 0)
+    return 1 / (1 + np.exp(-(h @ clf.coefs_[-1] + clf.intercepts_[-1])))
+
+
+def _log_loss_rows(out, y):
+    """Each sample's log-loss, summed over its sigmoid output nodes (outputs clipped like the library's)."""
+    eps = np.finfo(out.dtype).eps
+    out = np.clip(out, eps, 1 - eps)
+    T = np.eye(out.shape[1])[y]
+    return -(T * np.log(out) + (1 - T) * np.log1p(-out)).sum(axis=1)
+
+
+def _penalty(clf, alpha_l2, alpha_l1, n):
+    w = np.concatenate([c.ravel() for c in clf.coefs_]).astype(np.float64)
+    return 0.5 * alpha_l2 / n * float(w @ w) + alpha_l1 / n * float(np.abs(w).sum())
+
+
+@contextlib.contextmanager
+def _no_convergence_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def test_defaults_and_tags_are_the_documented_ones():
+    assert MLPScratchClassifier().get_params() == {
+        "hidden_layer_sizes": (70, 30), "activation": "relu", "output_activation": "sigmoid", "loss": "log_loss",
+        "solver": "sgd", "batch_size": 500, "learning_rate": 0.2, "learning_rate_decay": 0.0, "momentum": 0.9,
+        "max_batches": None, "alpha_l1": 0.0, "alpha_l2": 3.0, "init": "uniform", "init_scale": 1.0,
+        "max_iter": 200, "tol": 1e-4, "n_iter_no_change": 10, "early_stopping": False,
+        "validation_fraction": None, "shuffle": True, "random_state": None, "verbose": 0, "warm_start": False,
+        "dtype": "float32",
+    }
+    tags = MLPScratchClassifier().__sklearn_tags__()  # booleans, as scikit-learn's Tags declare them
+    assert tags.input_tags.sparse is False and tags.classifier_tags.multi_label is False
+    assert tags.non_deterministic is False
+
+
+def test_one_node_hidden_layer_is_allowed(blobs):
+    X, y = blobs
+    with _no_convergence_warning():
+        clf = MLPScratchClassifier((1,), max_iter=2, random_state=0).fit(X, y)
+    assert [w.shape for w in clf.coefs_] == [(6, 1), (1, 3)]
+
+
+def test_input_checks_at_predict_and_continued_fits(blobs):
+    from sklearn.exceptions import DataConversionWarning
+
+    X, y = blobs
+    with _no_convergence_warning():
+        clf = MLPScratchClassifier((4,), max_iter=2, random_state=0).fit(X, y)
+        assert clf.n_features_in_ == 6
+        expecting = "X has 5 features, but MLPScratchClassifier is expecting 6 features as input"
+        with pytest.raises(ValueError, match=expecting):
+            clf.predict(X[:, :5])
+        with pytest.raises(ValueError, match=expecting):
+            clf.partial_fit(X[:, :5], y)
+        with pytest.raises(ValueError, match=expecting):
+            clf.set_params(warm_start=True).fit(X[:, :5], y)
+        assert clf.n_features_in_ == 6
+        with pytest.warns(DataConversionWarning, match="column-vector y"):
+            MLPScratchClassifier((4,), max_iter=1).fit(X, y[:, None])
+
+
+def test_continued_fits_compute_in_the_working_precision(blobs):
+    # dtype="float32": float64 input is cast before training, in the first fit and in the ones that continue it
+    X, y = blobs
+    a = MLPScratchClassifier((4,), batch_size=50, random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    b = MLPScratchClassifier((4,), batch_size=50, random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    a.partial_fit(X, y)
+    b.partial_fit(X.astype(np.float32), y)
+    np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+    assert a.coefs_[0].dtype == np.float32
+
+
+def test_coefs_stay_views_and_replaced_ones_start_the_next_fit(blobs):
+    X, y = blobs
+    with _no_convergence_warning():
+        clf = MLPScratchClassifier((4,), batch_size=240, max_iter=2, random_state=0).fit(X, y)
+    views = clf.coefs_ + clf.intercepts_
+    clf.predict(X)  # predicting copies nothing: an in-place edit afterwards is still seen
+    for v in views:
+        v[...] = 0
+    np.testing.assert_allclose(clf.predict_proba(X), 1 / 3, rtol=1e-6)
+    # replaced arrays: used by predict, and the next partial_fit starts from them
+    clf.coefs_ = [np.zeros(w.shape) for w in clf.coefs_]
+    clf.intercepts_ = [np.zeros(b.shape) for b in clf.intercepts_]
+    clf.predict(X)
+    clf.partial_fit(X, y)
+    # one batch at zero weights: every output 0.5, so the batch's cost is 3 * log(2) (no penalty at 0)
+    assert clf.batch_loss_curve_[-1] == pytest.approx(3 * np.log(2), rel=1e-6)
+
+
+def test_init_scale_scales_the_initial_weights(blobs):
+    X, y = blobs
+    kw = dict(hidden_layer_sizes=(5,), learning_rate=1e-12, momentum=0.0, alpha_l2=0.0, max_iter=1,
+              dtype="float64", random_state=0)
+    with _no_convergence_warning():
+        one = MLPScratchClassifier(init_scale=1.0, **kw).fit(X, y)  # a step of 1e-12: the initial weights
+        three = MLPScratchClassifier(init_scale=3.0, **kw).fit(X, y)
+    assert np.abs(one.coefs_[0]).max() <= 1 / np.sqrt(6)  # uniform in +- init_scale / sqrt(fan_in)
+    assert np.abs(three.coefs_[0]).max() > 1 / np.sqrt(6)
+    np.testing.assert_allclose(three.coefs_[0], 3 * one.coefs_[0], rtol=1e-9, atol=1e-10)
+
+
+def test_sgd_epochs_written_out():
+    # two epochs of mini-batch gradient descent with momentum, L1 and L2, recomputed here: batches of 4, 4
+    # and a short one of 2 (penalized with the nominal n = 4), an all-zero input column (left out of the
+    # products), the curves of every batch and the epoch loss (the batch costs averaged over the samples)
+    rng = np.random.RandomState(0)
+    X, y = np.c_[rng.normal(size=(10, 3)), np.zeros(10)], np.arange(10) % 2
+    l1, l2, lr, mom = 0.3, 2.0, 0.1, 0.5
+    kw = dict(hidden_layer_sizes=(4,), batch_size=4, alpha_l1=l1, alpha_l2=l2, momentum=mom, learning_rate=lr,
+              shuffle=False, max_iter=2, tol=0, dtype="float64", random_state=0)
+    with _no_convergence_warning():
+        clf = MLPScratchClassifier(**kw).fit(X, y)
+    net = clf._network()
+    theta = net.init_params(np.random.RandomState(0))
+    velocity = np.zeros_like(theta)
+    grad = np.empty_like(theta)
+    nw = net.n_weights
+    costs, errors, ratios, epoch_losses = [], [], [], []
+    for _ in range(2):
+        total = 0.0
+        for start in (0, 4, 8):
+            xb, yb = X[start:start + 4], y[start:start + 4]
+            net.cost_grad(theta, grad, xb, np.eye(2)[yb])  # the data gradient (checked by finite differences)
+            w = theta[:nw]
+            grad[:nw] += l2 / 4 * w + l1 / 4 * np.sign(w)
+            probe = MLPScratchClassifier((4,), dtype="float64")
+            probe.coefs_, probe.intercepts_ = net.unpack(theta.copy())
+            out = _outputs_by_hand(probe, xb)
+            loss = _log_loss_rows(out, yb).mean()
+            reg = 0.5 * l2 / 4 * float(w @ w) + l1 / 4 * float(np.abs(w).sum())
+            costs.append(loss + reg)
+            errors.append(np.abs(out - np.eye(2)[yb]).mean())
+            ratios.append(reg / loss)
+            total += (loss + reg) * len(yb)
+            velocity = mom * velocity - lr * grad
+            theta = theta + velocity
+        epoch_losses.append(total / 10)
+    np.testing.assert_allclose(clf._theta, theta, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(clf.batch_loss_curve_, costs, rtol=1e-10)
+    np.testing.assert_allclose(clf.batch_error_curve_, errors, rtol=1e-10)
+    np.testing.assert_allclose(clf.reg_ratio_curve_, ratios, rtol=1e-10)
+    np.testing.assert_allclose(clf.loss_curve_, epoch_losses, rtol=1e-10)
+
+
+def test_batch_size_one_and_max_batches(blobs):
+    X, y = blobs
+    with _no_convergence_warning():
+        single = MLPScratchClassifier((3,), batch_size=1, max_iter=2, random_state=0).fit(X[:20], y[:20])
+        capped = MLPScratchClassifier((3,), batch_size=1, max_batches=1, max_iter=3, random_state=0).fit(X, y)
+    assert len(single.batch_loss_curve_) == 2 * 20  # one sample per batch
+    # one batch of one sample per epoch: the epoch loss is that batch's cost
+    assert len(capped.batch_loss_curve_) == 3
+    np.testing.assert_allclose(capped.loss_curve_, capped.batch_loss_curve_, rtol=1e-12)
+
+
+def test_zero_data_loss_gives_a_penalty_ratio_of_zero():
+    # outputs saturated at exactly 0 and 1 (float32): the squared loss is 0, the ratio penalty/loss is 0, not an error
+    X, y = np.array([[1.0], [-1.0]]), np.array([1, 0])
+    for solver in ("sgd", "lbfgs"):
+        with _no_convergence_warning():
+            clf = MLPScratchClassifier((), loss="squared", solver=solver, learning_rate=1e-6, alpha_l2=1e-3,
+                                       max_iter=1, random_state=0).fit(X, y)
+            clf.coefs_ = [np.array([[-500.0, 500.0]], dtype=np.float32)]
+            clf.set_params(warm_start=True).fit(X, y)
+        assert clf.reg_ratio_curve_[-1] == 0.0
+        assert clf.batch_loss_curve_[-1] > 0  # the penalty alone
+
+
+def test_scipy_solver_curves_at_the_final_weights(blobs):
+    X, y = blobs
+    clf = MLPScratchClassifier((4,), solver="lbfgs", max_iter=20, alpha_l2=3.0, dtype="float64",
+                               random_state=0).fit(X, y)
+    out = _outputs_by_hand(clf, X)
+    loss = _log_loss_rows(out, y).mean()
+    reg = _penalty(clf, 3.0, 0.0, len(y))
+    assert loss < 1  # the ratio below is reg / loss for a loss under 1 as well
+    assert clf.history_[-1, "loss"] == pytest.approx(loss + reg, rel=1e-9)
+    assert clf.batch_loss_curve_[-1] == pytest.approx(loss + reg, rel=1e-9)
+    assert clf.batch_error_curve_[-1] == pytest.approx(np.abs(out - np.eye(3)[y]).mean(), rel=1e-9)
+    assert clf.reg_ratio_curve_[-1] == pytest.approx(reg / loss, rel=1e-9)
+    np.testing.assert_allclose(clf.batch_loss_curve_, clf.history_["loss"], rtol=1e-12)
+
+
+def test_scipy_solvers_receive_tol(blobs):
+    X, y = blobs
+    with _no_convergence_warning():
+        loose = MLPScratchClassifier((4,), solver="lbfgs", max_iter=300, tol=1e-1, random_state=0).fit(X, y)
+        tight = MLPScratchClassifier((4,), solver="lbfgs", max_iter=300, tol=1e-8, random_state=0).fit(X, y)
+    assert loose.n_iter_ < 10 < tight.n_iter_
+
+
+def test_timings_are_durations(blobs):
+    import time
+
+    X, y = blobs
+    for solver in ("sgd", "lbfgs"):
+        start = time.perf_counter()
+        with _no_convergence_warning():
+            clf = MLPScratchClassifier((4,), solver=solver, max_iter=3, random_state=0).fit(X, y)
+        wall = time.perf_counter() - start
+        assert 0 < clf.fit_time_ <= wall
+        durations = clf.history_["dur"]
+        assert len(durations) == clf.n_iter_ and all(0 <= d for d in durations)
+        assert sum(durations) <= clf.fit_time_
+
+
+# -- the hold-out
+@pytest.fixture
+def split_spy(monkeypatch):
+    """Records the (train, validation) indices of every hold-out split the MLP draws."""
+    import skcnn.mlp
+
+    real, calls = skcnn.mlp.train_test_split, []
+
+    def spy(*args, **kwargs):
+        calls.append(real(*args, **kwargs))
+        return calls[-1]
+
+    monkeypatch.setattr(skcnn.mlp, "train_test_split", spy)
+    return calls
+
+
+def test_validation_split_is_stratified_and_seeded(split_spy):
+    rng = np.random.RandomState(0)
+    y = np.r_[np.repeat([0, 1, 2, 3, 4], 2), np.full(50, 5)]  # the smallest classes have 2 samples: stratified
+    X = rng.normal(size=(60, 3))
+    kw = dict(hidden_layer_sizes=(3,), max_iter=2, validation_fraction=0.5, random_state=0)
+    with _no_convergence_warning():
+        a = MLPScratchClassifier(**kw).fit(X, y)
+        b = MLPScratchClassifier(**kw).fit(X, y)
+    (_, val_a), (_, val_b) = split_spy
+    assert np.bincount(y[val_a]).tolist() == [1, 1, 1, 1, 1, 25]
+    np.testing.assert_array_equal(val_a, val_b)  # the same random_state, the same hold-out
+    assert a.history_["val_loss"] == b.history_["val_loss"]
+
+
+def test_two_validation_samples_are_enough(blobs):
+    X, y = blobs
+    X2, y2 = X[y < 2], y[y < 2]  # two classes: a stratified hold-out of 2 holds one of each
+    with _no_convergence_warning():
+        clf = MLPScratchClassifier((3,), max_iter=2, validation_fraction=0.1, random_state=0).fit(X2[:20], y2[:20])
+    assert all(s in (0.0, 0.5, 1.0) for s in clf.history_["val_score"])
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+@pytest.mark.parametrize("scale", [1.0, 1e-3])  # hold-out weights summing to more, and to less, than 1
+def test_hold_out_scores_are_weighted(blobs, split_spy, solver, scale):
+    X, y = blobs
+    sw = scale * np.random.RandomState(1).randint(1, 5, len(y))
+    with _no_convergence_warning():
+        clf = MLPScratchClassifier((4,), solver=solver, max_iter=3, validation_fraction=0.25, dtype="float64",
+                                   random_state=0).fit(X, y, sample_weight=sw)
+    ((_, val),) = split_spy
+    out = _outputs_by_hand(clf, X[val])
+    share = sw[val] / sw[val].sum()
+    losses, correct = _log_loss_rows(out, y[val]), np.argmax(out, axis=1) == y[val]
+    assert clf.history_[-1, "val_loss"] == pytest.approx(share @ losses, rel=1e-9)
+    assert clf.history_[-1, "val_score"] == pytest.approx(share @ correct, rel=1e-12)
+    assert abs(share @ losses - losses.mean()) > 1e-4  # the weights make a difference here
+    if solver == "sgd":
+        assert abs(share @ correct - correct.mean()) > 1e-4
+
+
+def test_hold_out_of_zero_weights_counts_its_samples_alike(blobs, split_spy):
+    X, y = blobs
+    kw = dict(hidden_layer_sizes=(4,), max_iter=2, validation_fraction=0.25, dtype="float64", random_state=0)
+    with _no_convergence_warning():
+        MLPScratchClassifier(**kw).fit(X, y)  # draws the hold-out; the weights do not change it
+        val = split_spy[0][1]
+        sw = np.random.RandomState(1).randint(1, 5, len(y)).astype(float)
+        sw[val] = 0
+        clf = MLPScratchClassifier(**kw).fit(X, y, sample_weight=sw)
+    np.testing.assert_array_equal(split_spy[1][1], val)
+    out = _outputs_by_hand(clf, X[val])
+    assert clf.history_[-1, "val_loss"] == pytest.approx(_log_loss_rows(out, y[val]).mean(), rel=1e-9)
+    assert clf.history_[-1, "val_score"] == pytest.approx(np.mean(np.argmax(out, axis=1) == y[val]), rel=1e-12)
+
+
+def test_partial_fit_trains_on_every_sample(blobs):
+    X, y = blobs
+    clf = MLPScratchClassifier((4,), batch_size=10, validation_fraction=0.5, random_state=0)
+    clf.partial_fit(X[:40], y[:40], classes=[0, 1, 2])
+    assert len(clf.batch_loss_curve_) == 4 and "val_score" not in clf.history_.keys()
+    assert clf.best_validation_score_ is None
+
+
+# -- when training stops
+def _stop_epoch(values, tol, n_iter_no_change, higher_is_better):
+    """scikit-learn's rule: stop once more than n_iter_no_change epochs in a row did not improve by tol."""
+    best, count = np.inf, 0
+    for epoch, value in enumerate(values, 1):
+        value = -value if higher_is_better else value
+        count = count + 1 if value > best - tol else 0
+        best = min(best, value)
+        if count > n_iter_no_change:
+            return epoch
+    return None
+
+
+def test_stopping_follows_the_score_or_the_loss(blobs):
+    X, y = blobs
+    kw = dict(hidden_layer_sizes=(5,), activation="sigmoid", batch_size=40, learning_rate=0.05, tol=1e-3,
+              n_iter_no_change=2, max_iter=60, random_state=2)
+    with _no_convergence_warning():
+        early = MLPScratchClassifier(early_stopping=True, **kw).fit(X, y)
+        held = MLPScratchClassifier(validation_fraction=0.1, **kw).fit(X, y)
+    scores = early.history_["val_score"]
+    assert scores[-1] > scores[0]  # the score rises: the direction of the rule matters
+    assert early.n_iter_ == _stop_epoch(scores, 1e-3, 2, higher_is_better=True)
+    # a hold-out without early stopping only records: the training loss decides
+    assert held.n_iter_ == (_stop_epoch(held.loss_curve_, 1e-3, 2, higher_is_better=False) or 60)
+    assert held.best_validation_score_ is None and early.best_loss_ is None
+
+
+@_needs_callbacks
+def test_equal_scores_keep_the_first_best_epoch(blobs):
+    # a step of 1e-6 changes no prediction: every epoch scores the same, and the first of them is kept
+    # (strictly better replaces the best, as in scikit-learn); by the rule or when a callback stops training
+    X, y = blobs
+    kw = dict(hidden_layer_sizes=(5,), learning_rate=1e-6, early_stopping=True, tol=1e-9, dtype="float64",
+              random_state=0)
+    for stop_at, n_iter_no_change in [(None, 2), (3, 10)]:
+        rec = EpochRecorder(stop_at=stop_at)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)  # stopped: no warning
+            clf = MLPScratchClassifier(n_iter_no_change=n_iter_no_change, **kw).set_callbacks(rec).fit(X, y)
+        assert clf.n_iter_ == 4 if stop_at is None else 3
+        assert len(set(clf.history_["val_score"])) == 1
+        np.testing.assert_array_equal(clf.coefs_[0], rec.states[0].coefs_[0])
+        assert not np.array_equal(clf.coefs_[0], rec.states[-1].coefs_[0])
+
+
+class _Budget(EpochRecorder):
+    """Records the most subtasks each fit announces to the callbacks."""
+
+    def __init__(self):
+        super().__init__()
+        self.budgets = []
+
+    def on_fit_task_begin(self, estimator, context):
+        if context.task_name == "fit":
+            self.budgets.append(context.max_subtasks)
+
+
+@_needs_callbacks
+def test_callbacks_are_told_the_number_of_epochs(blobs):
+    X, y = blobs
+    budget = _Budget()
+    with _no_convergence_warning():
+        MLPScratchClassifier((3,), max_iter=3, random_state=0).set_callbacks(budget).fit(X, y)
+        clf = MLPScratchClassifier((3,), max_iter=7, random_state=0).set_callbacks(budget)
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+        MLPScratchClassifier((3,), solver="cg", max_iter=4, random_state=0).set_callbacks(budget).fit(X, y)
+    assert budget.budgets == [3, 1, 4]
+
+
+def test_best_loss_is_per_fit_and_carried_over_partial_fits(blobs):
+    # as scikit-learn's MLPClassifier: fit (warm or not) starts a new best loss, partial_fit keeps it
+    X, y = blobs
+    noisy = np.random.RandomState(0).permutation(y)  # labels the network cannot fit: a higher loss
+    clf = MLPScratchClassifier((5,), random_state=0)
+    for _ in range(5):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    clf.partial_fit(X, noisy)
+    assert clf.loss_curve_[-1] > min(clf.loss_curve_)
+    assert clf.best_loss_ == min(clf.loss_curve_)
+    with _no_convergence_warning():
+        clf.set_params(warm_start=True, max_iter=2, tol=0).fit(X, noisy)
+    assert clf.best_loss_ == min(clf.loss_curve_[-2:]) > min(clf.loss_curve_)
+
+
+def test_keyboard_interrupt_in_the_first_epoch(blobs):
+    X, y = blobs
+    stopper = _Interrupting(2)  # 4 batches per epoch: stop in the second batch of epoch 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf = MLPScratchClassifier((5,), activation=stopper.activation, batch_size=60, dtype="float64",
+                                   random_state=0).fit(X, y)
+    assert [str(w.message) for w in caught] == [
+        "Training interrupted by user; kept the weights and histories of the last finished epoch (0)."]
+    assert clf.n_iter_ == 0 and len(clf.history_) == 0 and clf.batch_loss_curve_ == []
+    np.testing.assert_array_equal(clf._theta, clf._network().init_params(np.random.RandomState(0)))
+
+
+def _gradient_descent(steps, report="callback", step=0.5, seen=None):
+    """A custom minimizer: plain gradient descent; reports through the callback, a result, or not at all."""
+
+    def minimizer(fun, x0, *, max_iter, tol, callback=None):
+        x, losses = np.array(x0, dtype=np.float64), []
+        for _ in range(steps):
+            x = x - step * fun(x)[1]
+            losses.append(float(fun(x)[0]))
+            if report == "callback":
+                callback(x, losses[-1])
+            if report == "interrupt" and len(losses) == 2:
+                raise KeyboardInterrupt
+        if seen is not None:
+            seen.extend(losses)
+            seen.append(x)
+        if report == "result":
+            from skcnn._nn.optim import MinimizeResult
+
+            return MinimizeResult(x, n_iter=len(losses), loss_curve=losses)
+        if report == "n_iter":
+            from types import SimpleNamespace
+
+            return SimpleNamespace(x=x, n_iter=len(losses), success=True)
+        if report == "nan":
+            return np.full_like(x, np.nan)
+        return x
+
+    return minimizer
+
+
+def test_custom_minimizers(blobs):
+    X, y = blobs
+    kw = dict(hidden_layer_sizes=(4,), max_iter=5, alpha_l2=1.0, dtype="float64", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # a custom result without success=False never warns
+        # 1. a plain array, every iteration through the callback
+        seen = []
+        clf = MLPScratchClassifier(solver=_gradient_descent(5, seen=seen), **kw).fit(X, y)
+        assert clf.n_iter_ == 5 and clf.history_["loss"] == seen[:5]
+        np.testing.assert_array_equal(clf._theta, seen[5])
+        clf.set_params(warm_start=True).fit(X, y)  # counted per fit
+        assert clf.n_iter_ == 5 and len(clf.history_) == 10
+        # 2. a result with its loss curve and no callback
+        seen = []
+        clf = MLPScratchClassifier(solver=_gradient_descent(3, "result", seen=seen), **kw).fit(X, y)
+        assert clf.n_iter_ == 3 and clf.history_["loss"] == seen[:3]
+        # 3. a result with n_iter and no curve, 4. a plain array and nothing else: one row, the final cost
+        for report, n_iter in [("n_iter", 3), ("silent", 1)]:
+            clf = MLPScratchClassifier(solver=_gradient_descent(3, report), **kw).fit(X, y)
+            assert clf.n_iter_ == n_iter and len(clf.history_) == 1
+            cost = _log_loss_rows(_outputs_by_hand(clf, X), y).mean() + _penalty(clf, 1.0, 0.0, len(y))
+            assert clf.history_[0, "loss"] == pytest.approx(cost, rel=1e-9)
+    with pytest.raises(ValueError, match=r"solver=<function .*> produced non-finite weights; standardize X"):
+        MLPScratchClassifier(solver=_gradient_descent(1, "nan"), **kw).fit(X, y)
+
+
+def test_keyboard_interrupt_in_a_warm_started_scipy_fit(blobs):
+    X, y = blobs
+    with _no_convergence_warning():
+        clf = MLPScratchClassifier((4,), solver="cg", max_iter=3, random_state=0).fit(X, y)
+    clf.set_params(warm_start=True, solver=_gradient_descent(5, "interrupt"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    assert [str(w.message) for w in caught] == [
+        "Training interrupted by user; kept the weights of the last finished iteration."]
+    assert clf.n_iter_ == 1 and len(clf.history_) == 4  # this fit finished one iteration
+
+
+def test_verbose_scipy_lines_and_progress_bars(blobs, capsys):
+    import re
+
+    X, y = blobs
+    with _no_convergence_warning():
+        clf = MLPScratchClassifier((4,), solver="cg", max_iter=2, verbose=1, validation_fraction=0.2,
+                                   random_state=0).fit(X, y)
+        clf.set_params(warm_start=True).fit(X, y)  # numbered per fit
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert lines == [f"Iteration {i}, loss = {row['loss']:.6f}, validation accuracy = {row['val_score']:.4f}"
+                         for i, row in zip([1, 2, 1, 2], clf.history_)]
+        for solver, unit in [("sgd", "epoch"), ("cg", "iteration")]:
+            clf = MLPScratchClassifier((4,), solver=solver, max_iter=2, verbose=2, random_state=0).fit(X, y)
+            out, err = capsys.readouterr()
+            assert out == ""
+            segments = err.split("\r")
+            assert err.endswith("\r") and segments[-2].strip() == ""  # the bar is cleared at the end
+            last = [s for s in segments if s.strip()][-1]
+            assert re.fullmatch(rf"MLPScratchClassifier: 100%\|[^|]+\| 2/2 \[.*[\d?](?:{unit}/s|s/{unit}), "
+                                rf"loss=(\d+\.\d{{5}})\]", last.strip()), last
+            assert f"loss={clf.history_[-1, 'loss']:.5f}]" in last
+
+
+def test_sgd_warns_at_max_iter(blobs):
+    X, y = blobs
+    with pytest.warns(ConvergenceWarning, match=r"^Stochastic optimizer: maximum iterations \(2\) reached and the "
+                                                r"optimization hasn't converged yet; raise max_iter or learning_rate\.$"):
+        MLPScratchClassifier((3,), max_iter=2, tol=0, random_state=0).fit(X, y)
+
+
+def _under_mutmut():
+    """True when the tests run against mutmut's copy of the package (mutants/skcnn/...)."""
+    import pathlib
+
+    import skcnn.mlp
+
+    return pathlib.Path(skcnn.mlp.__file__).parts[-3] == "mutants"
+
+
+@pytest.mark.skipif(_under_mutmut(), reason="mutmut's trampolines add frames between fit and the code that warns")
+def test_warnings_point_at_the_callers_line(blobs):
+    import inspect
+
+    X, y = blobs
+    fits = [
+        lambda: MLPScratchClassifier((3,), max_iter=2).fit(X, y),
+        lambda: MLPScratchClassifier((3,), max_iter=2).partial_fit(X, y, classes=[0, 1, 2]).fit(X, y),
+        lambda: MLPScratchClassifier((3,), solver="lbfgs", max_iter=2).fit(X, y),
+        lambda: MLPScratchClassifier((3,), activation=_Interrupting(2).activation, batch_size=60).fit(X, y),
+        lambda: MLPScratchClassifier((3,), solver=_gradient_descent(5, "interrupt")).fit(X, y),
+    ]
+    for fit in fits:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fit()
+        assert [(w.filename, w.lineno) for w in caught] == [(__file__, inspect.getsourcelines(fit)[1])]
