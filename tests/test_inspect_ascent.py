@@ -1,0 +1,525 @@
+"""The gradient-ascent engine's own parts, each against a computation written out here.
+
+The inspectors' tests (test_inspect_objectives.py, test_inspect_oip.py) check what the engine
+produces; these check its pieces: the hardware probe, the diversity term, the crop, the spatial
+weights and the one-pass map values.
+"""
+
+import builtins
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from skcnn.inspect import GradientAscent, resolve_target  # noqa: E402
+from skcnn.inspect import _ascent  # noqa: E402
+from skcnn.inspect.objectives import channel, diversity  # noqa: E402
+
+L = keras.layers
+
+
+def _model(size=8, channels=1):
+    init = keras.initializers.GlorotUniform
+    return keras.Sequential([keras.Input((size, size, channels)),
+                             L.Conv2D(3, 3, activation="relu", kernel_initializer=init(0), name="c1"),
+                             L.MaxPooling2D(name="p1"),
+                             L.Conv2D(2, 2, activation="relu", kernel_initializer=init(1), name="c2")])
+
+
+def _start(n, size=8, channels=1, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, size, size, channels)).astype(np.float32)
+
+
+def _acts(model, name, x):
+    return keras.Model(model.inputs, model.get_layer(name).output).predict(x, verbose=0)
+
+
+# ------------------------------------------------------------ fast_dtype
+class _FakeTF:
+    def __init__(self, gpus):
+        self.gpus = gpus
+        self.config = self
+
+    def list_physical_devices(self, kind):
+        return ["/physical_device:GPU:0"] * self.gpus if kind == "GPU" else []
+
+
+def _probe(monkeypatch, tmp_path, *, gpus=0, cpuinfo=None, keras_fails=False):
+    """``fast_dtype()`` with a fake TensorFlow and a fake ``/proc/cpuinfo`` (bytes, or None: unreadable)."""
+    def fake_import():
+        if keras_fails:
+            raise ImportError("no tensorflow")
+        return None, _FakeTF(gpus)
+
+    monkeypatch.setattr(_ascent, "import_keras", fake_import)
+    real_open = builtins.open
+    fake = tmp_path / "cpuinfo"
+    if cpuinfo is not None:
+        fake.write_bytes(cpuinfo)
+
+    def fake_open(path, *args, **kwargs):
+        if path == "/proc/cpuinfo":
+            if cpuinfo is None:
+                raise PermissionError(path)
+            path = fake
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    return _ascent.fast_dtype()
+
+
+def test_fast_dtype_reads_the_gpu_then_the_cpu_flags(monkeypatch, tmp_path):
+    plain = b"processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f\n"
+    assert _probe(monkeypatch, tmp_path, gpus=1, cpuinfo=plain) == "bfloat16"
+    assert _probe(monkeypatch, tmp_path, gpus=0, cpuinfo=plain) == "float32"
+    assert _probe(monkeypatch, tmp_path, cpuinfo=b"flags\t\t: fpu avx512f avx512_bf16\n") == "bfloat16"
+    assert _probe(monkeypatch, tmp_path, cpuinfo=b"flags\t\t: fpu amx_tile amx_bf16\n") == "bfloat16"
+    # A byte that is not ASCII (a vendor string) is skipped, not an error.
+    assert _probe(monkeypatch, tmp_path, cpuinfo=b"model name\t: Caf\xc3\xa9 CPU\nflags\t\t: amx_bf16\n") == "bfloat16"
+    assert _probe(monkeypatch, tmp_path, cpuinfo=None) == "float32"  # unreadable: no guess
+    # Without TensorFlow the probe still answers from the CPU flags; a GPU is not assumed.
+    assert _probe(monkeypatch, tmp_path, keras_fails=True, cpuinfo=b"flags : amx_bf16\n") == "float32"
+
+
+# ------------------------------------------------------------- diversity
+def _numpy_dissimilarity(acts):
+    n, h, w, c = acts.shape
+    flat = acts.reshape(n, h * w, c).astype(np.float64)
+    gram = np.einsum("npc,npd->ncd", flat, flat).reshape(n, -1)
+    unit = gram / np.linalg.norm(gram, axis=1, keepdims=True)
+    sim = unit @ unit.T
+    return -(sim.sum(axis=1) - np.diag(sim)) / max(n - 1, 1)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_diversity_is_minus_the_mean_gram_cosine_to_the_other_images(n):
+    model = _model()
+    x = _start(n, seed=n)
+    got = GradientAscent(model).score(x, objective=diversity("c1"))
+    want = _numpy_dissimilarity(_acts(model, "c1", x))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    if n == 1:
+        assert got[0] == 0.0
+
+
+# ------------------------------------------------------------------ crop
+def test_cropped_feed_computes_in_the_engine_precision():
+    model = _model(size=9)  # 9x9 -> c1 7x7 -> p1 3x3 (drops a row and a column) -> c2 2x2
+    target = resolve_target(model)
+    keras_, _ = _ascent.import_keras()
+    rows, cols, chain = _ascent._crop_chain(target, target.layer_index("c2"))
+    assert (rows, cols) == (8, 8)
+    x = _start(3, size=9, seed=1)
+    for dtype in ("float32", "bfloat16"):
+        feed = _ascent._cropped_feed(keras_, target, chain, rows, cols, dtype)
+        want_policy = "float32" if dtype == "float32" else "mixed_bfloat16"
+        assert {layer.dtype_policy.name for layer in feed.layers[1:]} == {want_policy}  # after the Input
+        got = np.asarray(feed(x[:, :rows, :cols], training=False), dtype=np.float32)
+        np.testing.assert_allclose(got, _acts(model, "c2", x), rtol=0.05 if dtype == "bfloat16" else 1e-5,
+                                   atol=0.05 if dtype == "bfloat16" else 1e-6)
+
+
+# --------------------------------------------------------------- spatial
+def test_spatial_weights_the_map_points_per_image_or_for_all():
+    model = _model()
+    x = _start(3, seed=2)
+    engine = GradientAscent(model, "c1")
+    acts = _acts(model, "c1", x)  # (3, 6, 6, 3)
+    grid = np.linspace(0.0, 1.0, 36).reshape(6, 6).tolist()  # Python floats: a float64 array
+    got = engine.score(x, maps=1, spatial=grid)
+    np.testing.assert_allclose(got, (acts[..., 1] * np.asarray(grid)).sum(axis=(1, 2)), rtol=1e-5)
+    per_image = np.random.default_rng(3).random((3, 6, 6))
+    got = engine.score(x, maps=[0, 2, 1], spatial=per_image)
+    want = [(acts[i, :, :, m] * per_image[i]).sum() for i, m in enumerate([0, 2, 1])]
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    with pytest.raises(ValueError, match=r"spatial must have shape \(6, 6\) or \(3, 6, 6\); got \(2, 6, 6\)"):
+        engine.score(x, maps=0, spatial=np.ones((2, 6, 6)))
+
+
+# ------------------------------------------------------------ map_values
+def test_map_values_per_layer_and_point_in_batches():
+    model = _model()
+    x = _start(5, seed=4)
+    engine = GradientAscent(model)
+    c1, c2 = _acts(model, "c1", x), _acts(model, "c2", x)
+    # One engine, several layers and points: each call computes its own values.
+    for layer, acts in (("c1", c1), ("c2", c2)):
+        got = engine.map_values(x, layer, batch_size=2)
+        assert got.dtype == np.float32 and got.shape == (5, acts.shape[-1])
+        np.testing.assert_allclose(got, acts.mean(axis=(1, 2)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(engine.map_values(x, "c1", point=(2, 3)), c1[:, 2, 3, :], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(engine.map_values(x, "c1", point=(0, 1)), c1[:, 0, 1, :], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(engine.map_values(x, "c1"), c1.mean(axis=(1, 2)), rtol=1e-5, atol=1e-6)
+
+
+def test_map_values_agree_with_the_ascent_score():
+    model = _model()
+    x = _start(4, seed=6)
+    engine = GradientAscent(model)
+    values = engine.map_values(x, "c2")
+    for m in range(2):
+        np.testing.assert_allclose(values[:, m], engine.score(x, objective=channel("c2", m)), rtol=1e-5, atol=1e-6)
+
+
+# --------------------------------------------- receptive field and crop plan
+def _extent(layer, rows=2, cols=3):
+    layer.build((None, 40, 40, 2))
+    return _ascent._needed_extent(layer, rows, cols)
+
+
+def test_needed_extent_follows_window_and_stride_on_each_axis():
+    # rows: (2 - 1) * stride + window, cols: (3 - 1) * stride + window, for each axis on its own
+    assert _extent(L.Conv2D(1, (3, 5), strides=(2, 1))) == (1 * 2 + 3, 2 * 1 + 5)
+    assert _extent(L.Conv2D(1, (4, 2), strides=(1, 3))) == (1 * 1 + 4, 2 * 3 + 2)
+    assert _extent(L.MaxPooling2D((2, 3))) == (1 * 2 + 2, 2 * 3 + 3)  # strides default to the pool
+    assert _extent(L.MaxPooling2D((3, 2), strides=(1, 2))) == (1 * 1 + 3, 2 * 2 + 2)
+    assert _extent(L.AveragePooling2D((2, 2), strides=(3, 1))) == (1 * 3 + 2, 2 * 1 + 2)
+    for elementwise in (L.ReLU(), L.Activation("tanh"), L.Dropout(0.5), L.BatchNormalization(), L.LeakyReLU()):
+        assert _extent(elementwise, 4, 7) == (4, 7)
+
+
+@pytest.mark.parametrize("layer", [
+    L.Conv2D(1, 3, padding="same"), L.Conv2D(1, 3, dilation_rate=2), L.Conv2D(1, 3, dilation_rate=(1, 2)),
+    L.Conv2D(2, 3, groups=2), L.MaxPooling2D(2, padding="same"), L.AveragePooling2D(2, padding="same"),
+    L.Dense(3), L.UpSampling2D(), L.Flatten(),
+], ids=lambda layer: type(layer).__name__ + "-" + str(getattr(layer, "padding", "")))
+def test_needed_extent_is_unknown_off_plain_valid_layers(layer):
+    assert _extent(layer) is None
+
+
+def test_needed_extent_refuses_channels_first():
+    layer = L.Conv2D(1, 3, data_format="channels_first")
+    layer.build((None, 2, 40, 40))
+    assert _ascent._needed_extent(layer, 2, 3) is None
+
+
+def test_crop_chain_finds_the_part_of_the_input_a_layer_reads():
+    model = keras.Sequential([keras.Input((11, 12, 1)), L.Conv2D(2, 3, name="c1"),  # 9x10
+                              L.MaxPooling2D(2, name="p1"),  # 4x5: drops a row of 9
+                              L.Conv2D(2, (2, 3), name="c2"), L.Flatten(name="f"), L.Dense(2, name="d")])
+    target = resolve_target(model)
+    rows, cols, chain = _ascent._crop_chain(target, target.layer_index("c2"))
+    assert (rows, cols) == (10, 12) and [layer.name for layer in chain] == ["c1", "p1", "c2"]
+    rows, cols, chain = _ascent._crop_chain(target, target.layer_index("p1"))
+    assert (rows, cols) == (10, 12) and [layer.name for layer in chain] == ["c1", "p1"]
+    assert _ascent._crop_chain(target, target.layer_index("c1")) is None  # reads the whole input
+    assert _ascent._crop_chain(target, target.layer_index("d")) is None  # not a map
+    assert _ascent._crop_chain(target, target.layer_index("f")) is None
+
+
+def test_crop_chain_needs_a_plain_chain_from_the_input():
+    inputs = keras.Input((9, 9, 1))
+    a = L.Conv2D(2, 3, name="a")(inputs)
+    b = L.MaxPooling2D(2, name="b")(a)
+    side = L.Conv2D(2, 3, name="side")(inputs)
+    model = keras.Model(inputs, [b, side])
+    target = resolve_target(model)
+    rows, cols, chain = _ascent._crop_chain(target, target.layer_index("b"))
+    assert (rows, cols) == (8, 8) and [layer.name for layer in chain] == ["a", "b"]
+    # "side" sits after "b" in the layer list but reads the input, not b's output.
+    assert _ascent._crop_chain(target, target.layer_index("side")) is None
+    wide = keras.Sequential([keras.Input((9, 9, 1)), L.Conv2D(2, 3, padding="same", name="s"),
+                             L.MaxPooling2D(2, name="m")])
+    assert _ascent._crop_chain(resolve_target(wide), 1) is None  # a 'same' convolution reads it all
+
+
+def test_with_dtype_clones_to_mixed_precision_with_the_same_weights():
+    model = _model()
+    keras_, _ = _ascent.import_keras()
+    assert _ascent._with_dtype(keras_, model, "float32") is model
+    copy = _ascent._with_dtype(keras_, model, "bfloat16")
+    assert copy is not model
+    assert {layer.dtype_policy.name for layer in copy.layers} == {"mixed_bfloat16"}
+    for mine, theirs in zip(copy.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+    x = _start(2, seed=9)
+    np.testing.assert_allclose(np.asarray(copy(x), np.float32), model.predict(x, verbose=0), rtol=0.05, atol=0.05)
+
+
+# ----------------------------------------------------- activation split
+@pytest.mark.parametrize("make, fn", [
+    (lambda: L.ReLU(), lambda v: np.maximum(v, 0)),
+    (lambda: L.LeakyReLU(negative_slope=0.2), lambda v: np.where(v > 0, v, 0.2 * v)),
+    (lambda: L.ELU(), lambda v: np.where(v > 0, v, np.expm1(v))),
+    (lambda: L.PReLU(alpha_initializer=keras.initializers.Constant(0.3)), lambda v: np.where(v > 0, v, 0.3 * v)),
+    (lambda: L.Activation("tanh"), np.tanh),
+    (lambda: L.Conv2D(2, 1, activation="sigmoid", kernel_initializer="ones", use_bias=False),
+     lambda v: 1 / (1 + np.exp(-v))),
+], ids=["ReLU", "LeakyReLU", "ELU", "PReLU", "Activation", "Conv2D"])
+def test_split_activation_gives_the_value_before_and_after(make, fn):
+    keras_, _ = _ascent.import_keras()
+    layer = make()
+    x = np.random.default_rng(0).normal(size=(2, 3, 3, 2)).astype(np.float32)
+    layer.build(x.shape)
+    linear, activation = _ascent._split_activation(keras_, layer)
+    pre = np.asarray(linear(x))
+    want_pre = x.sum(axis=-1, keepdims=True).repeat(2, axis=-1) if isinstance(layer, L.Conv2D) else x
+    np.testing.assert_allclose(pre, want_pre, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(activation(pre)), fn(want_pre), rtol=1e-5, atol=1e-6)
+    # The layer itself is left as it was.
+    np.testing.assert_allclose(np.asarray(layer(x)), fn(want_pre), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("layer", [L.Conv2D(2, 1), L.Dense(2), L.Flatten(), L.MaxPooling2D()],
+                         ids=["linear-conv", "linear-dense", "Flatten", "MaxPooling2D"])
+def test_split_activation_is_none_without_an_activation(layer):
+    keras_, _ = _ascent.import_keras()
+    assert _ascent._split_activation(keras_, layer) is None
+
+
+# ------------------------------------------------ engine arguments, no trace
+def test_engine_defaults_are_the_documented_ones():
+    import inspect
+
+    defaults = {name: p.default for name, p in inspect.signature(GradientAscent).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+    assert defaults == dict(layer=None, objective="map", pre_activation=False, jitter=0, alpha_l2=0.0, alpha_tv=0.0,
+                            value_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False,
+                            crop="auto", param="pixel", decorrelate=False, transforms=None, device=None)
+    run = {name: p.default for name, p in inspect.signature(GradientAscent.run).parameters.items()
+           if p.default is not inspect.Parameter.empty}
+    assert run == dict(objective=None, maps=None, points=None, spatial=None, weights=None, random_state=None,
+                       verbose=0, description="ascent")
+    assert inspect.signature(GradientAscent.map_values).parameters["batch_size"].default == 2048
+
+
+def test_engine_keeps_its_settings():
+    model = _model(channels=3)
+    engine = GradientAscent(model, "c2", objective="weights", pre_activation="auto", jitter=2, alpha_l2=0.5,
+                            alpha_tv=0.25, chunk_size=7, compute_dtype="bfloat16", jit_compile=1, crop=False,
+                            param="fft", decorrelate=True, transforms="standard", device="cpu")
+    assert engine.target.model is model and engine.target.device == "cpu"
+    assert (engine.layer_index, engine.layer.name, engine.map_shape) == (2, "c2", (2, 2, 2))
+    assert (engine.objective, engine._objective_fn, engine.pre_activation) == ("weights", None, "auto")
+    assert (engine.jitter, engine.alpha_l2, engine.alpha_tv, engine.chunk_size) == (2, 0.5, 0.25, 7)
+    assert (engine.compute_dtype, engine.jit_compile, engine.crop, engine.crop_) == ("bfloat16", True, False, None)
+    assert (engine.param, engine.decorrelate, engine.transforms, engine.value_range) == ("fft", True, "standard", None)
+    assert (engine._param.param, engine._param.basis is not None, engine._param.shape) == ("fft", True, (8, 8, 3))
+    from skcnn.inspect import transforms as T
+
+    assert len(engine._transforms) == 1 + len(T.resolve("standard", (8, 8)))  # the jitter roll first
+    assert engine._compiled == {}
+    plain = GradientAscent(model)
+    assert (plain.layer_index, plain.layer, plain.map_shape, plain._transforms) == (None, None, None, [])
+    assert plain.target.device is None and plain.crop == "auto" and plain.jit_compile is False
+    ranged = GradientAscent(model, value_range=(-1, 2))
+    assert ranged.value_range == (-1.0, 2.0) and isinstance(ranged.value_range[0], float)
+    assert callable(GradientAscent(model, "c1", objective=lambda a, w: a[..., 0])._objective_fn)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(objective="nope"), "objective must be 'map', 'weights', an Objective, a callable or a registered dream "
+                             "objective; got 'nope'. Registered dream objectives: "),
+    (dict(objective=3), "objective must be an Objective, 'map', 'weights', a callable or a name; got 3."),
+    (dict(pre_activation="yes"), "pre_activation must be True, False or 'auto'; got 'yes'."),
+    (dict(pre_activation=None), "pre_activation must be True, False or 'auto'; got None."),
+    (dict(jitter=-1), "jitter must be an int >= 0, got -1."),
+    (dict(alpha_l2=-1.0), "alpha_l2 must be a number >= 0, got -1.0."),
+    (dict(alpha_tv="x"), "alpha_tv must be a number >= 0, got 'x'."),
+    (dict(value_range=(1, 1)), "value_range must be None or a pair (low, high) with low < high; got (1, 1)."),
+    (dict(value_range=(2, 1)), "value_range must be None or a pair (low, high) with low < high; got (2, 1)."),
+    (dict(value_range="ab"), "value_range must be None or a pair (low, high) with low < high; got 'ab'."),
+    (dict(value_range=(0, 1, 2)), "value_range must be None or a pair"),
+    (dict(chunk_size=0), "chunk_size must be an int >= 1, got 0."),
+    (dict(compute_dtype="float16"), "compute_dtype must be one of ('float32', 'bfloat16'); got 'float16'."),
+    (dict(crop="yes"), "crop must be True, False or 'auto'; got 'yes'."),
+    (dict(crop=None), "crop must be True, False or 'auto'; got None."),
+    (dict(value_range=(0, 1), param="fft"), "value_range works with param='pixel' and decorrelate=False only."),
+    (dict(value_range=(0, 1), decorrelate=True), "value_range works with param='pixel' and decorrelate=False only."),
+])
+def test_engine_errors_name_the_parameter(kwargs, message):
+    import re
+
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        GradientAscent(_model(channels=3), **kwargs)
+
+
+def test_engine_accepts_its_edge_settings():
+    model = _model()
+    assert GradientAscent(model, pre_activation=True).pre_activation is True
+    assert GradientAscent(model, crop=True).crop is True and GradientAscent(model, crop=False).crop is False
+    assert GradientAscent(model, jitter=0)._transforms == []
+    assert GradientAscent(model, value_range=(0.0, 0.5)).value_range == (0.0, 0.5)
+
+
+def test_images_are_checked_and_given_a_channel_axis():
+    import re
+
+    engine = GradientAscent(_model())
+    x = np.random.default_rng(0).normal(size=(2, 8, 8))
+    got = engine._images(x)
+    assert got.dtype == np.float32 and got.shape == (2, 8, 8, 1)
+    np.testing.assert_array_equal(got[..., 0], x.astype(np.float32))
+    with pytest.raises(ValueError, match="^" + re.escape("images must have shape (n, 8, 8, 1) in model space; got "
+                                                         "(2, 8, 7, 1).")):
+        engine._images(np.zeros((2, 8, 7, 1)))
+    with pytest.raises(ValueError, match=re.escape("got (8, 8, 1, 1).")):  # one image without its batch axis
+        engine._images(np.zeros((8, 8, 1)))
+    with pytest.raises(ValueError, match=re.escape("got (8, 8).")):
+        engine._images(np.zeros((8, 8)))
+    with pytest.raises(ValueError, match=re.escape("got (1, 2, 8, 8, 1).")):
+        engine._images(np.zeros((1, 2, 8, 8, 1)))
+    bad = np.zeros((1, 8, 8, 1))
+    bad[0, 3, 3, 0] = np.inf
+    with pytest.raises(ValueError, match="^images contains NaN or infinite values.$"):
+        engine._images(bad)
+    rgb = GradientAscent(_model(channels=3))
+    with pytest.raises(ValueError, match=re.escape("(n, 8, 8, 3)")):
+        rgb._images(np.zeros((2, 8, 8)))
+
+
+# ----------------------------------------------------- the feed, no trace
+def _fed(engine, n, **kwargs):
+    keys, feed = engine._plan(n, kwargs.pop("objective", None), kwargs.pop("maps", None), kwargs.pop("points", None),
+                              kwargs.pop("spatial", None), kwargs.pop("weights", None))
+    return keys, feed
+
+
+def test_map_plan_feeds_one_hot_maps_times_the_spatial_weights():
+    engine = GradientAscent(_model(), "c1")  # maps of 6x6x3
+    keys, feed = _fed(engine, 4, maps=[2, 0, 1, 2], points=[[1, 2], [-1, -1], [0, 0], [5, 4]])
+    assert keys == (("linear", 0),)
+    (table,) = feed(1, 4)
+    assert table.dtype == np.float32 and table.flags.c_contiguous and table.shape == (3, 6, 6, 3)
+    want = np.zeros((3, 6, 6, 3), np.float32)
+    want[0, :, :, 0] = 1 / 36  # image 1: the whole of map 0
+    want[1, 0, 0, 1] = 1.0  # image 2: one point of map 1
+    want[2, 5, 4, 2] = 1.0
+    np.testing.assert_array_equal(table, want)
+    (one,) = _fed(engine, 3, maps=1)[1](0, 3)
+    np.testing.assert_allclose(one[..., 1], 1 / 36) and np.testing.assert_array_equal(one[..., [0, 2]], 0)
+
+
+def test_weights_plan_feeds_each_image_its_map_weights():
+    engine = GradientAscent(_model(), "c1", objective="weights")
+    w = np.array([[1.0, 2.0, 3.0], [0.0, -1.0, 0.5]])
+    (table,) = _fed(engine, 2, weights=w)[1](0, 2)
+    np.testing.assert_allclose(table, np.broadcast_to(w[:, None, None, :] / 36, (2, 6, 6, 3)))
+    (shared,) = _fed(engine, 3, weights=[1.0, 0.0, 2.0])[1](0, 3)
+    np.testing.assert_allclose(shared[2, 4, 4], [1 / 36, 0.0, 2 / 36])
+
+
+def test_callable_plan_feeds_the_weights_as_given():
+    def fn(acts, weights):
+        return acts[..., 0] * 0
+
+    engine = GradientAscent(_model(), "c1", objective=fn)
+    keys, feed = _fed(engine, 2, weights=[[1.0, 2.0], [3.0, 4.0]])
+    assert keys == (("callable", 0, fn, 2),)
+    np.testing.assert_array_equal(feed(1, 2)[0], [[3.0, 4.0]])
+    keys, feed = _fed(engine, 2)
+    assert keys == (("callable", 0, fn, 0),) and feed(0, 2)[0].shape == (2, 0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(), "maps is required with objective='map': one map index per image (or one for all)."),
+    (dict(maps=[0, 1]), "maps must be an int or 3 ints (one per image); got shape (2,), dtype int64."),
+    (dict(maps=[0.0, 1.0, 2.0]), "maps must be an int or 3 ints (one per image); got shape (3,), dtype float64."),
+    (dict(maps=[0, 3, 1]), "maps must lie in [0, 3) for layer 'c1' with 3 maps; got values from 0 to 3."),
+    (dict(maps=[-1, 0, 1]), "maps must lie in [0, 3) for layer 'c1' with 3 maps; got values from -1 to 1."),
+    (dict(maps=0, weights=np.ones((2, 3))), "weights must have shape (3,) or (3, 3); got (2, 3)."),
+    (dict(maps=0, weights=np.ones((3, 3, 1))), "weights must have shape (3,) or (3, 3); got (3, 3, 1)."),
+    (dict(maps=0, points=[0, 6]), "points[0] = (0, 6) lies outside the 6x6 maps of layer 'c1'; use (-1, -1)"),
+    (dict(maps=0, points=[[0, 0], [0, 0]]), "points must be a (row, col) pair or 3 of them; got shape (2, 2)."),
+])
+def test_map_plan_errors(kwargs, message):
+    import re
+
+    engine = GradientAscent(_model(), "c1")
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        _fed(engine, 3, **kwargs)
+
+
+def test_weights_and_callable_plan_errors():
+    import re
+
+    weights = GradientAscent(_model(), "c1", objective="weights")
+    with pytest.raises(ValueError, match="^" + re.escape("weights is required with objective='weights': one weight "
+                                                         "per map, shape (3,) or (2, 3).")):
+        _fed(weights, 2)
+    with pytest.raises(ValueError, match="^" + re.escape("weights must have shape (3,) or (2, 3); got (2, 4).")):
+        _fed(weights, 2, weights=np.ones((2, 4)))
+    engine = GradientAscent(_model(), "c1", objective=lambda a, w: a[..., 0])
+    message = "points and spatial work with objective='map' or 'weights' only."
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        _fed(engine, 2, points=[1, 1])
+    for spatial in (np.eye(6), np.r_[np.ones((3, 6)), 2 * np.ones((3, 6))], np.c_[np.ones((6, 3)), 2 * np.ones((6, 3))]):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            _fed(engine, 2, spatial=spatial)
+    per_image = np.stack([np.ones((6, 6)), 2 * np.ones((6, 6))])
+    with pytest.raises(ValueError, match=re.escape(message)):
+        _fed(engine, 2, spatial=per_image)
+    _fed(engine, 2, spatial=np.full((6, 6), 0.5))  # uniform weights are allowed
+    with pytest.raises(ValueError, match="^" + re.escape("objective='map' needs the engine's layer: give "
+                                                         "GradientAscent(target, layer), or pass an Objective")):
+        _fed(GradientAscent(_model()), 2, maps=0)
+
+
+def test_objective_plan_merges_terms_and_feeds_each_image_its_own():
+    engine = GradientAscent(_model())
+    a = channel("c1", 1)
+    b = 2 * channel("c2", 0) - channel("c1", 2)
+    keys, feed = _fed(engine, 3, objective=[a, b, a])
+    assert keys == (("linear", 0), ("linear", 2))  # sorted by layer
+    c1, c2 = feed(0, 3)
+    assert c1.shape == (3, 6, 6, 3) and c2.shape == (3, 2, 2, 2) and c1.dtype == c2.dtype == np.float32
+    np.testing.assert_allclose(c1[0, ..., 1], 1 / 36) and np.testing.assert_allclose(c1[2], c1[0])
+    np.testing.assert_allclose(c1[1, ..., 2], -1 / 36) and np.testing.assert_array_equal(c1[1, ..., :2], 0)
+    np.testing.assert_array_equal(c2[0], 0)  # a does not read c2: zero weights
+    np.testing.assert_allclose(c2[1, ..., 0], 2 / 4)
+    c1_tail, c2_tail = feed(1, 3)
+    np.testing.assert_array_equal(c1_tail, c1[1:]) and np.testing.assert_array_equal(c2_tail, c2[1:])
+    # One objective serves every image; a list must hold one per image.
+    keys, feed = _fed(engine, 2, objective=a)
+    np.testing.assert_array_equal(feed(0, 2)[0][1], feed(0, 2)[0][0])
+    keys, feed = _fed(engine, 1, objective=[b])
+    assert len(feed(0, 1)) == 2
+    import re
+
+    with pytest.raises(ValueError, match="^" + re.escape("objective holds 2 objectives for 3 images; give one per image")):
+        _fed(engine, 3, objective=[a, b])
+
+
+def test_objective_plan_feeds_the_diversity_weight():
+    engine = GradientAscent(_model())
+    keys, feed = _fed(engine, 2, objective=[channel("c1", 0) + 3 * diversity("c2"), channel("c1", 0)])
+    assert [k[0] for k in keys] == ["linear", "diversity"] and [k[1] for k in keys] == [0, 2]
+    lin, div = feed(0, 2)
+    assert div.dtype == np.float32 and div.shape == (2,)
+    np.testing.assert_allclose(div, [3.0, 0.0])
+
+
+def test_chunks_and_padding():
+    engine = GradientAscent(_model(), chunk_size=3)
+    assert engine._chunks(7) == [(0, 3), (3, 6), (6, 7)]
+    assert engine._chunks(3) == [(0, 3)] and engine._chunks(1) == [(0, 1)]
+    a = np.arange(2 * 2, dtype=np.float32).reshape(2, 2)
+    same, count = engine._pad([a], 5, 3)
+    assert count == 2 and same[0] is a  # no XLA: shapes may vary
+    xla = GradientAscent(_model(), chunk_size=3, jit_compile=True)
+    (padded, other), count = xla._pad([a, a + 10], 5, 3)
+    assert count == 2
+    np.testing.assert_array_equal(padded, [[0, 1], [2, 3], [2, 3]])  # the last image repeated
+    np.testing.assert_array_equal(other, [[10, 11], [12, 13], [12, 13]])
+    full = np.zeros((3, 2))
+    assert xla._pad([full], 3, 0)[0][0] is full
+
+
+def test_progress_bar_only_for_several_chunks_when_asked(monkeypatch):
+    import tqdm.auto
+
+    made = []
+
+    def fake_tqdm(iterable, **kwargs):
+        made.append(kwargs)
+        return list(iterable)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", fake_tqdm)
+    items = [(0, 1), (1, 2)]
+    assert _ascent._progress(items, 0, "oip", 2) is items
+    assert _ascent._progress(items[:1], 1, "oip", 1) == items[:1]
+    assert made == []
+    assert _ascent._progress(items, 1, "oip", 5) == items
+    # disable=None: tqdm turns itself off when the output is not a terminal
+    assert made == [dict(desc="oip (5 images)", unit="chunk", leave=False, disable=None)]
