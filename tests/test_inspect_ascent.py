@@ -14,7 +14,7 @@ keras = pytest.importorskip("keras")
 
 from skcnn.inspect import GradientAscent, resolve_target  # noqa: E402
 from skcnn.inspect import _ascent  # noqa: E402
-from skcnn.inspect.objectives import channel, diversity  # noqa: E402
+from skcnn.inspect.objectives import channel, class_logit, diversity, neuron  # noqa: E402
 
 L = keras.layers
 
@@ -523,3 +523,269 @@ def test_progress_bar_only_for_several_chunks_when_asked(monkeypatch):
     assert _ascent._progress(items, 1, "oip", 5) == items
     # disable=None: tqdm turns itself off when the output is not a terminal
     assert made == [dict(desc="oip (5 images)", unit="chunk", leave=False, disable=None)]
+
+
+# --------------------------------------------- the compiled step, by hand
+def _head_model():
+    init = keras.initializers.GlorotUniform
+    return keras.Sequential([keras.Input((9, 9, 1)),
+                             L.Conv2D(3, 3, activation="relu", kernel_initializer=init(0), name="c1"),
+                             L.MaxPooling2D(name="p1"),
+                             L.Conv2D(2, 2, activation="relu", kernel_initializer=init(1), name="c2"),
+                             L.Flatten(name="f"),
+                             L.Dense(3, activation="softmax", kernel_initializer=init(2), name="out")])
+
+
+def _outputs(model, names, x):
+    """Layer outputs by a direct Keras sub-model; ``"out:logits"`` is the last Dense before its softmax."""
+    import tensorflow as tf
+
+    plain = [n for n in names if not n.endswith(":logits")]
+    logits = "out:logits" in names
+    sub = keras.Model(model.inputs, [model.get_layer(n).output for n in plain]
+                      + ([model.get_layer("out").input] if logits else []))
+    outs = sub(x)
+    outs = outs if isinstance(outs, (list, tuple)) else [outs]
+    got = dict(zip(plain, outs))
+    if logits:
+        kernel, bias = model.get_layer("out").get_weights()
+        got["out:logits"] = tf.matmul(outs[-1], kernel) + bias
+    return got
+
+
+def _step_by_hand(value, x, learning_rate, alpha_l2=0.0, alpha_tv=0.0):
+    """One engine step written out: (value before, image after); ``value(x) -> (n,)``, a TensorFlow function."""
+    import tensorflow as tf
+
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        v = value(xt)
+        dy, dx = xt[:, 1:] - xt[:, :-1], xt[:, :, 1:] - xt[:, :, :-1]
+        penalty = (alpha_l2 * tf.reduce_mean(xt ** 2, axis=[1, 2, 3])
+                   + alpha_tv * (tf.reduce_mean(dy ** 2, axis=[1, 2, 3]) + tf.reduce_mean(dx ** 2, axis=[1, 2, 3])))
+        total = tf.reduce_sum(v - penalty)
+    g = tape.gradient(total, xt).numpy().astype(np.float64)
+    rms = np.sqrt((g ** 2).mean(axis=(1, 2, 3), keepdims=True))
+    return v.numpy(), (x + learning_rate * g / (rms + 1e-8)).astype(np.float32)
+
+
+def _check_run(engine, x, objective, value, learning_rate=0.3, **run):
+    result = engine.run(x, objective=objective, steps=1, learning_rate=learning_rate, **run)
+    before, after = _step_by_hand(value, x, learning_rate, engine.alpha_l2, engine.alpha_tv)
+    assert result.images.dtype == result.scores.dtype == result.objective_history.dtype == np.float32
+    assert result.climbed.dtype == np.float32
+    assert result.images.shape == x.shape and result.objective_history.shape == (1, len(x))
+    np.testing.assert_allclose(result.objective_history[0], before, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(result.images, after, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(result.scores, value(after).numpy(), rtol=1e-4, atol=1e-6)
+    return result
+
+
+def test_one_step_per_image_objectives_at_two_layers_with_penalties():
+    import tensorflow as tf
+
+    model = _model(size=9)
+    x = _start(3, size=9, seed=11)
+    objectives = [channel("c1", 0), 2 * channel("c2", 1) - channel("c1", 2),
+                  channel("c2", 0) + 0.5 * neuron("c1", 1, point=(2, 5))]
+
+    def value(xt):
+        o = _outputs(model, ["c1", "c2"], xt)
+        c1, c2 = o["c1"], o["c2"]
+        return tf.stack([tf.reduce_mean(c1[0, ..., 0]),
+                         2 * tf.reduce_mean(c2[1, ..., 1]) - tf.reduce_mean(c1[1, ..., 2]),
+                         tf.reduce_mean(c2[2, ..., 0]) + 0.5 * c1[2, 2, 5, 1]])
+
+    engine = GradientAscent(model, alpha_l2=0.2, alpha_tv=0.7)
+    result = _check_run(engine, x, objectives, value)
+    np.testing.assert_array_equal(result.climbed, result.scores)
+    assert engine.crop_ is None  # two layers: no crop
+    # The same images, cut into chunks of two, give the same answer.
+    chunked = GradientAscent(model, alpha_l2=0.2, alpha_tv=0.7, chunk_size=2).run(
+        x, objective=objectives, steps=1, learning_rate=0.3)
+    np.testing.assert_allclose(chunked.images, result.images, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(chunked.objective_history, result.objective_history, rtol=1e-5, atol=1e-6)
+
+
+def test_one_step_on_a_crop_reads_only_the_part_the_layer_sees():
+    import tensorflow as tf
+
+    model = _model(size=9)
+    x = _start(2, size=9, seed=12)
+    engine = GradientAscent(model)
+
+    def value(xt):
+        c2 = _outputs(model, ["c2"], xt)["c2"]
+        return tf.stack([tf.reduce_mean(c2[0, ..., 1]), c2[1, 1, 0, 0]])
+
+    result = _check_run(engine, x, [channel("c2", 1), neuron("c2", 0, point=(1, 0))], value)
+    assert engine.crop_ == (8, 8)
+    np.testing.assert_array_equal(result.images[:, 8, :], x[:, 8, :])  # the last row is never read
+    assert GradientAscent(model, crop=False).run(x, objective=channel("c2", 1), steps=1, learning_rate=0.3) \
+        .images.shape == x.shape
+    bf16 = GradientAscent(model, compute_dtype="bfloat16")
+    bf16.score(x, objective=channel("c2", 1))
+    assert bf16.crop_ is None  # "auto" crops in float32 only
+    forced = GradientAscent(model, compute_dtype="bfloat16", crop=True)
+    got = forced.score(x, objective=channel("c2", 1))
+    assert forced.crop_ == (8, 8)
+    np.testing.assert_allclose(got, value(x).numpy()[0], rtol=0.05, atol=0.02)
+
+
+def test_one_step_reads_maps_and_logits_from_two_feeds():
+    import tensorflow as tf
+
+    model = _head_model()
+    x = _start(2, size=9, seed=13)
+    objective = [channel("c1", 1) + 0.5 * class_logit(2), class_logit(0)]
+
+    def value(xt):
+        o = _outputs(model, ["c1", "out:logits"], xt)
+        return tf.stack([tf.reduce_mean(o["c1"][0, ..., 1]) + 0.5 * o["out:logits"][0, 2], o["out:logits"][1, 0]])
+
+    _check_run(GradientAscent(model), x, objective, value)
+
+
+def _dead_model():
+    """c1's map 0 is dead after its ReLU for these inputs (bias -50); map 1 is alive."""
+    model = keras.Sequential([keras.Input((6, 6, 1)),
+                              L.Conv2D(2, 3, activation="relu", name="c1",
+                                       kernel_initializer=keras.initializers.GlorotUniform(0))])
+    kernel, bias = model.get_layer("c1").get_weights()
+    model.get_layer("c1").set_weights([kernel, np.array([-50.0, 5.0], np.float32)])
+    return model
+
+
+def _pre(model, xt):
+    import tensorflow as tf
+
+    kernel, bias = model.get_layer("c1").get_weights()
+    return tf.nn.conv2d(xt, kernel, 1, "VALID") + bias
+
+
+@pytest.mark.parametrize("pre_activation", [True, "auto"])
+def test_pre_activation_climbs_the_value_before_the_relu(pre_activation):
+    import tensorflow as tf
+
+    model = _dead_model()
+    x = _start(2, size=6, seed=14)
+    engine = GradientAscent(model, pre_activation=pre_activation)
+    objective = [channel("c1", 0), channel("c1", 1)]
+    pre = _pre(model, x).numpy().mean(axis=(1, 2))
+    post = np.maximum(_pre(model, x).numpy(), 0).mean(axis=(1, 2))
+    assert post[0, 0] == 0 and post[1, 1] > 0
+    zero = engine.run(x, objective=objective, steps=0, learning_rate=0.1)
+    np.testing.assert_allclose(zero.scores, [post[0, 0], post[1, 1]], rtol=1e-5, atol=1e-6)
+    # "auto" climbs the pre-activation only where the objective is dead; True climbs it everywhere.
+    want = [pre[0, 0], post[1, 1] if pre_activation == "auto" else pre[1, 1]]
+    np.testing.assert_allclose(zero.climbed, want, rtol=1e-5, atol=1e-5)
+
+    def climbed(xt):
+        p = _pre(model, xt)
+        return tf.stack([tf.reduce_mean(p[0, ..., 0]), tf.reduce_mean((tf.nn.relu(p) if pre_activation == "auto"
+                                                                       else p)[1, ..., 1])])
+
+    result = engine.run(x, objective=objective, steps=1, learning_rate=0.2)
+    _, after = _step_by_hand(climbed, x, 0.2)
+    np.testing.assert_allclose(result.images, after, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(result.objective_history[0], [post[0, 0], post[1, 1]], rtol=1e-5, atol=1e-6)
+    plain = GradientAscent(model).run(x, objective=objective, steps=1, learning_rate=0.2)
+    np.testing.assert_array_equal(plain.images[0], x[0])  # no gradient through a dead ReLU
+    np.testing.assert_array_equal(plain.climbed, plain.scores)
+    # The model's own layer is left as it was.
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.maximum(_pre(model, x).numpy(), 0), rtol=1e-5)
+
+
+def test_pre_activation_in_bfloat16_follows_float32():
+    model = _dead_model()
+    x = _start(2, size=6, seed=15)
+    objective = [channel("c1", 0), channel("c1", 1)]
+    want = GradientAscent(model, pre_activation=True).run(x, objective=objective, steps=0, learning_rate=0.1)
+    got = GradientAscent(model, pre_activation=True, compute_dtype="bfloat16").run(
+        x, objective=objective, steps=0, learning_rate=0.1)
+    np.testing.assert_allclose(got.climbed, want.climbed, rtol=0.03, atol=0.05)
+    np.testing.assert_allclose(got.scores, want.scores, rtol=0.03, atol=0.05)
+
+
+def test_steps_zero_scores_without_moving():
+    model = _model()
+    x = _start(3, seed=16)
+    result = GradientAscent(model, "c1").run(x, maps=[0, 1, 2], steps=0, learning_rate=0.1)
+    assert result.images is not x and result.images.dtype == np.float32
+    np.testing.assert_array_equal(result.images, x)
+    assert result.objective_history.shape == (0, 3) and result.objective_history.dtype == np.float32
+    acts = _acts(model, "c1", x)
+    np.testing.assert_allclose(result.scores, [acts[i, ..., i].mean() for i in range(3)], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(result.climbed, result.scores)
+    assert result.scores.dtype == result.climbed.dtype == np.float32
+
+
+def test_map_mode_run_and_score_take_points_spatial_and_weights():
+    import tensorflow as tf
+
+    model = _model()
+    x = _start(2, seed=17)
+    spatial = np.random.default_rng(1).random((6, 6)).astype(np.float32)
+
+    def value(xt):
+        c1 = _outputs(model, ["c1"], xt)["c1"]
+        return tf.stack([c1[0, 3, 4, 2], tf.reduce_sum(c1[1, ..., 0] * spatial)])
+
+    engine = GradientAscent(model, "c1")
+    per_image = np.stack([np.eye(6)[3][:, None] * np.eye(6)[4][None, :], spatial])
+    _check_run(engine, x, None, value, maps=[2, 0], spatial=per_image)
+    np.testing.assert_allclose(engine.score(x, maps=[2, 2], points=[3, 4]), _acts(model, "c1", x)[:, 3, 4, 2],
+                               rtol=1e-5, atol=1e-6)
+    weights = np.array([[1.0, -2.0, 0.5], [0.0, 1.0, 1.0]], np.float32)
+    got = GradientAscent(model, "c1", objective="weights").score(x, weights=weights)
+    np.testing.assert_allclose(got, (_acts(model, "c1", x).mean(axis=(1, 2)) * weights).sum(axis=1), rtol=1e-5)
+
+
+def test_callable_objective_gets_the_maps_and_the_weights():
+    import tensorflow as tf
+
+    model = _model()
+    x = _start(2, seed=18)
+    weights = np.array([[2.0, 1.0], [0.5, -1.0]], np.float32)
+
+    def fn(acts, w):
+        return tf.reduce_mean(acts[..., 1], axis=[1, 2]) * w[:, 0] + tf.reduce_max(acts[..., 0], axis=[1, 2]) * w[:, 1]
+
+    def value(xt):
+        return fn(_outputs(model, ["c1"], xt)["c1"], tf.constant(weights))
+
+    _check_run(GradientAscent(model, "c1", objective=fn), x, None, value, weights=weights)
+
+
+def test_diversity_weight_scales_the_term():
+    model = _model()
+    x = _start(3, seed=19)
+    got = GradientAscent(model).score(x, objective=3.0 * diversity("c1"))
+    np.testing.assert_allclose(got, 3.0 * _numpy_dissimilarity(_acts(model, "c1", x)), rtol=1e-5, atol=1e-6)
+    both = GradientAscent(model).score(x, objective=channel("c2", 1) - 2.0 * diversity("c1"))
+    want = _acts(model, "c2", x)[..., 1].mean(axis=(1, 2)) - 2.0 * _numpy_dissimilarity(_acts(model, "c1", x))
+    np.testing.assert_allclose(both, want, rtol=1e-5, atol=1e-6)
+
+
+def test_value_range_clips_every_step():
+    model = _model()
+    x = np.clip(_start(2, seed=20), -0.2, 0.2)
+    result = GradientAscent(model, "c1", value_range=(-0.25, 0.25)).run(x, maps=1, steps=3, learning_rate=0.5)
+    assert result.images.min() >= -0.25 and result.images.max() <= 0.25
+    assert np.isclose(np.abs(result.images).max(), 0.25)
+
+
+def test_transform_seeds_differ_between_chunks_and_follow_random_state():
+    from skcnn.inspect import transforms as T
+
+    model = _model()
+    x = np.repeat(_start(1, seed=21), 4, axis=0)
+    engine = GradientAscent(model, "c1", transforms=[T.jitter(2)], chunk_size=2)
+    a = engine.run(x, maps=1, steps=3, learning_rate=0.2, random_state=0)
+    b = engine.run(x, maps=1, steps=3, learning_rate=0.2, random_state=0)
+    c = engine.run(x, maps=1, steps=3, learning_rate=0.2, random_state=1)
+    np.testing.assert_array_equal(a.images, b.images)
+    assert not np.allclose(a.images, c.images)
+    assert not np.allclose(a.images[0], a.images[2])  # the second chunk draws its own transforms
+    np.testing.assert_array_equal(a.images[0], a.images[1])  # one draw per chunk
