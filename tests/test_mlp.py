@@ -727,6 +727,18 @@ def test_continued_fits_compute_in_the_working_precision(blobs):
     assert a.coefs_[0].dtype == np.float32
 
 
+def test_predicting_leaves_the_estimator_as_it_was(blobs):
+    # scikit-learn's check_dict_unchanged, here in the fast tests: nothing is rebuilt or replaced by predict
+    X, y = blobs
+    with _no_convergence_warning():
+        clf = MLPScratchClassifier((4,), max_iter=2, random_state=0).fit(X, y)
+    before = dict(clf.__dict__)
+    clf.predict(X)
+    clf.predict_proba(X[:3])
+    assert clf.__dict__.keys() == before.keys()
+    assert [name for name, value in before.items() if clf.__dict__[name] is not value] == []
+
+
 def test_coefs_stay_views_and_replaced_ones_start_the_next_fit(blobs):
     X, y = blobs
     with _no_convergence_warning():
