@@ -32,7 +32,7 @@ def _start(n, size=8, channels=1, seed=0):
 
 
 def _acts(model, name, x):
-    return keras.Model(model.inputs, model.get_layer(name).output).predict(x, verbose=0)
+    return keras.Model(model.inputs[0], model.get_layer(name).output).predict(x, verbose=0)
 
 
 # ------------------------------------------------------------ fast_dtype
@@ -206,6 +206,11 @@ def test_crop_chain_finds_the_part_of_the_input_a_layer_reads():
     assert _ascent._crop_chain(target, target.layer_index("c1")) is None  # reads the whole input
     assert _ascent._crop_chain(target, target.layer_index("d")) is None  # not a map
     assert _ascent._crop_chain(target, target.layer_index("f")) is None
+    # Only the columns are cut: 8x9 -> c1 6x7 -> p1 3x3 reads all 8 rows and 8 of the 9 columns.
+    narrow = keras.Sequential([keras.Input((8, 9, 1)), L.Conv2D(2, 3, name="c1"), L.MaxPooling2D(2, name="p1")])
+    assert _ascent._crop_chain(resolve_target(narrow), 1)[:2] == (8, 8)
+    tall = keras.Sequential([keras.Input((9, 8, 1)), L.Conv2D(2, 3, name="c1"), L.MaxPooling2D(2, name="p1")])
+    assert _ascent._crop_chain(resolve_target(tall), 1)[:2] == (8, 8)
 
 
 def test_crop_chain_needs_a_plain_chain_from_the_input():
@@ -542,7 +547,7 @@ def _outputs(model, names, x):
 
     plain = [n for n in names if not n.endswith(":logits")]
     logits = "out:logits" in names
-    sub = keras.Model(model.inputs, [model.get_layer(n).output for n in plain]
+    sub = keras.Model(model.inputs[0], [model.get_layer(n).output for n in plain]
                       + ([model.get_layer("out").input] if logits else []))
     outs = sub(x)
     outs = outs if isinstance(outs, (list, tuple)) else [outs]
@@ -789,3 +794,48 @@ def test_transform_seeds_differ_between_chunks_and_follow_random_state():
     assert not np.allclose(a.images, c.images)
     assert not np.allclose(a.images[0], a.images[2])  # the second chunk draws its own transforms
     np.testing.assert_array_equal(a.images[0], a.images[1])  # one draw per chunk
+
+
+def test_engine_built_plainly_has_the_documented_settings():
+    engine = GradientAscent(_model())
+    assert (engine.objective, engine.pre_activation, engine.jitter, engine.alpha_l2, engine.alpha_tv) == (
+        "map", False, 0, 0.0, 0.0)
+    assert (engine.value_range, engine.chunk_size, engine.compute_dtype, engine.jit_compile, engine.crop) == (
+        None, 512, "float32", False, "auto")
+    assert (engine.param, engine.decorrelate, engine.transforms) == ("pixel", False, None)
+
+
+def test_run_shows_a_progress_bar_only_when_asked(monkeypatch):
+    import tqdm.auto
+
+    made = []
+
+    def fake_tqdm(iterable, **kwargs):
+        made.append(kwargs["desc"])
+        return list(iterable)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", fake_tqdm)
+    engine = GradientAscent(_model(), "c1", chunk_size=1)
+    x = _start(2, seed=22)
+    engine.run(x, maps=0, steps=1, learning_rate=0.1)
+    assert made == []
+    engine.run(x, maps=0, steps=1, learning_rate=0.1, verbose=1)
+    engine.run(x, maps=0, steps=1, learning_rate=0.1, verbose=1, description="oip")
+    assert made == ["ascent (2 images)", "oip (2 images)"]
+
+
+def test_objective_names_and_lists_are_checked_when_the_engine_is_built(monkeypatch):
+    import re
+
+    from skcnn.inspect.dream import l2_objective, mean_objective
+    from skcnn.plugins import dream_objectives
+
+    assert GradientAscent(_model(), "c1", objective="mean")._objective_fn is mean_objective
+    assert GradientAscent(_model(), "c1", objective="l2")._objective_fn is l2_objective
+    with pytest.raises(TypeError):
+        GradientAscent(_model(), objective=[channel("c1", 0), "c1"])
+    with pytest.raises(ValueError, match=re.escape(f"Registered dream objectives: {dream_objectives.names()}.")):
+        GradientAscent(_model(), objective="nope")
+    monkeypatch.setattr(dream_objectives, "names", lambda: [])
+    with pytest.raises(ValueError, match=re.escape("Registered dream objectives: (none).")):
+        GradientAscent(_model(), objective="nope")
