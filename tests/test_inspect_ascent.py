@@ -839,3 +839,48 @@ def test_objective_names_and_lists_are_checked_when_the_engine_is_built(monkeypa
     monkeypatch.setattr(dream_objectives, "names", lambda: [])
     with pytest.raises(ValueError, match=re.escape("Registered dream objectives: (none).")):
         GradientAscent(_model(), objective="nope")
+
+
+def test_a_crop_of_unequal_rows_and_columns():
+    model = keras.Sequential([keras.Input((11, 9, 1)), L.Conv2D(2, 3, activation="relu", name="c1"),  # 9x7
+                              L.MaxPooling2D(2, name="p1")])  # 4x3: reads 8 of 9 rows, 6 of 7 columns
+    x = np.random.default_rng(23).normal(size=(2, 11, 9, 1)).astype(np.float32)
+    engine = GradientAscent(model)
+    got = engine.score(x, objective=[channel("p1", 0), channel("p1", 1)])
+    assert engine.crop_ == (10, 8)
+    acts = _acts(model, "p1", x).mean(axis=(1, 2))
+    np.testing.assert_allclose(got, [acts[0, 0], acts[1, 1]], rtol=1e-5, atol=1e-6)
+
+
+def test_the_network_runs_in_inference_mode():
+    model = keras.Sequential([keras.Input((8, 8, 1)),
+                              L.Conv2D(3, 3, activation="relu", kernel_initializer=keras.initializers.GlorotUniform(0),
+                                       name="c1"),
+                              L.Dropout(0.5, name="drop"),
+                              L.Conv2D(2, 3, kernel_initializer=keras.initializers.GlorotUniform(1), name="c2")])
+    x = _start(3, seed=24)
+    want = model.predict(x, verbose=0).mean(axis=(1, 2))[:, 1]
+    for crop in (True, False):
+        engine = GradientAscent(model, crop=crop)
+        np.testing.assert_allclose(engine.score(x, objective=channel("c2", 1)), want, rtol=1e-5, atol=1e-6)
+
+
+def test_a_term_after_a_linear_one_adds_to_it():
+    """Terms are summed in the order of their layers; a diversity or callable term comes after a map term."""
+    from skcnn.inspect.objectives import Objective, _Callable
+
+    model = _model()
+    x = _start(3, seed=25)
+    c1, c2 = _acts(model, "c1", x), _acts(model, "c2", x)
+    got = GradientAscent(model).score(x, objective=channel("c1", 1) - 2.0 * diversity("p1"))
+    want = c1[..., 1].mean(axis=(1, 2)) - 2.0 * _numpy_dissimilarity(_acts(model, "p1", x))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+    def fn(acts, weights):  # weights: one row per image
+        return weights[:, 0] * acts[:, 0, 0, 1] + weights[:, 1] * acts[:, 1, 1, 0]
+
+    legacy = Objective([(3.0, _Callable("c2", fn, [1.0, -2.0], "fn"))])
+    got = GradientAscent(model).score(x, objective=[channel("c1", 0) + legacy, legacy, channel("c1", 0)])
+    by_fn = 3.0 * (c2[:, 0, 0, 1] - 2.0 * c2[:, 1, 1, 0])
+    want = [c1[0, ..., 0].mean() + by_fn[0], by_fn[1], c1[2, ..., 0].mean()]  # the third has no callable term
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
