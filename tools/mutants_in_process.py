@@ -16,8 +16,8 @@ finish the cheap ones first)::
     python tools/mutants_in_process.py skcnn/inspect/_ascent.py --all                  # every mutant again
     python tools/mutants_in_process.py skcnn/inspect/_ascent.py NAME1 NAME2 ...        # just these
 
-Each mutant runs the tests that reached its function (fastest first, stopping at the first
-failure). Every worker checks, before its first mutant and after its last, that the same tests
+Each mutant runs the tests that reached its function, stopping at the first failure: first the
+tests that killed most of that function's earlier mutants per second they take, then the fastest. Every worker checks, before its first mutant and after its last, that the same tests
 pass with no mutant active, so a kill cannot come from a process that earlier mutants broke.
 """
 
@@ -44,11 +44,22 @@ def _on_alarm(signum, frame):
     raise _Timeout
 
 
-def _pytest(tests, extra):
+class _Failures:
+    """A pytest plugin that notes which tests failed."""
+
+    def __init__(self):
+        self.nodeids = []
+
+    def pytest_runtest_logreport(self, report):
+        if report.failed:
+            self.nodeids.append(report.nodeid)
+
+
+def _pytest(tests, extra, failures=None):
     import pytest
 
     return pytest.main(["-x", "-q", "--no-header", "-p", "no:randomly", "-p", "no:cacheprovider",
-                        "-W", "ignore", *extra, *tests])
+                        "-W", "ignore", *extra, *tests], plugins=[failures] if failures else [])
 
 
 def _worker(module, names, out, extra, timeout, fixed_tests):
@@ -73,22 +84,29 @@ def _worker(module, names, out, extra, timeout, fixed_tests):
         raise SystemExit("the tests fail with no mutant active")
     signal.signal(signal.SIGALRM, _on_alarm)
     results = {}
+    kills = {}  # function -> {test: mutants of that function it killed}: those tests go first
     for name in names:
-        tests = sorted(tests_by_function.get(name.rsplit("__mutmut_", 1)[0], ()), key=lambda t: durations.get(t, 0.0))
+        function = name.rsplit("__mutmut_", 1)[0]
+        killers = kills.setdefault(function, {})
+        tests = sorted(tests_by_function.get(function, ()),
+                       key=lambda t: (-killers.get(t, 0) / max(durations.get(t, 0.0), 0.05), durations.get(t, 0.0)))
         if not tests:
             results[name] = [NO_TESTS, 0.0]
             continue
         os.environ["MUTANT_UNDER_TEST"] = name
         start = time.perf_counter()
         signal.alarm(int(timeout + 15 * sum(durations.get(t, 1.0) for t in tests)))
+        failures = _Failures()
         try:
-            code = _pytest(tests, extra)
+            code = _pytest(tests, extra, failures)
         except _Timeout:
             code = TIMEOUT
         finally:
             signal.alarm(0)
             os.environ["MUTANT_UNDER_TEST"] = ""
         results[name] = [KILLED if code in (1, 3) else code, time.perf_counter() - start]
+        for test in failures.nodeids:
+            killers[test] = killers.get(test, 0) + 1
         try:
             import keras
 
