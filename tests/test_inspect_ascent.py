@@ -884,3 +884,31 @@ def test_a_term_after_a_linear_one_adds_to_it():
     by_fn = 3.0 * (c2[:, 0, 0, 1] - 2.0 * c2[:, 1, 1, 0])
     want = [c1[0, ..., 0].mean() + by_fn[0], by_fn[1], c1[2, ..., 0].mean()]  # the third has no callable term
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_auto_keeps_a_positive_value_below_one():
+    """"auto" climbs the pre-activation only where the objective is zero or less, also for tanh's (0, 1)."""
+    model = keras.Sequential([keras.Input((6, 6, 1)), L.Conv2D(
+        2, 3, activation="tanh", kernel_initializer=keras.initializers.GlorotUniform(3), name="c1")])
+    kernel, _ = model.get_layer("c1").get_weights()
+    model.get_layer("c1").set_weights([kernel * 0.2, np.array([0.3, -0.3], np.float32)])
+    x = _start(2, size=6, seed=26)
+    result = GradientAscent(model, pre_activation="auto").run(x, objective=[channel("c1", 0), channel("c1", 1)],
+                                                              steps=0, learning_rate=0.1)
+    post = np.tanh(_pre(model, x).numpy()).mean(axis=(1, 2))
+    pre = _pre(model, x).numpy().mean(axis=(1, 2))
+    assert 0 < post[0, 0] < 1 and post[1, 1] < 0
+    np.testing.assert_allclose(result.climbed, [post[0, 0], pre[1, 1]], rtol=1e-5, atol=1e-6)
+
+
+def test_a_logit_and_a_map_of_one_layer_without_pre_activation():
+    """The logit term reads the value before the ReLU; the map term still reads it after."""
+    model = _dead_model()
+    x = _start(2, size=6, seed=27)
+    engine = GradientAscent(model)
+    result = engine.run(x, objective=class_logit(0, layer="c1") + channel("c1", 0), steps=0, learning_rate=0.1)
+    pre = _pre(model, x).numpy()
+    want = pre[..., 0].mean(axis=(1, 2)) + np.maximum(pre[..., 0], 0).mean(axis=(1, 2))
+    assert np.all(want < 0)
+    np.testing.assert_allclose(result.scores, want, rtol=1e-5)
+    np.testing.assert_allclose(result.climbed, want, rtol=1e-5)
