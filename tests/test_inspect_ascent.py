@@ -426,6 +426,11 @@ def test_callable_plan_feeds_the_weights_as_given():
     (dict(maps=0, weights=np.ones((2, 3))), "weights must have shape (3,) or (3, 3); got (2, 3)."),
     (dict(maps=0, weights=np.ones((3, 3, 1))), "weights must have shape (3,) or (3, 3); got (3, 3, 1)."),
     (dict(maps=0, points=[0, 6]), "points[0] = (0, 6) lies outside the 6x6 maps of layer 'c1'; use (-1, -1)"),
+    (dict(maps=0, points=[6, 0]), "points[0] = (6, 0) lies outside"),
+    (dict(maps=0, points=[[0, 0], [-1, 3], [0, 0]]), "points[1] = (-1, 3) lies outside"),
+    (dict(maps=0, points=[3, -1]), "points[0] = (3, -1) lies outside"),
+    (dict(maps=0, points=[0, -1]), "points[0] = (0, -1) lies outside"),
+    (dict(maps=0, points=[-1, 0]), "points[0] = (-1, 0) lies outside"),
     (dict(maps=0, points=[[0, 0], [0, 0]]), "points must be a (row, col) pair or 3 of them; got shape (2, 2)."),
 ])
 def test_map_plan_errors(kwargs, message):
@@ -502,13 +507,14 @@ def test_chunks_and_padding():
     a = np.arange(2 * 2, dtype=np.float32).reshape(2, 2)
     same, count = engine._pad([a], 5, 3)
     assert count == 2 and same[0] is a  # no XLA: shapes may vary
-    xla = GradientAscent(_model(), chunk_size=3, jit_compile=True)
-    (padded, other), count = xla._pad([a, a + 10], 5, 3)
-    assert count == 2
-    np.testing.assert_array_equal(padded, [[0, 1], [2, 3], [2, 3]])  # the last image repeated
-    np.testing.assert_array_equal(other, [[10, 11], [12, 13], [12, 13]])
-    full = np.zeros((3, 2))
-    assert xla._pad([full], 3, 0)[0][0] is full
+    xla = GradientAscent(_model(), chunk_size=5, jit_compile=True)
+    b = np.arange(3 * 2, dtype=np.float32).reshape(3, 2)
+    (padded, other), count = xla._pad([b, b + 10], 8, 5)
+    assert count == 3
+    np.testing.assert_array_equal(padded, [[0, 1], [2, 3], [4, 5], [4, 5], [4, 5]])  # the last image repeated
+    np.testing.assert_array_equal(other, padded + 10)
+    full = np.zeros((5, 2))
+    assert xla._pad([full], 5, 0)[0][0] is full
 
 
 def test_progress_bar_only_for_several_chunks_when_asked(monkeypatch):
