@@ -918,3 +918,16 @@ def test_a_logit_and_a_map_of_one_layer_without_pre_activation():
     assert np.all(want < 0)
     np.testing.assert_allclose(result.scores, want, rtol=1e-5)
     np.testing.assert_allclose(result.climbed, want, rtol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(steps=-1, learning_rate=0.1), "steps must be an int >= 0, got -1."),
+    (dict(steps=1.5, learning_rate=0.1), "steps must be an int >= 0, got 1.5."),
+    (dict(steps=1, learning_rate=0.0), "learning_rate must be a positive number, got 0.0."),
+    (dict(steps=1, learning_rate=-0.5), "learning_rate must be a positive number, got -0.5."),
+])
+def test_run_checks_steps_and_learning_rate(kwargs, message):
+    import re
+
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        GradientAscent(_model(), "c1").run(_start(1), maps=0, **kwargs)
