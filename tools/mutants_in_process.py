@@ -15,6 +15,7 @@ finish the cheap ones first)::
     python tools/mutants_in_process.py skcnn/inspect/_ascent.py --workers 2            # every unchecked mutant
     python tools/mutants_in_process.py skcnn/inspect/_ascent.py --all                  # every mutant again
     python tools/mutants_in_process.py skcnn/inspect/_ascent.py NAME1 NAME2 ...        # just these
+    python tools/mutants_in_process.py skcnn/inspect/_ascent.py NAME1 ... --tests FILE  # names before --tests
 
 Each mutant runs the tests that reached its function, stopping at the first failure: first the
 tests that killed most of that function's earlier mutants per second they take, then the fastest. Every worker checks, before its first mutant and after its last, that the same tests
@@ -31,6 +32,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 KILLED, SURVIVED, NO_TESTS, TIMEOUT = 1, 0, 33, 36
@@ -62,6 +64,18 @@ def _pytest(tests, extra, failures=None):
                         "-W", "ignore", *extra, *tests], plugins=[failures] if failures else [])
 
 
+def _function(name):
+    """The mangled function name of a mutant: ``module.x_f__mutmut_3`` -> ``module.x_f``."""
+    return name.rsplit("__mutmut_", 1)[0]
+
+
+def _save(path, results):
+    """Write the verdicts whole: the parent reads the file while the worker runs."""
+    from skcnn._io import atomic_write
+
+    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(results)))
+
+
 def _worker(module, names, out, extra, timeout, fixed_tests):
     """Run ``names`` one after another in this process; write ``{name: [exit_code, seconds]}`` to ``out``."""
     os.chdir("mutants")
@@ -70,14 +84,14 @@ def _worker(module, names, out, extra, timeout, fixed_tests):
     tests_by_function = stats["tests_by_mangled_function_name"]
     durations = stats["duration_by_test"]
     if fixed_tests:  # the same tests for every mutant, whatever reached it
-        tests_by_function = {name.rsplit("__mutmut_", 1)[0]: fixed_tests for name in names}
+        tests_by_function = {_function(name): fixed_tests for name in names}
     import importlib
 
     dotted = module[:-3].replace("/", ".")
     loaded = importlib.import_module(dotted)
     if not Path(loaded.__file__).resolve().is_relative_to(Path.cwd().resolve()):
         raise SystemExit(f"{dotted} was imported from {loaded.__file__}, not from the mutants")
-    all_tests = sorted({t for name in names for t in tests_by_function.get(name.rsplit("__mutmut_", 1)[0], ())},
+    all_tests = sorted({t for name in names for t in tests_by_function.get(_function(name), ())},
                        key=lambda t: durations.get(t, 0.0))
     os.environ["MUTANT_UNDER_TEST"] = ""
     if _pytest(all_tests, extra) != 0:
@@ -86,7 +100,7 @@ def _worker(module, names, out, extra, timeout, fixed_tests):
     results = {}
     kills = {}  # function -> {test: mutants of that function it killed}: those tests go first
     for name in names:
-        function = name.rsplit("__mutmut_", 1)[0]
+        function = _function(name)
         killers = kills.setdefault(function, {})
         tests = sorted(tests_by_function.get(function, ()),
                        key=lambda t: (-killers.get(t, 0) / max(durations.get(t, 0.0), 0.05), durations.get(t, 0.0)))
@@ -114,10 +128,10 @@ def _worker(module, names, out, extra, timeout, fixed_tests):
         except ImportError:
             pass
         gc.collect()
-        Path(out).write_text(json.dumps(results))
+        _save(out, results)
     if _pytest(all_tests, extra) != 0:
         raise SystemExit("the tests fail with no mutant active after the mutants ran: verdicts not trusted")
-    Path(out).write_text(json.dumps(results))
+    _save(out, results)
 
 
 def main():
@@ -144,6 +158,8 @@ def main():
     meta = json.loads(meta_path.read_text())
     codes = meta["exit_code_by_key"]
     names = args.names or [n for n, c in codes.items() if args.all or c is None]
+    if not names:
+        raise SystemExit("no mutants to run")
     unknown = [n for n in names if n not in codes]
     if unknown:
         raise SystemExit(f"not mutants of {args.module}: {unknown[:3]}")
@@ -178,10 +194,7 @@ def main():
             for name in shards[i]:
                 meta["exit_code_by_key"][name] = None
     meta_path.write_text(json.dumps(meta))
-    counts = {}
-    for code in meta["exit_code_by_key"].values():
-        counts[code] = counts.get(code, 0) + 1
-    print("exit codes over all mutants:", counts)
+    print("exit codes over all mutants:", dict(Counter(meta["exit_code_by_key"].values())))
 
 
 if __name__ == "__main__":
