@@ -179,13 +179,21 @@ def test_needed_extent_follows_window_and_stride_on_each_axis():
         assert _extent(elementwise, 4, 7) == (4, 7)
 
 
-@pytest.mark.parametrize("layer", [
-    L.Conv2D(1, 3, padding="same"), L.Conv2D(1, 3, dilation_rate=2), L.Conv2D(1, 3, dilation_rate=(1, 2)),
-    L.Conv2D(2, 3, groups=2), L.MaxPooling2D(2, padding="same"), L.AveragePooling2D(2, padding="same"),
-    L.Dense(3), L.UpSampling2D(), L.Flatten(),
-], ids=lambda layer: type(layer).__name__ + "-" + str(getattr(layer, "padding", "")))
-def test_needed_extent_is_unknown_off_plain_valid_layers(layer):
-    assert _extent(layer) is None
+# Factories, not layer instances: a layer built by one run of this module cannot be built again by
+# the next in the same process (pytest-repeat, the in-process mutation runner).
+@pytest.mark.parametrize("make_layer", [
+    pytest.param(lambda: L.Conv2D(1, 3, padding="same"), id="Conv2D-same"),
+    pytest.param(lambda: L.Conv2D(1, 3, dilation_rate=2), id="Conv2D-dilated"),
+    pytest.param(lambda: L.Conv2D(1, 3, dilation_rate=(1, 2)), id="Conv2D-dilated-cols"),
+    pytest.param(lambda: L.Conv2D(2, 3, groups=2), id="Conv2D-groups"),
+    pytest.param(lambda: L.MaxPooling2D(2, padding="same"), id="MaxPooling2D-same"),
+    pytest.param(lambda: L.AveragePooling2D(2, padding="same"), id="AveragePooling2D-same"),
+    pytest.param(lambda: L.Dense(3), id="Dense"),
+    pytest.param(lambda: L.UpSampling2D(), id="UpSampling2D"),
+    pytest.param(lambda: L.Flatten(), id="Flatten"),
+])
+def test_needed_extent_is_unknown_off_plain_valid_layers(make_layer):
+    assert _extent(make_layer()) is None
 
 
 def test_needed_extent_refuses_channels_first():
