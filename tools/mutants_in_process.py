@@ -18,8 +18,9 @@ finish the cheap ones first)::
     python tools/mutants_in_process.py skcnn/inspect/_ascent.py NAME1 ... --tests FILE  # names before --tests
 
 Each mutant runs the tests that reached its function, stopping at the first failure: first the
-tests that killed most of that function's earlier mutants per second they take, then the fastest. Every worker checks, before its first mutant and after its last, that the same tests
-pass with no mutant active, so a kill cannot come from a process that earlier mutants broke.
+tests that killed most of that function's earlier mutants per second they take, then the fastest.
+Every worker checks, before its first mutant and after its last, that the same tests pass with no
+mutant active, so a kill cannot come from a process that earlier mutants broke.
 """
 
 from __future__ import annotations
@@ -69,11 +70,12 @@ def _function(name):
     return name.rsplit("__mutmut_", 1)[0]
 
 
-def _save(path, results):
-    """Write the verdicts whole: the parent reads the file while the worker runs."""
+def _save(path, data):
+    """Write JSON whole or not at all: the parent reads a worker's file while it runs, and an
+    interrupted write of mutmut's result file would lose every verdict in it."""
     from skcnn._io import atomic_write
 
-    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(results)))
+    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(data)))
 
 
 def _worker(module, names, out, extra, timeout, fixed_tests):
@@ -193,7 +195,7 @@ def main():
         for i in failed:
             for name in shards[i]:
                 meta["exit_code_by_key"][name] = None
-    meta_path.write_text(json.dumps(meta))
+    _save(meta_path, meta)
     print("exit codes over all mutants:", dict(Counter(meta["exit_code_by_key"].values())))
 
 
