@@ -202,6 +202,57 @@ def test_occlusion_equals_a_loop_over_windows(rng_images):
     np.testing.assert_allclose(a.maps, total / count, rtol=1e-4, atol=1e-5)
 
 
+# ------------------------------------------------ baselines and fills: one, a batch of one, one per image
+_IMAGE_PARAMETERS = {
+    "integrated_gradients": ("baseline", lambda i, X, b: i.integrated_gradients(X, target=1, baseline=b, steps=8),
+                             lambda r: (r.maps, r.baseline_scores)),
+    "occlusion": ("fill", lambda i, X, b: i.occlusion(X, target=1, window=4, stride=4, fill=b), lambda r: (r.maps,)),
+    "deletion_auc": ("fill", lambda i, X, b: i.deletion_auc(X, np.arange(120.0).reshape(1, 10, 12).repeat(5, 0),
+                                                            target=1, steps=4, fill=b),
+                     lambda r: (r.curve, r.random_curve)),
+    "insertion_auc": ("fill", lambda i, X, b: i.insertion_auc(X, np.arange(120.0).reshape(1, 10, 12).repeat(5, 0),
+                                                              target=1, steps=4, fill=b),
+                      lambda r: (r.curve, r.random_curve)),
+}
+
+
+@pytest.fixture(scope="module")
+def image_inspector():
+    return AttributionInspector(_small_cnn(seed=7))
+
+
+@pytest.mark.parametrize("method", list(_IMAGE_PARAMETERS))
+def test_one_image_and_a_batch_of_one_are_the_image_repeated_per_image(method, image_inspector, rng_images):
+    _, call, values = _IMAGE_PARAMETERS[method]
+    b = np.random.default_rng(1).random((10, 12, 1)).astype(np.float32)
+    repeated = values(call(image_inspector, rng_images, np.repeat(b[None], 5, axis=0)))
+    for form in (b, b[None], b[..., 0], b[None, ..., 0], b.ravel(), b.reshape(1, -1)):
+        for got, expected in zip(values(call(image_inspector, rng_images, form)), repeated):
+            np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6, err_msg=f"shape {form.shape}")
+    # one per image stays one per image: the last image's own baseline is not broadcast
+    per_image = np.repeat(b[None], 5, axis=0)
+    per_image[-1] = 0.0
+    for got, expected in zip(values(call(image_inspector, rng_images, per_image)), repeated):
+        np.testing.assert_allclose(got[:-1], expected[:-1], rtol=1e-5, atol=1e-6)
+        assert not np.allclose(got[-1], expected[-1])
+
+
+@pytest.mark.parametrize("method", list(_IMAGE_PARAMETERS))
+@pytest.mark.parametrize("shape", [(2, 10, 12, 1), (12, 10, 5), (120, 5), (10, 12, 3), (1, 1, 10, 12, 1), ()])
+def test_a_baseline_or_fill_of_another_shape_names_the_parameter(method, shape, image_inspector, rng_images):
+    # (12, 10, 5) and (120, 5) hold as many values as five images, but are not images: no silent reshape
+    name, call, _ = _IMAGE_PARAMETERS[method]
+    with pytest.raises(ValueError, match=rf"^{name} must be one image of shape \(10, 12, 1\), \(10, 12\) or "
+                                         rf"\(120,\), a batch of one \(1, 10, 12, 1\) or one per image "
+                                         rf"\(5, 10, 12, 1\) \(pixel space\); got shape"):
+        call(image_inspector, rng_images, np.zeros(shape))
+
+
+def test_a_fill_name_that_is_not_known_names_fill(image_inspector, rng_images):
+    with pytest.raises(ValueError, match="^fill must be one of"):
+        image_inspector.occlusion(rng_images, fill="white")
+
+
 # ----------------------------------------------------------------------- through a Pipeline
 @pytest.fixture(scope="module")
 def pipeline(mnist_5k):
@@ -234,6 +285,18 @@ def test_pipeline_maps_are_bare_model_maps_through_the_scaler(pipeline):
                                      target=ig_a.targets, steps=16)
     np.testing.assert_allclose(ig_a.maps, ig_b.maps, rtol=1e-3, atol=1e-5)
     np.testing.assert_allclose(through.gradcam(X).maps, bare.gradcam(scaled).maps, rtol=1e-4, atol=1e-6)
+
+
+def test_pipeline_baseline_is_a_flat_row_or_a_batch_of_one_in_pixel_space(pipeline):
+    pipe, X = pipeline
+    inspector = AttributionInspector(pipe)
+    black = inspector.integrated_gradients(X, steps=8)  # "black": zeros in pixel space, made by the inspector
+    for baseline in (np.zeros(784), np.zeros((1, 784)), np.zeros((28, 28)), np.zeros((1, 28, 28, 1)),
+                     np.zeros((4, 784))):
+        got = inspector.integrated_gradients(X, target=black.labels, baseline=baseline, steps=8)
+        np.testing.assert_allclose(got.maps, black.maps, rtol=1e-5, atol=1e-7, err_msg=f"shape {baseline.shape}")
+    with pytest.raises(ValueError, match=r"baseline must be .* one per image \(4, 28, 28, 1\)"):
+        inspector.integrated_gradients(X, baseline=np.zeros((2, 784)))
 
 
 def test_pipeline_with_a_step_that_mixes_pixels_is_refused(pipeline):

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._repr import ShortReprMixin
-from .._validation import check_int, check_number, is_int
+from .._validation import check_int, check_number, check_per_image, is_int
 from ._target import Target, import_keras, resolve_target
 
 __all__ = ["AttributionInspector", "Attribution", "RandomizationResult", "AUCResult"]
@@ -407,33 +407,23 @@ class AttributionInspector:
         return self._scale
 
     def _in_model_space(self, values, pixels, name):
-        """A pixel-space image or batch (broadcast to ``pixels``) in model space."""
-        values = np.asarray(values, dtype=np.float32)
-        shape = pixels.shape[1:]
-        if values.shape == shape[:2] and shape[2] == 1:
-            values = values[..., None]
-        if values.shape == shape:
-            values = np.broadcast_to(values, pixels.shape)
-        if values.shape != pixels.shape and values.size == pixels.size:
-            values = values.reshape(pixels.shape)
-        if values.shape != pixels.shape:
-            raise ValueError(f"{name} must be one image of shape {shape} or one per image {pixels.shape} "
-                             f"(pixel space); got shape {np.shape(values)}.")
+        """A pixel-space image, batch of one or one per image (broadcast to ``pixels``) in model space."""
+        values = check_per_image(values, len(pixels), pixels.shape[1:], name, dtype=np.float32, note="pixel space")
         return self.target_.to_model(np.ascontiguousarray(values), name=name)
 
-    def _baseline(self, baseline, pixels, sigma=None):
+    def _baseline(self, baseline, pixels, sigma=None, name="baseline"):
+        """``baseline`` (a name, one image, a batch of one or one per image) for every image, in model space."""
         if isinstance(baseline, str):
             if baseline == "black":
-                return self.target_.to_model(np.zeros_like(pixels), name="baseline")
+                return self.target_.to_model(np.zeros_like(pixels), name=name)
             if baseline == "blur":
                 from scipy.ndimage import gaussian_filter
 
                 h, w = pixels.shape[1:3]
                 s = max(h, w) / 8.0 if sigma is None else sigma
-                return self.target_.to_model(gaussian_filter(pixels, sigma=(0, s, s, 0), mode="nearest"),
-                                             name="baseline")
-            raise ValueError(f"baseline must be one of {_BASELINES} or an array of images; got {baseline!r}.")
-        return self._in_model_space(baseline, pixels, "baseline")
+                return self.target_.to_model(gaussian_filter(pixels, sigma=(0, s, s, 0), mode="nearest"), name=name)
+            raise ValueError(f"{name} must be one of {_BASELINES} or an array of images; got {baseline!r}.")
+        return self._in_model_space(baseline, pixels, name)
 
     def _logits(self, x):
         _, tf = import_keras()
@@ -640,8 +630,10 @@ class AttributionInspector:
             As in :meth:`saliency`.
         baseline : {"black", "blur"} or array-like, default="black"
             ``"black"``: all-zero pixels; ``"blur"``: each image under a
-            Gaussian blur of sigma ``max(h, w) / 8``; or one image (or one per
-            image) in pixel space.
+            Gaussian blur of sigma ``max(h, w) / 8``; or images in pixel space:
+            one image (``(h, w, c)``, ``(h, w)`` with one channel, or flat), a
+            batch of one ``(1, h, w, c)`` (both broadcast to every image), or
+            one per image ``(n, h, w, c)``.
         steps : int, default=50
 
         Returns
@@ -845,7 +837,7 @@ class AttributionInspector:
         stride = max(1, window // 2) if stride is None else check_int(stride, "stride")
         if window > min(h, w):
             raise ValueError(f"window must be at most the image's shorter side ({min(h, w)}); got {window}.")
-        covered = self._baseline(fill, pixels)
+        covered = self._baseline(fill, pixels, name="fill")
         tops = list(range(0, h - window + 1, stride))
         lefts = list(range(0, w - window + 1, stride))
         if tops[-1] != h - window:
@@ -1013,7 +1005,7 @@ class AttributionInspector:
         if maps.shape != (len(x), h, w):
             raise ValueError(f"attribution must be an Attribution or maps of shape ({len(x)}, {h}, {w}); "
                              f"got shape {maps.shape}.")
-        covered = self._baseline(fill, pixels)
+        covered = self._baseline(fill, pixels, name="fill")
         size = h * w
         # rank 0 = the pixel with the highest attribution; ties broken by position
         order = np.argsort(-maps.reshape(len(maps), -1), axis=1, kind="stable")
@@ -1067,7 +1059,8 @@ class AttributionInspector:
         steps : int, default=20
             Points of the curve after the first (0%, 5%, ..., 100% for 20).
         fill : {"black", "blur"} or array-like, default="black"
-            What a removed pixel becomes.
+            What a removed pixel becomes, as ``baseline`` in
+            :meth:`integrated_gradients`.
         random_state : int, numpy Generator or None, default=0
             Seeds the random order.
 
