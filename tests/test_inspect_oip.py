@@ -1,5 +1,6 @@
 """OIPInspector, start patterns and the gradient-ascent engine."""
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -206,6 +207,31 @@ def test_engine_xla_bfloat16_and_jitter_are_deterministic():
     a = jit.run(start, maps=1, steps=4, learning_rate=0.1, random_state=3).images
     b = jit.run(start, maps=1, steps=4, learning_rate=0.1, random_state=3).images
     np.testing.assert_array_equal(a, b)
+
+
+def test_one_start_image_and_a_batch_of_one_are_the_start_repeated():
+    # an array start is a set of starts shared by every map: one image, (h, w) for one channel and a batch of one
+    # are one start; two copies of it climb to the same image (nothing random: no jitter, no transforms)
+    inspector = OIPInspector(_small_model())
+    start = np.random.default_rng(3).normal(size=(8, 8, 1)).astype(np.float32)
+    run = lambda s: inspector.oip_layer("c1", steps=5, learning_rate=0.1, start=s)  # noqa: E731
+    repeated = inspector.oip("c1", 2, steps=5, learning_rate=0.1, start=np.stack([start, start]))
+    assert repeated.start_activations.shape == (2,)
+    np.testing.assert_allclose(repeated.start_activations[0], repeated.start_activations[1], rtol=1e-5)
+    layer = run(np.stack([start, start]))
+    for form in (start, start[..., 0], start[None], start[None, ..., 0]):
+        one = inspector.oip("c1", 2, steps=5, learning_rate=0.1, start=form)
+        assert one.start_activations.shape == (1,)
+        np.testing.assert_allclose(one.image, repeated.image, rtol=1e-5, atol=1e-6, err_msg=f"shape {form.shape}")
+        np.testing.assert_array_equal(one.start, start)
+        np.testing.assert_allclose(run(form).images, layer.images, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(8, 8, 3), (64,), (1, 1, 8, 8, 1), (8, 7, 1)])
+def test_a_start_of_another_shape_names_start_and_the_shapes(shape):
+    with pytest.raises(ValueError, match=r"start must be .* finite model-space images of shape \(8, 8, 1\) or "
+                                         rf"\(n, 8, 8, 1\); got an array of shape {re.escape(str(shape))}\.$"):
+        OIPInspector(_small_model()).oip("c1", 0, steps=1, learning_rate=0.1, start=np.zeros(shape))
 
 
 @pytest.mark.parametrize(

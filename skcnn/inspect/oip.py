@@ -662,7 +662,7 @@ class OIPInspector:
             raise ValueError(
                 f"start must be 'multiscale', 'precursor', another registered start "
                 f"({', '.join(oip_starts.names())}), a callable, or finite model-space images of shape {shape} "
-                f"or (n, {', '.join(map(str, shape))}); got an array of shape {images.shape}."
+                f"or (n, {', '.join(map(str, shape))}); got an array of shape {np.shape(start)}."
             )
         return np.broadcast_to(images[None], (len(maps),) + images.shape).copy()
 
