@@ -62,8 +62,9 @@ def _sections_epilog():
     for name, summary in section_summaries().items():
         lines.append(textwrap.fill(summary, width=100, initial_indent=f"  {name:<12}",
                                    subsequent_indent=" " * 14))
-    lines += ["", "exit status: 0 done, 1 the report could not be written (disk, permissions),",
-              "2 wrong options, 130 interrupted (Ctrl-C; no report is written)."]
+    lines += ["", "exit status: 0 done, 1 the report could not be written (disk full, ...),",
+              "2 wrong options (checked before any work, --out included: it must be a folder",
+              "that can be created and written to), 130 interrupted (Ctrl-C; no report is written)."]
     return "\n".join(lines)
 
 
@@ -78,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "write DIR/index.html with the pictures. The report appears whole at the end of "
                           "the run, or not at all.",
                           epilog=_sections_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
-    demo.add_argument("--out", type=Path, default=Path("skcnn-demo"), metavar="DIR",
+    demo.add_argument("--out", default="skcnn-demo", metavar="DIR",
                       help="folder for index.html and the pictures, created if missing; files of an earlier "
                       "report there are replaced (default: ./skcnn-demo)")
     demo.add_argument("--epochs", type=int, default=None, metavar="N",
@@ -97,23 +98,29 @@ def build_parser() -> argparse.ArgumentParser:
 def _prepare_out(out):
     """Create the report folder and a staging folder inside it; return both.
 
-    Raises ValueError when ``out`` is an existing file, OSError when the folder
-    cannot be created or written to.
+    Raises DemoUsageError when ``out`` is empty, an existing file, or a folder
+    that cannot be created or written to: the run stops before any work.
     """
+    if isinstance(out, (str, bytes)) and not out:
+        raise DemoUsageError("--out must name a folder for the report, got an empty string; "
+                             "pass --out DIR (default: ./skcnn-demo).")
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DemoUsageError(f"--out must be a folder, but {out} is an existing file.")
     created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
+        try:
+            staging = Path(tempfile.mkdtemp(dir=out, prefix=".tmp-run-"))
+        except BaseException:
+            if created:
+                out.rmdir()
+            raise
     except ValueError as exc:  # e.g. a NUL character in the name
         raise DemoUsageError(f"--out is not a valid folder name ({exc}): {str(out)!r}") from None
-    try:
-        staging = Path(tempfile.mkdtemp(dir=out, prefix=".tmp-run-"))
-    except BaseException:
-        if created:
-            out.rmdir()
-        raise
+    except OSError as exc:
+        raise DemoUsageError(f"--out {out} cannot be used: {exc.strerror or exc}; "
+                             "pass a folder you can write to.") from None
     return out, staging, created
 
 
@@ -153,16 +160,12 @@ def run_demo(out, *, quick=False, epochs=None, sections=None, random_state=0, ve
     ------
     DemoUsageError
         A ValueError, for an unknown section, a non-positive ``epochs`` or an
-        ``out`` that is an existing file.
+        ``out`` that is empty, an existing file, or a folder that cannot be
+        created or written to; raised before any section runs.
     OSError
         When the report cannot be written.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     from ._demo import SECTIONS
-    from ._demo._context import DemoContext
-    from ._demo._report import render_html, write_atomic
 
     names = list(SECTIONS) if sections is None else list(sections)
     unknown = [n for n in names if n not in SECTIONS]
@@ -172,6 +175,12 @@ def run_demo(out, *, quick=False, epochs=None, sections=None, random_state=0, ve
         raise DemoUsageError(f"epochs must be a positive integer, got {epochs}.")
     out, staging, created = _prepare_out(out)
     try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from ._demo._context import DemoContext
+        from ._demo._report import render_html, write_atomic
+
         ctx = DemoContext(out=staging, quick=quick, epochs=epochs, random_state=random_state, verbose=verbose)
         done = []
         for name in names:
@@ -197,6 +206,13 @@ def _describe(exc):
     return exc.strerror or str(exc)
 
 
+def _parser_of(parser, argv, command, token):
+    """The parser whose usage fits an unknown ``token``: the subcommand's when it follows the subcommand."""
+    if command is None or command not in argv or token not in argv[argv.index(command) + 1:]:
+        return parser
+    return parser._subparsers._group_actions[0].choices[command]
+
+
 def main(argv=None) -> int:
     """Entry point of the ``skcnn`` console script; returns the exit status.
 
@@ -205,7 +221,10 @@ def main(argv=None) -> int:
     traceback either way.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        _parser_of(parser, argv, args.command, extra[0]).error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "demo":
         try:
             page = run_demo(args.out, quick=args.quick, epochs=args.epochs, random_state=args.random_state,

@@ -1,9 +1,11 @@
 import errno
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import types
 
 import pytest
@@ -55,10 +57,11 @@ def fake_sections(monkeypatch):
     from skcnn._demo._context import Section
     from skcnn.plotting._common import new_figure
 
-    behaviour = {"second": None}
+    behaviour = {"second": None, "ran": []}
 
     def make(name):
         def run(ctx):
+            behaviour["ran"].append(name)
             fig, _ = new_figure()
             image = ctx.save(fig, f"{name}.png")
             if name == "second" and behaviour["second"] is not None:
@@ -96,11 +99,52 @@ def test_existing_file_as_out(tmp_path, fake_sections, capsys):
     assert target.read_text() == "mine"
 
 
-@pytest.mark.parametrize("out", ["/proc/nope", "/proc/nope/deeper"])
-def test_unwritable_out(out, fake_sections, capsys):
-    assert main(["demo", "--out", out]) == 1
+@pytest.mark.parametrize("out", ["/proc/nope", "/proc/nope/deeper", "{tmp}/a-file/r"])
+def test_unwritable_out_is_refused_before_any_section(out, tmp_path, fake_sections, capsys):
+    (tmp_path / "a-file").write_text("mine")
+    out = out.format(tmp=tmp_path)
+    assert main(["demo", "--out", out]) == 2
     line = _one_line(capsys.readouterr().err)
-    assert line.startswith("skcnn demo: error:") and "/proc/nope" in line and "no report written" in line
+    assert line.startswith(f"skcnn demo: error: --out {out} cannot be used: ") and "write to" in line
+    assert fake_sections["ran"] == []
+    assert (tmp_path / "a-file").read_text() == "mine"
+
+
+def test_empty_out_is_refused_before_any_section(tmp_path, monkeypatch, fake_sections, capsys):
+    monkeypatch.chdir(tmp_path)  # where an empty --out would put the report
+    assert main(["demo", "--out", ""]) == 2
+    assert "--out must name a folder" in _one_line(capsys.readouterr().err)
+    assert fake_sections["ran"] == [] and list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="empty string"):
+        run_demo("", verbose=0)
+
+
+def test_empty_out_stops_before_training_starts(tmp_path):
+    """The real command: nothing of the report (matplotlib, a section, a framework) is imported."""
+    code = ("import sys\nfrom skcnn.cli import main\nstatus = main(['demo', '--out', ''])\n"
+            "print(status, sorted(m for m in sys.modules if m.startswith('skcnn._demo.') or "
+            "m.split('.')[0] in ('matplotlib', 'tensorflow', 'keras')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert out.stdout.strip() == "2 []", out.stdout + out.stderr
+    assert "--out must name a folder" in _one_line(out.stderr)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv, usage, unknown", [
+    (["demo", "--bogus"], "usage: skcnn demo ", "--bogus"),
+    (["demo", "--out", "r", "stray"], "usage: skcnn demo ", "stray"),
+    (["plugins", "--bogus"], "usage: skcnn plugins ", "--bogus"),
+    (["--bogus", "demo"], "usage: skcnn [-h]", "--bogus"),
+])
+def test_unknown_option_prints_the_usage_of_its_command(argv, usage, unknown, tmp_path, monkeypatch,
+                                                        fake_sections, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage) and f"error: unrecognized arguments: {unknown}\n" in err, err
+    assert fake_sections["ran"] == [] and list(tmp_path.iterdir()) == []
 
 
 def test_invalid_out_name(fake_sections, capsys):
@@ -113,10 +157,11 @@ def test_read_only_out(tmp_path, fake_sections, capsys):
         pytest.skip("root writes into read-only folders")
     tmp_path.chmod(0o500)
     try:
-        assert main(["demo", "--out", str(tmp_path / "r")]) == 1
+        assert main(["demo", "--out", str(tmp_path / "r")]) == 2
     finally:
         tmp_path.chmod(0o700)
     assert "Permission denied" in _one_line(capsys.readouterr().err)
+    assert fake_sections["ran"] == []
 
 
 def _earlier_report(folder):
@@ -196,3 +241,30 @@ SCRIPT = shutil.which("skcnn", path=os.path.dirname(sys.executable)) or shutil.w
 def test_installed_command_runs():
     out = subprocess.run([SCRIPT, "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("skcnn ")
+
+
+def test_plugins_lists_every_registry_without_a_framework():
+    """``skcnn plugins`` prints what the registries hold once their modules are imported, importing none."""
+    code = textwrap.dedent("""
+        import contextlib, importlib, io, json, sys, time
+        from skcnn.cli import main
+        buffer = io.StringIO()
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(buffer):
+            status = main(["plugins"])
+        seconds = time.perf_counter() - start
+        frameworks = sorted(m for m in ("tensorflow", "keras", "sklearn", "matplotlib") if m in sys.modules)
+        from skcnn import plugins
+        for r in plugins.registries.values():
+            for module in set(r._declared.values()):
+                importlib.import_module(module)
+        registered = {kind: ", ".join(sorted(r._items)) for kind, r in plugins.registries.items()}
+        print(json.dumps([status, buffer.getvalue(), frameworks, registered, seconds]))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    status, printed, frameworks, registered, seconds = json.loads(out.stdout.strip().splitlines()[-1])
+    assert status == 0 and frameworks == []
+    listed = dict(line.split(": ", 1) for line in printed.splitlines())
+    assert listed == registered and "multiscale, precursor" in listed["oip_starts"]
+    assert seconds < 1.0
