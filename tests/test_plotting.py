@@ -112,3 +112,21 @@ def test_saved_files_get_normal_permissions(tmp_path):
 def test_neuron_history_needs_a_fitted_neuron():
     with pytest.raises(ValueError, match="Expected a fitted SingleNeuronClassifier"):
         plotting.plot_neuron_history(make_pipeline(StandardScaler(), SingleNeuronClassifier()))
+
+
+def test_maps_compare_with_chosen_maps_draws_one_column_per_map(tmp_path):
+    acts = np.zeros((3, 3, 3, 5))
+    acts[:, 2, 0, 1] = 1.0  # map 1: the point (2, 0) is active in every image
+    acts[0, 1, 1, 4] = 2.0  # map 4: active in the first image only
+    images = np.zeros((3, 28, 28))
+    fig = plotting.plot_maps_compare(acts, labels=["4", "4", "1"], images=images, maps=[4, 1], size=0.8)
+    axes = np.array(fig.axes).reshape(3, 3)  # a row per image: the input, then map 4, then map 1
+    assert [ax.get_title() for ax in axes[0]] == ["4", "map 4", "map 1"]
+    assert [ax.get_title() for ax in axes[:, 0]] == ["4", "4", "1"]
+    assert axes[0, 1].get_images()[0].get_array()[1, 1] == 2.0
+    assert not axes[0, 1].collections  # nothing common to all three in map 4
+    assert axes[2, 2].collections[0].get_offsets().tolist() == [[0.0, 2.0]]  # (x=col, y=row)
+    render(fig, tmp_path, "maps_compare_chosen")
+    for bad in ([5], [], [1.5]):
+        with pytest.raises(ValueError, match=r"maps must list map indices in \[0, 5\)"):
+            plotting.plot_maps_compare(acts, maps=bad)

@@ -143,7 +143,7 @@ def plot_maps(activations, *, image=None, n_cols=8, cmap="viridis", title=None, 
 
 
 def plot_maps_compare(activations, *, labels=None, images=None, threshold=0.0, mark_common=True, common_of=None,
-                      n_cols=8, cmap="viridis", title=None, size=3.2):
+                      n_cols=8, cmap="viridis", title=None, size=3.2, maps=None):
     """Several images' maps of one layer side by side, the points active in all of them marked.
 
     Each image's maps are tiled into one mosaic; a red dot marks every point
@@ -166,7 +166,13 @@ def plot_maps_compare(activations, *, labels=None, images=None, threshold=0.0, m
     cmap : str
     title : str, optional
     size : float, default=3.2
-        Inches per mosaic.
+        Inches per mosaic (with ``maps``: per map).
+    maps : sequence of int, optional
+        Draw only these maps, in this order, as a table that reads at page
+        size: one row per image (its input first), one column per map,
+        titled with the map's index, so a map can be compared down its
+        column. ``n_cols`` is then unused. Default: every map, one mosaic
+        per image.
 
     Returns
     -------
@@ -179,6 +185,12 @@ def plot_maps_compare(activations, *, labels=None, images=None, threshold=0.0, m
     >>> fig = plot_maps_compare(acts, labels=["a", "b", "c"])
     >>> len(fig.axes), len(fig.axes[0].collections[0].get_offsets())
     (3, 1)
+
+    Two of the maps, one column each:
+
+    >>> fig = plot_maps_compare(acts, labels=["a", "b", "c"], maps=[2, 0], size=0.8)
+    >>> [ax.get_title() for ax in fig.axes[:2]], fig.axes[0].collections[0].get_offsets().tolist()
+    (['map 2', 'map 0'], [[1.0, 1.0]])
     """
     acts = np.asarray(activations, dtype=np.float64)
     if acts.ndim != 4 or len(acts) == 0:
@@ -191,6 +203,14 @@ def plot_maps_compare(activations, *, labels=None, images=None, threshold=0.0, m
         raise ValueError(f"common_of must list image indices in [0, {n}); got {common_of!r}.")
     common = np.all(acts[group] > threshold, axis=0)
     vmax = float(acts.max()) or 1.0
+    if maps is not None:
+        fig = _maps_table(acts, maps, labels, images, common if mark_common else None, cmap, vmax, size)
+        if title is None and mark_common:
+            names = ", ".join(str(labels[i]) if labels is not None else f"image {i}" for i in group)
+            title = f"red: points active in each of ({names})"
+        if title:
+            fig.suptitle(title)
+        return fig
     rows = 1 if images is None else 2
     ratios = [1] if images is None else [0.35, 1]
     fig, axes = new_figure(figsize=(size * n, size * (sum(ratios))), nrows=rows, ncols=n,
@@ -217,6 +237,39 @@ def plot_maps_compare(activations, *, labels=None, images=None, threshold=0.0, m
         title = f"red: the {int(common.sum())} points active in each of ({names})" if mark_common else None
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def _maps_table(acts, maps, labels, images, common, cmap, vmax, size):
+    """``plot_maps_compare`` with ``maps``: one row per image, one column per chosen map."""
+    n, _, _, m = acts.shape
+    chosen = np.asarray(maps)
+    if chosen.ndim != 1 or len(chosen) == 0 or not np.issubdtype(chosen.dtype, np.integer) \
+            or chosen.min() < 0 or chosen.max() >= m:
+        raise ValueError(f"maps must list map indices in [0, {m}); got {maps!r}.")
+    first = 0 if images is None else 1
+    fig, axes = new_figure(figsize=(size * (len(chosen) + first) + 0.2, size * n + 0.6), nrows=n,
+                           ncols=len(chosen) + first)
+    for i in range(n):
+        if images is not None:
+            _show_input(axes[i, 0], np.asarray(images)[i])
+            axes[i, 0].set_title(str(labels[i]) if labels is not None else f"image {i}", fontsize=9)
+        for j, k in enumerate(chosen, start=first):
+            ax = axes[i, j]
+            ax.imshow(acts[i, :, :, k], cmap=cmap, vmin=0.0, vmax=vmax, interpolation="nearest")
+            if common is not None and common[:, :, k].any():
+                rr, cc = np.nonzero(common[:, :, k])
+                cell = 72.0 * size / acts.shape[2]  # one map pixel, in points
+                ax.scatter(cc, rr, s=(0.3 * cell) ** 2, c="red", marker="o", linewidths=0)
+            if i == 0:
+                ax.set_title(f"map {int(k)}", fontsize=9)
+            if images is None and j == 0:
+                ax.set_ylabel(str(labels[i]) if labels is not None else f"image {i}", fontsize=9)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
     return fig
 
 
