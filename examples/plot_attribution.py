@@ -1,9 +1,11 @@
 """
-Why did the CNN call this 4 a 9? Attribution maps and their sanity checks
-=========================================================================
+Why did the CNN get these digits wrong? Attribution maps and their sanity checks
+================================================================================
 
-A CNN trained on the embedded MNIST digits gets some test digits wrong. For
-each mistake, :class:`~skcnn.inspect.AttributionInspector` shows which pixels
+A CNN trained on the embedded MNIST digits gets some test digits wrong. The
+script finds its most frequent mistake (true digit a taken for digit b) and
+shows those digits first, titled with that pair as it came out. For each
+mistake, :class:`~skcnn.inspect.AttributionInspector` shows which pixels
 drove the prediction: the saliency (gradient of the class logit), SmoothGrad,
 integrated gradients from a black image, Grad-CAM and Grad-CAM++ of the last
 convolution, and occlusion. The maps are in pixel space: through the
@@ -58,10 +60,13 @@ y_pred = cnn.predict(X_test)
 print(f"CNN test accuracy: {np.mean(y_pred == y_test):.3f}")
 
 # %%
-# The mistakes, with the 4s taken for 9s (and 9s for 4s) first.
+# The mistakes, those of the most frequent kind (true a, predicted b) first.
 wrong = np.flatnonzero(y_pred != y_test)
-wrong = np.concatenate([[i for i in wrong if {y_test[i], y_pred[i]} == {4, 9}],
-                        [i for i in wrong if {y_test[i], y_pred[i]} != {4, 9}]]).astype(int)[:6]
+pairs, counts = np.unique(np.stack([y_test[wrong], y_pred[wrong]], axis=1), axis=0, return_counts=True)
+a, b = pairs[np.argmax(counts)]
+first = (y_test[wrong] == a) & (y_pred[wrong] == b)
+wrong = np.concatenate([wrong[first], wrong[~first]])[:6]
+print(f"{int(np.sum(y_pred != y_test))} mistakes; the most frequent: {counts.max()} {a}s taken for {b}s, shown first")
 inspector = AttributionInspector(cnn)
 X_err, y_err = X_test[wrong], y_test[wrong]
 maps = {
@@ -75,11 +80,13 @@ maps = {
 ig = maps["integrated gradients"]
 print("completeness gap of integrated gradients, share of f(x) - f(black):",
       np.round(np.abs(ig.completeness_gap) / np.abs(ig.scores - ig.baseline_scores), 4))
-save_figure(plot_attribution_grid(maps, y_true=y_err), out / "methods.png")
-save_figure(plot_attribution(ig, y_true=y_err, n_cols=3), out / "integrated_gradients.png")
+heading = f"the CNN's mistakes, true {a} -> predicted {b} first"
+save_figure(plot_attribution_grid(maps, y_true=y_err, title=f"Which pixels it used: {heading}"), out / "methods.png")
+save_figure(plot_attribution(ig, y_true=y_err, n_cols=3, title=f"Integrated gradients: {heading}"),
+            out / "integrated_gradients.png")
 
 # %%
-# Why the 9 won: the same digits explained for their true class.
+# What the true class had going for it: the same digits explained for their true class.
 for_truth = inspector.integrated_gradients(X_err, target=y_err, steps=50)
 save_figure(plot_attribution(for_truth, y_true=y_err, n_cols=3,
                              title="integrated gradients for the true class"), out / "true_class.png")

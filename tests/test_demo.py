@@ -1,5 +1,6 @@
 """The main job, end to end: ``skcnn demo --quick`` through the installed command."""
 
+import html
 import logging
 import os
 import re
@@ -7,27 +8,45 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from PIL import Image
 
 SCRIPT = shutil.which("skcnn", path=os.path.dirname(sys.executable)) or shutil.which("skcnn")
 
 
-@pytest.mark.skipif(SCRIPT is None, reason="the skcnn console script is not installed (pip install .)")
-def test_quick_demo_writes_a_page_whose_images_all_decode(tmp_path):
-    out = tmp_path / "report"
+@pytest.fixture(scope="module")
+def quick_demo(tmp_path_factory):
+    """One ``skcnn demo --quick`` run, shared by the tests that read its page: (folder, process, page)."""
+    if SCRIPT is None:
+        pytest.skip("the skcnn console script is not installed (pip install .)")
+    out = tmp_path_factory.mktemp("demo") / "report"
     # as a user runs it: none of TensorFlow's logging settings given (the root conftest sets one)
     env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "AUTOGRAPH_VERBOSITY")}
     run = subprocess.run([SCRIPT, "demo", "--quick", "--out", str(out)], capture_output=True, text=True,
                          timeout=900, env=env)
     assert run.returncode == 0, run.stderr[-3000:]
-    page = (out / "index.html").read_text(encoding="utf-8")
+    return out, run, (out / "index.html").read_text(encoding="utf-8")
+
+
+def _section(page, heading):
+    """(preformatted text, [(image, caption), ...]) of the page's section whose title starts with ``heading``."""
+    blocks = re.findall(r"<section><h2>(.*?)</h2>(.*?)</section>", page, flags=re.S)
+    body = next(body for title, body in blocks if html.unescape(title).startswith(heading))
+    text = re.search(r"<pre>(.*?)</pre>", body, flags=re.S)
+    figures = re.findall(r'<img src="([^"]+)".*?<figcaption>(.*?)</figcaption>', body, flags=re.S)
+    return (html.unescape(text.group(1)) if text else ""), [(src, html.unescape(c)) for src, c in figures]
+
+
+def test_quick_demo_writes_a_page_whose_images_all_decode(quick_demo):
+    out, run, page = quick_demo
     sources = re.findall(r'<img src="([^"]+)"', page)
     assert len(sources) >= 3
     for src in sources:
         with Image.open(out / src) as im:
             im.load()
             assert im.size[0] >= 50 and im.size[1] >= 50
+        assert f'<a href="{src}"' in page  # every picture opens at full size
     assert "Report:" in run.stdout
     assert "[" in run.stderr  # progress lines
     # no TensorFlow noise (issue 10.3): never the environment, no AutoGraph warning, no INFO line
@@ -35,6 +54,116 @@ def test_quick_demo_writes_a_page_whose_images_all_decode(tmp_path):
     assert "AutoGraph" not in run.stderr
     assert not [line for line in run.stderr.splitlines() if line.startswith("I0000")], run.stderr[-3000:]
     assert not [p for p in out.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_attribution_caption_names_the_direction_of_the_mistakes_shown(quick_demo):
+    # issue 21.4: the caption said "the 4s taken for 9s" over three "true 9, predicted 4"
+    _, _, page = quick_demo
+    text, figures = _section(page, "Why the CNN decided")
+    caption = dict(figures)["attribution_errors.png"]
+    claim = re.search(r"first the (?:(\d+) )?(\d)s? it took for (?:a )?(\d)s? \(true (\d), predicted (\d): its most "
+                      r"frequent mistake, (\d+) of its (\d+) errors\)", caption)
+    assert claim, caption
+    n_first = int(claim.group(1) or 1)
+    a, b = int(claim.group(2)), int(claim.group(3))
+    assert (int(claim.group(4)), int(claim.group(5))) == (a, b)
+    shown = [tuple(map(int, m)) for m in re.findall(r"true (\d), predicted (\d)",
+                                                   re.search(r"digits shown: (.*)", text).group(1))]
+    assert shown[:n_first] == [(a, b)] * n_first
+    assert (a, b) not in shown[n_first:]
+    assert all(t != p for t, p in shown)
+    # "most frequent", counted here from the compare section's list of the CNN's mistakes (its own count)
+    count, n_errors = int(claim.group(6)), int(claim.group(7))
+    kinds = re.search(r"most frequent \(true -> predicted: count\): (.*)", text).group(1)
+    counts = [tuple(map(int, m)) for m in re.findall(r"(\d) -> (\d): (\d+)", kinds)]
+    assert counts[0] == (a, b, count) and all(c <= count for _, _, c in counts)
+    compare_text, _ = _section(page, "MLP against CNN")
+    assert f"CNN errors: {n_errors} of" in compare_text
+
+
+def test_pick_errors_shows_the_most_frequent_direction_first():
+    from skcnn._demo.attribution import confusions, pick_errors
+
+    # two 4s taken for 9s come first in test order, three 9s taken for 4s are the more frequent mistake
+    y_true = np.array([4, 4, 1, 9, 9, 9, 3, 3])
+    y_pred = np.array([9, 9, 1, 4, 4, 4, 3, 8])
+    chosen, pair, n_pair = pick_errors(y_true, y_pred, 5)
+    assert pair == (9, 4) and n_pair == 3
+    assert chosen.tolist() == [3, 4, 5, 0, 1]
+    assert confusions(y_true, y_pred) == [(9, 4, 3), (4, 9, 2), (3, 8, 1)]
+    assert pick_errors(y_true, y_pred, 2)[0].tolist() == [3, 4]
+    assert pick_errors(y_true, y_true, 4)[1:] == (None, 0)
+
+
+def test_cli_summary_of_the_attribution_section_names_no_fixed_pair():
+    from skcnn.cli import section_summaries
+
+    summary = section_summaries()["attribution"]
+    assert "wrong" in summary and not re.search(r"\d", summary), summary
+
+
+def test_preformatted_text_wraps_instead_of_being_cut():
+    from skcnn._demo._context import Section
+    from skcnn._demo._report import render_html
+
+    page = render_html([Section("s", "x" * 400, [("a.png", "caption")])])
+    rule = re.search(r"\bpre\s*\{([^}]*)\}", page).group(1)
+    assert re.search(r"white-space:\s*pre-wrap", rule) and re.search(r"overflow-wrap:\s*anywhere", rule)
+    assert '<a href="a.png" title="full size"><img src="a.png"' in page
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium to render the page")
+@pytest.mark.parametrize("width", [800, 1400])
+def test_nothing_on_the_page_is_cut_in_chromium(quick_demo, width, tmp_path):
+    out, _, page = quick_demo
+    # a copy of the page that writes, after layout, how far any <pre> and the page itself overflow
+    probe = out / f"probe-{width}.html"
+    script = ("<script>window.onload=function(){var w=0;document.querySelectorAll('pre').forEach(function(p)"
+              "{w=Math.max(w,p.scrollWidth-p.clientWidth)});document.body.setAttribute('data-overflow',"
+              "w+' '+(document.documentElement.scrollWidth-document.documentElement.clientWidth))}</script>")
+    probe.write_text(page.replace("</body>", script + "</body>"), encoding="utf-8")
+    run = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                          f"--user-data-dir={tmp_path}", f"--window-size={width},2000", "--virtual-time-budget=5000",
+                          "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120)
+    probe.unlink()
+    found = re.search(r'data-overflow="(-?\d+) (-?\d+)"', run.stdout)
+    assert found, run.stderr[-2000:]
+    assert (int(found.group(1)), int(found.group(2))) == (0, 0)
+
+
+def test_conv3_comparison_reads_at_page_size(quick_demo):
+    out, _, page = quick_demo
+    text, figures = _section(page, "Inside the CNN")
+    src, caption = next((s, c) for s, c in figures if s.startswith("inspect_compare_"))
+    n_maps, total = map(int, re.match(r"(\d+) of the (\d+) maps", caption).groups())
+    assert n_maps <= 16 < total
+    with Image.open(out / src) as im:
+        width = im.size[0]
+    # the body is at most 1200 px wide; a row is the input then one panel per map
+    assert min(width, 1150) / (n_maps + 1) >= 60
+
+
+def test_class_pattern_renders_cover_every_class(quick_demo):
+    _, _, page = quick_demo
+    text, _ = _section(page, "Inside the CNN")
+    shown = re.search(r"FCP renders of \w+ for classes (.*)", text).group(1)
+    assert sorted(int(k) for k in shown.split(", ")) == list(range(10))
+
+
+def test_grid_search_says_why_its_scores_are_lower(quick_demo):
+    _, _, page = quick_demo
+    text, figures = _section(page, "Grid search")
+    cnn_text, _ = _section(page, "CNN (Keras)")
+    assert "Why these scores are below" in text
+    main_accuracy = re.search(r"test accuracy (\d\.\d{4}) on", cnn_text).group(1)
+    line = next(line for line in text.splitlines() if line.strip().startswith("CNN:"))
+    assert re.search(r"CNN: conv filters \(16, 32\), dense \(32,\), 1 epoch", line), line
+    assert f"test accuracy {main_accuracy}" in line
+    assert "below those of the sections above" in figures[0][1]
 
 
 def test_tensorflow_logging_settings_the_user_made_are_kept():

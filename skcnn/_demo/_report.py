@@ -10,7 +10,7 @@ _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }
 h1 { margin-bottom: 0.2em; } .meta { color: #666; margin-top: 0; }
 section { border-top: 1px solid #ddd; padding-top: 0.5em; margin-top: 1.5em; }
-pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+pre { background: #f6f6f6; padding: 0.8em; font-size: 0.85em; white-space: pre-wrap; overflow-wrap: anywhere; }
 figure { display: inline-block; margin: 0.5em; vertical-align: top; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: 0.85em; color: #555; max-width: 560px; }
@@ -41,8 +41,8 @@ def render_html(sections, *, title="skcnn demo", version="") -> str:
             parts.append(f"<pre>{html.escape(s.text)}</pre>")
         for name, caption in s.images:
             parts.append(
-                f'<figure><img src="{html.escape(name)}" alt="{html.escape(caption)}">'
-                f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+                f'<figure><a href="{html.escape(name)}" title="full size"><img src="{html.escape(name)}" '
+                f'alt="{html.escape(caption)}"></a><figcaption>{html.escape(caption)}</figcaption></figure>'
             )
         parts.append("</section>")
     parts.append("</body></html>")

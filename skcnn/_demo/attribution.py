@@ -1,4 +1,4 @@
-"""Demo section: why the CNN called a 4 a 9 (attribution maps), and whether those maps can be trusted."""
+"""Demo section: why the CNN got some test digits wrong (attribution maps), and whether those maps can be trusted."""
 
 from __future__ import annotations
 
@@ -9,12 +9,50 @@ import numpy as np
 from ._context import Section
 
 
-def _errors(y_true, y_pred, n):
-    """Indices of up to ``n`` mistakes, the 4s taken for 9s (and 9s for 4s) first."""
+def confusions(y_true, y_pred):
+    """The CNN's mistakes by kind: ``[(true, predicted, count), ...]``, most frequent first.
+
+    Ties go to the smaller true label, then the smaller prediction, so the
+    order does not depend on the order of the digits.
+
+    Examples
+    --------
+    >>> confusions([4, 9, 9, 7, 1], [9, 4, 4, 1, 1])
+    [(9, 4, 2), (4, 9, 1), (7, 1, 1)]
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    wrong = y_true != y_pred
+    pairs, counts = np.unique(np.stack([y_true[wrong], y_pred[wrong]], axis=1), axis=0, return_counts=True)
+    order = sorted(range(len(counts)), key=lambda k: (-counts[k], pairs[k][0], pairs[k][1]))
+    return [(pairs[k][0].item(), pairs[k][1].item(), int(counts[k])) for k in order]
+
+
+def pick_errors(y_true, y_pred, n):
+    """Up to ``n`` mistakes to show: those of the most frequent kind first, then the others in test order.
+
+    Returns
+    -------
+    indices : ndarray of int
+    pair : tuple or None
+        ``(true, predicted)`` of the most frequent mistake, the one shown first (None: no mistake).
+    n_pair : int
+        How many of ``indices`` are mistakes of that kind (they come first).
+
+    Examples
+    --------
+    >>> pick_errors([4, 9, 9, 7, 9], [9, 4, 4, 1, 9], 3)
+    (array([1, 2, 0]), (9, 4), 2)
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    kinds = confusions(y_true, y_pred)
+    if not kinds:
+        return np.array([], dtype=int), None, 0
+    a, b, _ = kinds[0]
     wrong = np.flatnonzero(y_true != y_pred)
-    pair = [i for i in wrong if {int(y_true[i]), int(y_pred[i])} == {4, 9}]
-    rest = [i for i in wrong if i not in pair]
-    return np.array((pair + rest)[:n], dtype=int)
+    first = wrong[(y_true[wrong] == a) & (y_pred[wrong] == b)]
+    rest = wrong[~((y_true[wrong] == a) & (y_pred[wrong] == b))]
+    chosen = np.concatenate([first, rest])[:n].astype(int)
+    return chosen, (a, b), int(min(len(first), n))
 
 
 def run(ctx) -> Section:
@@ -31,30 +69,48 @@ def run(ctx) -> Section:
     images, lines = [], []
     start = time.perf_counter()
 
-    # The CNN's mistakes, each with three kinds of map.
-    chosen = _errors(y_test, y_pred, 4 if ctx.quick else 6)
-    if len(chosen) == 0:
+    # The CNN's mistakes, each with three kinds of map: its most frequent mistake first.
+    chosen, pair, n_pair = pick_errors(y_test, y_pred, 4 if ctx.quick else 6)
+    kinds = confusions(y_test, y_pred)
+    n_wrong = int(np.sum(y_test != y_pred))
+    if pair is None:
         chosen = np.arange(4)
+        shown = "The CNN got every test digit right: four of them"
+        heading = "four test digits the CNN got right"
+    else:
+        a, b = pair
+        count = kinds[0][2]
+        others = len(chosen) - n_pair
+        taken = f"a {b}" if n_pair == 1 else f"{b}s"
+        shown = (f"Test digits the CNN got wrong: first {_count(n_pair, a)} it took for {taken} (true {a}, predicted "
+                 f"{b}: its most frequent mistake, {count} of its {n_wrong} errors)"
+                 + (f", then {others} other mistake{'s' if others > 1 else ''}" if others else ""))
+        heading = f"the CNN's mistakes, true {a} -> predicted {b} first"
     X_err, y_err = X_test[chosen], y_test[chosen]
-    ctx.log(f"attribution: saliency, integrated gradients and Grad-CAM for {len(chosen)} mistakes")
+    ctx.log(f"attribution: saliency, integrated gradients and Grad-CAM for {len(chosen)} test digits")
     results = {"saliency": inspector.saliency(X_err),
                "integrated gradients": inspector.integrated_gradients(X_err, steps=50),
                "Grad-CAM (conv3)": inspector.gradcam(X_err)}
     ig = results["integrated gradients"]
-    fig = plotting.plot_attribution_grid(results, y_true=y_err, title="The CNN's mistakes: which pixels it used")
+    fig = plotting.plot_attribution_grid(results, y_true=y_err, title=f"Which pixels it used: {heading}")
     images.append((ctx.save(fig, "attribution_errors.png"),
-                   "Test digits the CNN got wrong (the 4s taken for 9s first), with the maps for the predicted class: "
+                   f"{shown}, each with the maps for the predicted class: "
                    "saliency (|gradient| of the logit w.r.t. the raw pixels: the pixels at the border, almost always "
                    "black, dominate it, because the StandardScaler divides them by a tiny standard deviation), "
                    "integrated gradients from a black image (red: evidence for the prediction, blue: against; "
                    "free of that effect) and Grad-CAM of conv3 (3x3 maps, upsampled)."))
     gap = np.abs(ig.completeness_gap) / np.maximum(np.abs(ig.scores - ig.baseline_scores), 1e-12)
-    lines.append(f"{len(chosen)} mistakes shown: " + "; ".join(f"true {t}, predicted {p}" for t, p in
-                                                               zip(y_err, ig.predicted)))
+    if kinds:
+        lines.append(f"CNN errors: {n_wrong} of {len(y_test)}; most frequent (true -> predicted: count): "
+                     + ", ".join(f"{t} -> {p}: {c}" for t, p, c in kinds[:5]))
+    lines.append(f"{len(chosen)} digits shown: " + "; ".join(f"true {t}, predicted {p}" for t, p in
+                                                           zip(y_err, ig.predicted)))
     lines.append(f"integrated gradients (50 steps): completeness gap at most {100 * gap.max():.2f}% of "
                  f"f(x) - f(black)")
-    fig = plotting.plot_attribution(ig, y_true=y_err, n_cols=len(chosen))
-    images.append((ctx.save(fig, "attribution_ig.png"), "Integrated gradients of the mistakes, larger."))
+    fig = plotting.plot_attribution(ig, y_true=y_err, n_cols=len(chosen),
+                                    title=f"Integrated gradients: {heading}")
+    images.append((ctx.save(fig, "attribution_ig.png"),
+                   "Integrated gradients of the same digits, larger, in the same order."))
 
     # Sanity checks on correctly and wrongly classified test digits alike.
     sample = X_test[:6] if ctx.quick else X_test[:12]
@@ -88,3 +144,8 @@ def run(ctx) -> Section:
     text = "\n".join(lines)
     print("\n== Attribution ==\n" + text)
     return Section("Why the CNN decided: attribution maps and their sanity checks", text, images)
+
+
+def _count(n, digit):
+    """``"the 9"`` or ``"the 3 9s"``."""
+    return f"the {digit}" if n == 1 else f"the {n} {digit}s"

@@ -37,10 +37,21 @@ def run(ctx) -> Section:
     chosen = np.concatenate([np.flatnonzero(y_test == 4)[:3], np.flatnonzero(y_test == 1)[:1],
                              np.flatnonzero(y_test == 2)[:1]])
     compare = inspector.activations(X_test[chosen], layers=last)[last]
+    # all 64 maps of 3x3 points side by side cannot be read at page size: the dozen that tell the 4s apart best,
+    # with the most points active in all three 4s and silent in the 1 and the 2
+    shared = np.all(compare[:3] > 0, axis=0)
+    only_fours = shared & np.all(compare[3:] <= 0, axis=0)
+    n_only, n_shared = only_fours.sum(axis=(0, 1)), shared.sum(axis=(0, 1))
+    ranked = np.lexsort((-compare[:3].mean(axis=(0, 1, 2)), -n_shared, -n_only))[:12]
     fig = plotting.plot_maps_compare(compare, labels=["4", "4", "4", "1", "2"], images=X_test[chosen],
-                                     common_of=[0, 1, 2])
+                                     common_of=[0, 1, 2], maps=ranked, size=1.0)
     images.append((ctx.save(fig, f"inspect_compare_{last}.png"),
-                   f"The maps of {last} for three 4s, a 1 and a 2; red dots: points active in all three 4s."))
+                   f"{len(ranked)} of the {compare.shape[-1]} maps of {last} for three 4s, a 1 and a 2 (one row "
+                   f"each): those with the most points active in all three 4s and silent in the 1 and the 2, most "
+                   f"first; red dots: points active in all three 4s ({int(shared.sum())} in all "
+                   f"{compare.shape[-1]} maps, {int(only_fours.sum())} of them silent in the 1 and the 2)."))
+    lines.append(f"{last} maps shown (points active in all three 4s and silent in the 1 and the 2 / active in all "
+                 "three 4s): " + ", ".join(f"{k} ({int(n_only[k])}/{int(n_shared[k])})" for k in ranked))
 
     # What each class leaves silent, and what separates a 4 from a 9.
     ctx.log(f"inspect: class signatures of {last} on {len(y_test)} test digits")
@@ -105,15 +116,17 @@ def _readable(ctx, oips, cnn, layer, maps, steps, plain, signature, images):
     images.append((ctx.save(fig, f"inspect_oips_readable_{layer}.png"),
                    f"The same {len(maps)} maps, starts and {steps} steps: climbing pixels (top) against climbing the "
                    "1/frequency-scaled spectrum through random shifts, zooms and rotations (bottom)."))
-    shown = signature.classes[:min(5, len(signature.classes))]
+    shown = signature.classes
     fcps = oips.render([direction(layer, signature, label=label) for label in shown], steps=steps,
                        random_state=ctx.random_state)
-    fig = plotting.plot_digits(enhance_contrast(fcps.images_pixels), labels=shown, cmap="gray", n_cols=len(shown),
-                               size=1.3, title=f"Inputs that drive each class's {layer} pattern (FCP)")
+    fig = plotting.plot_digits(enhance_contrast(fcps.images_pixels), labels=shown, cmap="gray",
+                               n_cols=min(5, len(shown)), size=1.3,
+                               title=f"Inputs that drive each class's {layer} pattern (FCP), all {len(shown)} classes")
     images.append((ctx.save(fig, f"inspect_fcp_renders_{layer}.png"),
                    f"direction('{layer}', signature, label=k): the input that raises the {layer} points active in "
                    "class k's digits and lowers the others, rendered with FFT + transforms."))
     ctx.log(f"inspect: readable OIPs and FCP renders ({time.perf_counter() - start:.1f} s)")
     (hf_p, kept_p), (hf_f, kept_f) = figures["pixel"], figures["fft"]
-    return [f"OIPs of {layer}, pixel vs FFT + transforms: high-frequency share {hf_p:.3f} vs {hf_f:.3f}; activation "
+    return [f"FCP renders of {layer} for classes {', '.join(str(k) for k in shown)}",
+            f"OIPs of {layer}, pixel vs FFT + transforms: high-frequency share {hf_p:.3f} vs {hf_f:.3f}; activation "
             f"kept over 20 shifted/zoomed/rotated copies {kept_p:.2f} vs {kept_f:.2f}"]
