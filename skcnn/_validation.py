@@ -98,10 +98,10 @@ def check_per_image(values, n, shape, name, *, image=True, dtype=None, note=""):
     (3, 4, 5, 1)
     >>> check_per_image(np.arange(20), 2, (4, 5, 1), "baseline")[1, 0, :, 0].tolist()
     [0, 1, 2, 3, 4]
-    >>> check_per_image(np.zeros((2, 4, 5)), 3, (4, 5, 1), "fill")
+    >>> check_per_image(np.zeros((2, 4, 5)), 3, (4, 5, 1), "fill")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: fill must be one image of shape (4, 5, 1), (4, 5) or (20,), a batch of one (1, 4, 5, 1) or one per image (3, 4, 5, 1); got shape (2, 4, 5).
+    ValueError: fill must be one image of shape (4, 5, 1), (4, 5) or (20,), a batch of one (1, 4, 5, 1) or ...
     """
     shape = tuple(int(s) for s in shape)
     forms = _item_forms(shape, image)
