@@ -44,6 +44,7 @@ from ._nn.activations import get_activation
 from ._nn.losses import check_sample_weight, get_loss, loss_value
 from ._nn.network import FlatNetwork, Workspace, used_inputs
 from ._nn.optim import StoppingRule, get_solver, sgd_epoch
+from ._threads import limit_blas_threads
 from .plugins import initializers
 
 __all__ = ["MLPScratchClassifier"]
@@ -291,6 +292,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
         return self.history_["loss"]
 
     # ------------------------------------------------------------------ public API
+    @limit_blas_threads
     def fit(self, X, y, sample_weight=None):
         """Train on ``(X, y)``, from scratch unless ``warm_start`` and already fitted.
 
@@ -326,6 +328,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
         return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
     @available_if(_is_sgd)
+    @limit_blas_threads
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one sgd epoch over ``(X, y)``, keeping weights and momentum between calls.
 
@@ -354,6 +357,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
             raise ValueError("partial_fit does not support early_stopping=True; use fit instead.")
         return self._fit(X, y, classes=classes, incremental=True, sample_weight=sample_weight)
 
+    @limit_blas_threads
     def predict_proba(self, X):
         """Class probabilities (normalized sigmoid outputs, or the softmax).
 
@@ -378,6 +382,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
             out = out / out.sum(axis=1, keepdims=True)
         return out
 
+    @limit_blas_threads
     def predict(self, X):
         """Predicted class of every sample (the output node with the largest value).
 
@@ -690,7 +695,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
             np.copyto(velocity, snapshot_velocity)
             self._truncate_histories(lengths)
             warnings.warn("Training interrupted by user; kept the weights and histories of the last finished "
-                          f"epoch ({self.n_iter_}).", UserWarning, stacklevel=4)
+                          f"epoch ({self.n_iter_}).", UserWarning, stacklevel=5)
             stopped = True
         finally:
             if bar is not None:
@@ -702,7 +707,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and the optimization "
                 f"hasn't converged yet; raise max_iter or learning_rate.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
 
     def _fit_minimize(self, solver, X, T, target, sw, tasks):
@@ -760,13 +765,13 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
             if not getattr(result, "success", True) and self.n_iter_ >= self.max_iter:
                 warnings.warn(
                     f"solver={self.solver!r} reached max_iter={self.max_iter} before converging; "
-                    f"raise max_iter.", ConvergenceWarning, stacklevel=4,
+                    f"raise max_iter.", ConvergenceWarning, stacklevel=5,
                 )
         except KeyboardInterrupt:
             np.copyto(theta, snapshot)
             self.n_iter_ = len(self.history_) - n_epochs
             warnings.warn("Training interrupted by user; kept the weights of the last finished iteration.",
-                          UserWarning, stacklevel=4)
+                          UserWarning, stacklevel=5)
         finally:
             if bar is not None:
                 bar.close()

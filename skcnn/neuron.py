@@ -43,6 +43,7 @@ from ._repr import ShortReprMixin
 from ._nn import get_activation, get_loss, get_solver, output_delta, sgd_epoch
 from ._nn.losses import check_sample_weight, loss_value
 from ._nn.network import row_matmul
+from ._threads import limit_blas_threads
 
 __all__ = ["SingleNeuronClassifier", "cost_surface", "CostSurface", "SaturationWarning"]
 
@@ -241,10 +242,11 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin
                 f"zero and gradient descent stalls. Scale the features first, e.g. "
                 f"make_pipeline(StandardScaler(), SingleNeuronClassifier(...)).",
                 SaturationWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
     # ---------------------------------------------------------------- public API
+    @limit_blas_threads
     def fit(self, X, y, sample_weight=None):
         """Train the neuron on ``X`` (n_samples, n_features) and binary labels ``y``.
 
@@ -386,6 +388,7 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return row_matmul(X, self.coef_[0]) + self.intercept_[0]
 
+    @limit_blas_threads
     def decision_function(self, X):
         """Signed distance from the decision threshold in ``z`` space; > 0 means ``classes_[1]``.
 
@@ -397,6 +400,7 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin
         mid = 0.5 * (t0 + t1)
         return np.sign(t1 - t0) * (z - np.log(mid / (1.0 - mid)))
 
+    @limit_blas_threads
     def predict_proba(self, X):
         """Class probabilities: the output ``a`` mapped linearly so ``t0 -> 0`` and ``t1 -> 1``, clipped.
 
