@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import sys
 import time
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -41,6 +40,7 @@ from ._base import DocLinkMixin
 from ._callbacks import CallbackSupportMixin, FitCallbacks
 from ._history import History
 from ._nn.activations import get_activation
+from ._nn.loop import Checkpoint, run_epochs, run_minimizer, warn_at_caller
 from ._nn.losses import check_sample_weight, get_loss, loss_value
 from ._nn.network import FlatNetwork, Workspace, used_inputs
 from ._nn.optim import StoppingRule, get_solver, sgd_epoch
@@ -99,7 +99,8 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
         over the batch).
     learning_rate_decay : float, default=0.0
         Learning-rate decay: the step in epoch ``t`` is
-        ``learning_rate / (1 + learning_rate_decay * t)``.
+        ``learning_rate / (1 + learning_rate_decay * t)``, ``t`` counting the
+        epochs in ``history_`` (on across ``warm_start`` and ``partial_fit``).
     momentum : float, default=0.9
         Momentum of the sgd updates, in [0, 1).
     max_batches : int or None, default=None
@@ -109,7 +110,8 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
         (biases are not penalized); the cost of a batch is
         ``loss + alpha_l2 / (2 n) * sum(W**2) + alpha_l1 / n * sum(|W|)`` with
         ``n`` the batch size (the number of samples for the scipy solvers),
-        as in scikit-learn.
+        as in scikit-learn; with ``sample_weight``, ``n`` times the mean
+        weight (see :meth:`fit`).
     init : str or callable, default="uniform"
         Weight initializer from :data:`skcnn.plugins.initializers`:
         ``"uniform"`` draws from ``+- init_scale / sqrt(fan_in)`` (the series'
@@ -154,7 +156,9 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
     n_outputs_ : int
         Output nodes (one per class).
     n_iter_ : int
-        Epochs (or solver iterations) run by the last ``fit``.
+        Epochs (or solver iterations) run by the last ``fit``. A fit
+        interrupted by Ctrl-C keeps its last finished epoch (with a
+        ``UserWarning``): the weights, ``n_iter_`` and the histories end there.
     history_ : skcnn.History
         One row per epoch (per iteration for scipy solvers), kept across
         ``warm_start`` fits and ``partial_fit`` calls: ``epoch``, ``loss``
@@ -301,16 +305,20 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), optional
-            Non-negative weight of every sample (None: all 1). Each sample's
-            loss counts in proportion to its weight: with the scipy solvers
-            (``"lbfgs"``, ``"cg"``, ...) an integer weight is the same as
-            repeating the row (the penalty's ``n`` becomes the sum of the
-            weights), to rounding: about 1e-12 in ``dtype="float64"``, while
-            in float32 the solver can amplify the rounding of the different
-            sums to ~1e-3 in the probabilities. Mini-batch ``"sgd"`` scales each sample's share of its
-            batch gradient by ``weight / mean(weights)``: the same expected
-            step, but not the same steps as repeated rows (a repeated row can
-            land in several batches). Metadata routing:
+            Non-negative weight of every sample (None: all 1). With ``wbar``
+            the mean weight of the training samples, a sample's share of its
+            batch's data loss is ``weight / wbar / m`` (``m`` the batch's
+            length, instead of ``1 / m``) and the penalty's ``n`` is
+            ``batch_size * wbar``. Where one batch holds every sample (the
+            scipy solvers, ``"sgd"`` with ``batch_size >= n_samples``) that is
+            the weighted mean loss plus the penalty over ``sum(weights)``, so
+            an integer weight is the row repeated and a zero weight the row
+            left out, to rounding (about 1e-15 in the probabilities in
+            float64, 1e-7 in float32). With smaller mini-batches the
+            expected step is the repeated rows' step, but repeated rows would
+            fall into other batches. The learning-rate schedule counts epochs;
+            the hold-out's ``val_loss`` and ``val_score`` are weighted by its
+            samples' weights. Metadata routing:
             ``set_fit_request(sample_weight=True)``.
 
         Returns
@@ -579,6 +587,12 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
             )
         if sw is None:
             return X[idx_train], T[idx_train], None, X[idx_val], target[idx_val], None
+        if not sw[idx_train].sum() > 0:
+            raise ValueError(
+                f"sample_weight: every sample with a positive weight went to the hold-out "
+                f"(validation_fraction={fraction}); expected some in the training part: give more samples "
+                f"a positive weight or fit without a hold-out."
+            )
         return X[idx_train], T[idx_train], sw[idx_train], X[idx_val], target[idx_val], sw[idx_val]
 
     def _fitted_state(self, theta):
@@ -603,14 +617,18 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
         net = self._network()
         theta = self._params()
         X, T, sw, X_val, y_val, sw_val = self._split_validation(X, T, target, sw, incremental)
-        # a sample's share of its batch gradient: weight / mean weight / batch length (1 / m unweighted)
-        scale = None if sw is None else sw / max(sw.mean(), np.finfo(np.float64).tiny)
+        # a sample's weight counts relative to the mean weight w of the training rows: its share of a
+        # batch gradient is weight / w / batch length, and the penalty of a batch is divided by the
+        # nominal batch's weight, batch_size * w (the total weight when one batch holds every row)
+        mean_weight = 1.0 if sw is None else float(sw.mean())
+        scale = None if sw is None else sw / mean_weight
         if not incremental:
             self._velocity = np.zeros_like(theta)
             self.n_iter_ = 0
         velocity = self._velocity
         inputs, X = used_inputs(X)
         n, batch = X.shape[0], max(1, min(int(self.batch_size), X.shape[0]))
+        n_penalty = batch * mean_weight
         work = Workspace(net, batch)
         xbuf = np.empty((batch, X.shape[1]), dtype=X.dtype)
         tbuf = np.empty((batch, T.shape[1]), dtype=T.dtype)
@@ -629,7 +647,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
                 xb, tb = X[idx[0]:idx[0] + m], T[idx[0]:idx[0] + m]
             rows = None if scale is None else scale[idx] / m
             stats = net.cost_grad(theta, grad, xb, tb, alpha_l1=l1, alpha_l2=l2, work=work, inputs=inputs,
-                                  n_penalty=batch, row_weights=rows)
+                                  n_penalty=n_penalty, row_weights=rows)
             curves[0].append(stats.cost)
             curves[1].append(stats.error)
             curves[2].append(stats.reg / stats.loss if stats.loss > 0 else 0.0)
@@ -645,76 +663,63 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
             self.best_validation_score_ = -np.inf
         elif not incremental or self.best_loss_ is None:
             self.best_loss_ = np.inf
-        snapshot = theta.copy()
-        snapshot_velocity = velocity.copy()
-        lengths = self._history_lengths()
+        n_iter = self.n_iter_
+
+        def run_epoch(done):
+            # the schedule counts the epochs in history_ (on across warm starts and partial_fit calls)
+            eta = float(self.learning_rate) / (1.0 + float(self.learning_rate_decay) * len(self.history_))
+            epoch_sum[0], epoch_sum[1] = 0.0, 0
+            sgd_epoch(batch_grad, theta, velocity, n_samples=n, batch_size=batch, learning_rate=eta,
+                      momentum=float(self.momentum), rng=self._rng if self.shuffle else None,
+                      max_batches=self.max_batches)
+            epoch_loss = epoch_sum[0] / max(epoch_sum[1], 1)
+            if not np.isfinite(epoch_loss):
+                raise ValueError(
+                    f"The training loss became {epoch_loss} in epoch {n_iter + done + 1}: learning_rate="
+                    f"{self.learning_rate} is too large for this data; lower it (or standardize X)."
+                )
+            row = {"loss": epoch_loss, "learning_rate": eta}
+            if X_val is not None:
+                row.update(self._validation_row(net, theta, X_val, y_val, sw_val, val_work))
+            if self.early_stopping:
+                if row["val_score"] > self.best_validation_score_:
+                    self.best_validation_score_ = row["val_score"]
+                    np.copyto(best_theta, theta)
+                return row, rule.update(row["val_score"]) and not incremental
+            self.best_loss_ = min(self.best_loss_, epoch_loss)
+            return row, rule.update(epoch_loss) and not incremental
+
+        checkpoint = Checkpoint([theta, velocity], [getattr(self, name) for name in _HISTORIES])
         epochs = 1 if incremental else int(self.max_iter)
         bar = _progress(self.verbose, epochs)
-        stopped = False
         try:
-            for _ in range(epochs):
-                clock = time.perf_counter()
-                eta = float(self.learning_rate) / (1.0 + float(self.learning_rate_decay) * len(self.history_))
-                epoch_sum[0], epoch_sum[1] = 0.0, 0
-                tasks.begin(lambda: self._fitted_state(snapshot))
-                sgd_epoch(batch_grad, theta, velocity, n_samples=n, batch_size=batch, learning_rate=eta,
-                          momentum=float(self.momentum), rng=self._rng if self.shuffle else None,
-                          max_batches=self.max_batches)
-                epoch_loss = epoch_sum[0] / max(epoch_sum[1], 1)
-                if not np.isfinite(epoch_loss):
-                    raise ValueError(
-                        f"The training loss became {epoch_loss} in epoch {self.n_iter_ + 1}: learning_rate="
-                        f"{self.learning_rate} is too large for this data; lower it (or standardize X)."
-                    )
-                self.n_iter_ += 1
-                row = {"loss": epoch_loss, "learning_rate": eta}
-                if X_val is not None:
-                    row.update(self._validation_row(net, theta, X_val, y_val, sw_val, val_work))
-                score = row.get("val_score")
-                if self.early_stopping:
-                    if score > self.best_validation_score_:
-                        self.best_validation_score_ = score
-                        np.copyto(best_theta, theta)
-                    stop = rule.update(score)
-                else:
-                    self.best_loss_ = min(self.best_loss_, epoch_loss)
-                    stop = rule.update(epoch_loss)
-                self.history_.new_epoch(**row, dur=time.perf_counter() - clock)
-                np.copyto(snapshot, theta)
-                np.copyto(snapshot_velocity, velocity)
-                lengths = self._history_lengths()
-                _report(self.verbose, bar, self.n_iter_, epoch_loss, score)
-                if tasks.end(lambda: self._fitted_state(snapshot)):
-                    stopped = True  # a callback asked to stop: training ends cleanly after this epoch
-                    break
-                if stop and not incremental:
-                    stopped = True
-                    break
-        except KeyboardInterrupt:
-            np.copyto(theta, snapshot)
-            np.copyto(velocity, snapshot_velocity)
-            self._truncate_histories(lengths)
-            warnings.warn("Training interrupted by user; kept the weights and histories of the last finished "
-                          f"epoch ({self.n_iter_}).", UserWarning, stacklevel=5)
-            stopped = True
+            run = run_epochs(run_epoch, epochs, history=self.history_, checkpoint=checkpoint, tasks=tasks,
+                             state=lambda: self._fitted_state(checkpoint.saved[0]),
+                             report=lambda done, row: _report(self.verbose, bar, n_iter + done, row["loss"],
+                                                              row.get("val_score")))
         finally:
             if bar is not None:
                 bar.close()
-        if self.early_stopping and np.isfinite(self.best_validation_score_):
-            np.copyto(theta, best_theta)
-        if not stopped and not incremental:
-            warnings.warn(
+        self.n_iter_ = n_iter + run.n_epochs
+        if self.early_stopping:
+            if np.isfinite(self.best_validation_score_):
+                np.copyto(theta, best_theta)
+            else:  # interrupted before the first epoch ended
+                self.best_validation_score_ = None
+        elif not np.isfinite(self.best_loss_):
+            self.best_loss_ = None
+        if run.reason is None and not incremental:
+            warn_at_caller(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and the optimization "
-                f"hasn't converged yet; raise max_iter or learning_rate.",
-                ConvergenceWarning,
-                stacklevel=5,
+                f"hasn't converged yet; raise max_iter or learning_rate.", ConvergenceWarning,
             )
 
     def _fit_minimize(self, solver, X, T, target, sw, tasks):
         net = self._network()
         theta = self._params()
         X, T, sw, X_val, y_val, sw_val = self._split_validation(X, T, target, sw, False)
-        # weighted mean over the samples; the penalty's n is the total weight (repeated rows add to n)
+        # one batch holds every row: each row's share of the loss is weight / total weight, and the
+        # penalty is divided by the total weight (as in sgd: batch length * mean weight)
         rows, n_penalty = (None, None) if sw is None else (sw / sw.sum(), float(sw.sum()))
         work = Workspace(net, X.shape[0])
         grad = np.empty_like(theta)
@@ -729,72 +734,49 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
             last["stats"] = stats
             return stats.cost, grad.astype(np.float64)
 
-        snapshot = theta.copy()
-        bar = _progress(self.verbose, int(self.max_iter), unit="iteration")
-        n_epochs = len(self.history_)
-        clock = [time.perf_counter()]
-
-        def callback(xk, loss):
-            before = snapshot.copy()
-            np.copyto(snapshot, xk)
+        def on_iteration(xk, loss):
             stats = last["stats"]
             self.batch_loss_curve_.append(stats.cost)
             self.batch_error_curve_.append(stats.error)
             self.reg_ratio_curve_.append(stats.reg / stats.loss if stats.loss > 0 else 0.0)
             row = {"loss": float(loss)}
             if X_val is not None:
-                row.update(self._validation_row(net, snapshot, X_val, y_val, sw_val))
-            now = time.perf_counter()
-            self.history_.new_epoch(**row, dur=now - clock[0])
-            clock[0] = now
-            _report(self.verbose, bar, len(self.history_) - n_epochs, loss, row.get("val_score"),
-                    unit="Iteration")
-            after = snapshot.copy()
-            return tasks.step(lambda: self._fitted_state(before), lambda: self._fitted_state(after))
+                row.update(self._validation_row(net, np.asarray(xk, dtype=theta.dtype), X_val, y_val, sw_val))
+            return row
 
-        self.n_iter_ = 0
+        n_epochs = len(self.history_)
+        checkpoint = Checkpoint([theta], [getattr(self, name) for name in _HISTORIES])
+        bar = _progress(self.verbose, int(self.max_iter), unit="iteration")
         try:
-            result = solver.minimizer(fun, theta.astype(np.float64), max_iter=int(self.max_iter),
-                                      tol=float(self.tol), callback=callback)
-            x = getattr(result, "x", result)
-            theta[:] = x
+            result = run_minimizer(
+                solver.minimizer, fun, theta.astype(np.float64), max_iter=int(self.max_iter), tol=float(self.tol),
+                on_iteration=on_iteration, history=self.history_, checkpoint=checkpoint, tasks=tasks,
+                state=lambda: self._fitted_state(checkpoint.saved[0]),
+                report=lambda done, row: _report(self.verbose, bar, done, row["loss"], row.get("val_score"),
+                                                 unit="Iteration"))
+        finally:
+            if bar is not None:
+                bar.close()
+        self.n_iter_ = len(self.history_) - n_epochs
+        if result is not None:
+            theta[:] = getattr(result, "x", result)
             if len(self.history_) == n_epochs:  # a custom minimizer that calls no callback
                 for loss in getattr(result, "loss_curve", []):
                     self.history_.new_epoch(loss=float(loss))
             self.n_iter_ = int(getattr(result, "n_iter", 0) or len(self.history_) - n_epochs)
             if not getattr(result, "success", True) and self.n_iter_ >= self.max_iter:
-                warnings.warn(
-                    f"solver={self.solver!r} reached max_iter={self.max_iter} before converging; "
-                    f"raise max_iter.", ConvergenceWarning, stacklevel=5,
-                )
-        except KeyboardInterrupt:
-            np.copyto(theta, snapshot)
-            self.n_iter_ = len(self.history_) - n_epochs
-            warnings.warn("Training interrupted by user; kept the weights of the last finished iteration.",
-                          UserWarning, stacklevel=5)
-        finally:
-            if bar is not None:
-                bar.close()
-        if len(self.history_) == n_epochs:
-            self.history_.new_epoch(loss=float(fun(theta.astype(np.float64))[0]))
+                warn_at_caller(f"solver={self.solver!r} reached max_iter={self.max_iter} before converging; "
+                               f"raise max_iter.", ConvergenceWarning)
+            if len(self.history_) == n_epochs:
+                self.history_.new_epoch(loss=float(fun(theta.astype(np.float64))[0]))
+            self.n_iter_ = max(self.n_iter_, 1)
         if not np.all(np.isfinite(theta)):
             raise ValueError(f"solver={self.solver!r} produced non-finite weights; standardize X or "
                              f"raise alpha_l2.")
-        self.best_loss_ = float(min(self.history_[n_epochs:, "loss"]))
+        losses = self.history_[n_epochs:, "loss"]
+        self.best_loss_ = float(min(losses)) if losses else None
         scores = [row["val_score"] for row in self.history_[n_epochs:] if "val_score" in row]
         self.best_validation_score_ = max(scores) if scores else None
-        self.n_iter_ = max(self.n_iter_, 1)
-
-    def _history_lengths(self):
-        return {name: len(getattr(self, name)) for name in _HISTORIES}
-
-    def _truncate_histories(self, lengths):
-        for name, length in lengths.items():
-            history = getattr(self, name)
-            if isinstance(history, History):
-                history.truncate(length)
-            else:
-                del history[length:]
 
 
 _HISTORIES = ("history_", "batch_loss_curve_", "batch_error_curve_", "reg_ratio_curve_")

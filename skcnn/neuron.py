@@ -24,7 +24,6 @@ array([[-0.481,  0.391]])
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -41,6 +40,7 @@ from ._callbacks import CallbackSupportMixin, FitCallbacks
 from ._history import History
 from ._repr import ShortReprMixin
 from ._nn import get_activation, get_loss, get_solver, output_delta, sgd_epoch
+from ._nn.loop import Checkpoint, run_epochs, run_minimizer, warn_at_caller
 from ._nn.losses import check_sample_weight, loss_value
 from ._nn.network import row_matmul
 from ._threads import limit_blas_threads
@@ -84,7 +84,8 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin
     learning_rate : float, default=0.1
         Step size ``eta``.
     learning_rate_decay : float, default=0.0
-        Learning-rate decay: ``eta_t = eta / (1 + learning_rate_decay * t)`` at epoch ``t``.
+        Learning-rate decay: ``eta_t = eta / (1 + learning_rate_decay * t)``, ``t``
+        the epochs in ``history_`` before this one (counted on across ``warm_start`` fits).
     max_iter : int, default=1000
         Epochs (iterations for scipy solvers).
     tol : float or None, default=1e-6
@@ -113,7 +114,10 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin
     intercept_ : ndarray of shape (1,)
     classes_ : ndarray of shape (2,)
     n_iter_ : int
-        Epochs (iterations for scipy solvers) run by the last ``fit``.
+        Epochs (iterations for scipy solvers) run by the last ``fit``. A fit
+        interrupted by Ctrl-C keeps its last finished epoch (with a
+        ``UserWarning``): the weights, ``n_iter_``, ``coef_path_`` and
+        ``history_`` end there.
     history_ : skcnn.History
         One row per epoch (iteration for scipy solvers): ``epoch``, ``loss``
         (the cost over all samples after the epoch), ``learning_rate`` (the
@@ -236,13 +240,12 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin
     def _warn_if_saturated(self, X, params):
         z = self._z(X, params)
         if np.mean(np.abs(z) > _SATURATED_Z) >= 0.5:
-            warnings.warn(
+            warn_at_caller(
                 f"The sigmoid starts saturated: {np.mean(np.abs(z) > _SATURATED_Z):.0%} of the samples have "
                 f"|z| > {_SATURATED_Z:g} (median |z| = {np.median(np.abs(z)):.3g}), where its slope is almost "
                 f"zero and gradient descent stalls. Scale the features first, e.g. "
                 f"make_pipeline(StandardScaler(), SingleNeuronClassifier(...)).",
                 SaturationWarning,
-                stacklevel=4,
             )
 
     # ---------------------------------------------------------------- public API
@@ -256,11 +259,14 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weight of every sample (None: all 1): the cost is the
-            weighted mean. With ``solver="batch"`` and the scipy solvers an
-            integer weight is the same as repeating the sample (the batch
-            step adds up the weighted gradients). ``"sgd"`` scales each
+            weighted mean, ``sum(w * cost) / sum(w)``. With ``solver="batch"``
+            and the scipy solvers an integer weight is the same as repeating
+            the sample and a zero weight as leaving it out, to rounding (the
+            batch step adds up the weighted gradients: ``learning_rate`` times
+            the total weight times the mean gradient). ``"sgd"`` scales each
             sample's step by ``weight / mean(weights)``, which is not the same
-            as visiting a repeated sample several times. Metadata routing:
+            as visiting a repeated sample several times. The learning-rate
+            schedule counts epochs whatever the weights. Metadata routing:
             ``set_fit_request(sample_weight=True)``.
 
         Returns
@@ -313,31 +319,28 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin
         path = [params[:n_features].copy()]
         if not (self.warm_start and hasattr(self, "history_")):
             self.history_ = History()
-        clock = [time.perf_counter()]
+        checkpoint = Checkpoint([params], [self.history_, path])
 
-        def record(p, cost, **values):
-            path.append(p[:n_features].copy())
-            now = time.perf_counter()
-            self.history_.new_epoch(loss=float(cost), **values, dur=now - clock[0])
-            clock[0] = now
-            done = len(path) - 1
+        def state():
+            # what a callback's copy of the neuron needs to predict with the last finished epoch's weights
+            return self._fitted_state(checkpoint.saved[0].copy(), n_features)
+
+        def report(done, row):
             if self.verbose and (done % max(1, self.max_iter // 10) == 0 or done == 1):
-                print(f"epoch {done:5d}  cost {cost:.6g}  w {np.round(p[:n_features][:4], 4).tolist()}")
-
-        def state(p):
-            # what a callback's copy of the neuron needs to predict with the weights p (built on demand)
-            return lambda: self._fitted_state(p.copy(), n_features)
+                print(f"epoch {done:5d}  cost {row['loss']:.6g}  w {np.round(path[-1][:4], 4).tolist()}")
 
         with FitCallbacks(self, X, y, max_subtasks=self.max_iter, metadata={"sample_weight": sample_weight},
                           subtask_name="epoch" if solver.iterative else "iteration") as tasks:
             if solver.iterative:
                 shuffle_rng = np.random.default_rng(rng.randint(2**31))
                 velocity = np.zeros_like(params)
-                for epoch in range(self.max_iter):
-                    eta = self.learning_rate / (1.0 + self.learning_rate_decay * epoch)
-                    before = params.copy()
-                    tasks.begin(state(before))
+
+                def run_epoch(done):
+                    # the schedule counts the epochs in history_ (on across warm starts)
+                    eta = self.learning_rate / (1.0 + self.learning_rate_decay * len(self.history_))
+                    before = checkpoint.saved[0]  # the weights at the start of this epoch
                     if solver.kind == "batch":
+                        # the step adds up the (weighted) gradients of all samples: mean gradient * total weight
                         sgd_epoch(lambda idx: fun(params), params, velocity, n_samples=n, batch_size=n,
                                   learning_rate=eta * (n if sw is None else sw.sum()))
                     else:
@@ -345,27 +348,32 @@ class SingleNeuronClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin
                                   learning_rate=eta, rng=shuffle_rng)
                     if not np.all(np.isfinite(params)):
                         raise ValueError(
-                            f"Training diverged at epoch {epoch + 1} (weights became inf/NaN); lower "
+                            f"Training diverged at epoch {done + 1} (weights became inf/NaN); lower "
                             f"learning_rate={self.learning_rate!r} or scale the features."
                         )
-                    record(params, fun(params)[0], learning_rate=float(eta))
-                    if tasks.end(state(params)):
-                        break  # a callback asked to stop: training ends cleanly after this epoch
-                    if self.tol is not None and np.max(np.abs(params - before)) < self.tol:
-                        break
+                    path.append(params[:n_features].copy())
+                    stop = self.tol is not None and np.max(np.abs(params - before)) < self.tol
+                    return {"loss": float(fun(params)[0]), "learning_rate": float(eta)}, stop
+
+                run_epochs(run_epoch, self.max_iter, history=self.history_, checkpoint=checkpoint, tasks=tasks,
+                           state=state, report=report)
             else:
-                last = [params.copy()]
-
                 def on_iteration(p, cost):
-                    record(p, cost)
-                    before, last[0] = last[0], p.copy()
-                    return tasks.step(state(before), state(p))  # True stops the scipy solver
+                    path.append(np.array(p[:n_features], dtype=np.float64))
+                    return {"loss": float(cost)}
 
-                result = solver.minimizer(fun, params, max_iter=self.max_iter, tol=self.tol,
-                                          callback=on_iteration)
-                params = np.asarray(result.x if hasattr(result, "x") else result, dtype=np.float64)
-                if len(path) == 1 or not np.array_equal(path[-1], params[:n_features]):
-                    record(params, fun(params)[0])
+                clock, first_row = time.perf_counter(), len(self.history_)
+                result = run_minimizer(solver.minimizer, fun, params.copy(), max_iter=self.max_iter, tol=self.tol,
+                                       on_iteration=on_iteration, history=self.history_, checkpoint=checkpoint,
+                                       tasks=tasks, state=state, report=report)
+                if result is not None:
+                    params = np.asarray(result.x if hasattr(result, "x") else result, dtype=np.float64)
+                    if len(path) == 1 or not np.array_equal(path[-1], params[:n_features]):
+                        # the solver's answer is not its last reported iterate: one more row for it
+                        path.append(params[:n_features].copy())
+                        spent = time.perf_counter() - clock - sum(self.history_[first_row:, "dur"])
+                        self.history_.new_epoch(loss=float(fun(params)[0]), dur=spent)
+                        report(len(path) - 1, self.history_[-1])
             for name, value in self._fitted_state(params, n_features).items():
                 setattr(self, name, value)
             self.n_iter_ = len(path) - 1

@@ -163,17 +163,23 @@ def test_prediction_of_a_row_does_not_depend_on_its_batch():
             np.testing.assert_array_equal(method(X[start:start + n]), full[start:start + n])
 
 
-@pytest.mark.parametrize("solver", ["batch", "lbfgs"])
-def test_integer_weights_equal_repeated_rows_for_exact_solvers(solver):
+# every solver where one batch holds every row ("sgd" steps one sample at a time: a repeated row is visited twice)
+@pytest.mark.parametrize("solver", ["batch", "lbfgs", "BFGS"])
+@pytest.mark.parametrize("loss", ["squared", "log_loss"])
+def test_integer_weights_equal_repeated_rows_for_exact_solvers(solver, loss):
     rng = np.random.RandomState(42)
     X, y, sw = rng.rand(30, 4), rng.randint(0, 2, 30), rng.randint(0, 4, 30)
-    kw = dict(solver=solver, max_iter=300, tol=None if solver == "batch" else 1e-12, random_state=0)
+    assert sw.sum() > len(y) and (sw == 0).any()
+    # scipy's methods for 30 iterations: at a tighter end their last steps follow the rounding of the gradient
+    kw = dict(solver=solver, loss=loss, max_iter=300 if solver == "batch" else 30,
+              tol=None if solver == "batch" else 1e-12, random_state=0)
     weighted = SingleNeuronClassifier(**kw).fit(X, y, sample_weight=sw)
     repeated = SingleNeuronClassifier(**kw).fit(X.repeat(sw, axis=0), y.repeat(sw))
+    dropped = SingleNeuronClassifier(**kw).fit(X[sw > 0], y[sw > 0], sample_weight=sw[sw > 0])
     plain = SingleNeuronClassifier(**kw).fit(X, y)
-    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-9)
-    np.testing.assert_allclose(weighted.intercept_, repeated.intercept_, rtol=1e-9)
-    np.testing.assert_allclose(weighted.loss_curve_, repeated.loss_curve_, rtol=1e-9)
+    for other in (repeated, dropped):  # zero weights drop the rows
+        assert np.abs(weighted.predict_proba(X) - other.predict_proba(X)).max() <= 1e-8
+        np.testing.assert_allclose(weighted.loss_curve_, other.loss_curve_, rtol=1e-9)
     assert np.abs(weighted.coef_ - plain.coef_).max() > 1e-3
 
 
@@ -231,6 +237,57 @@ def test_learning_rate_decay_divides_the_step():
     a = 1 / (1 + np.exp(-z))
     delta = (a - y) * a * (1 - a)
     np.testing.assert_allclose(clf.coef_path_[1], w0 - 0.3 * X.T @ delta, rtol=1e-10)
+
+
+def test_learning_rate_decay_counts_the_epochs_of_warm_started_fits():
+    # one schedule for the neuron and the MLP: t counts the epochs in history_, on across warm starts
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 2)), np.arange(20) % 2
+    kw = dict(learning_rate=0.3, learning_rate_decay=0.5, tol=None, random_state=0)
+    clf = SingleNeuronClassifier(max_iter=3, warm_start=True, **kw).fit(X, y).fit(X, y)
+    assert clf.history_["epoch"] == [1, 2, 3, 4, 5, 6]
+    np.testing.assert_allclose(clf.history_["learning_rate"], [0.3 / (1 + 0.5 * t) for t in range(6)])
+    np.testing.assert_allclose(clf.coef_, SingleNeuronClassifier(max_iter=6, **kw).fit(X, y).coef_, rtol=1e-12)
+
+
+def _interrupt_in_epoch(monkeypatch, clf, epoch, nth):
+    """Ctrl-C at the ``nth`` cost evaluation of epoch (iteration) ``epoch``: a KeyboardInterrupt from inside the
+    neuron's cost, once ``epoch - 1`` epochs are in ``clf.history_``."""
+    original, calls = SingleNeuronClassifier._loss_grad, []
+
+    def loss_grad(self, *args, **kwargs):
+        if self is clf and len(getattr(clf, "history_", ())) == epoch - 1:
+            calls.append(1)
+            if len(calls) == nth:
+                raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SingleNeuronClassifier, "_loss_grad", loss_grad)
+
+
+# batch: the cost after the epoch's step; sgd: the 7th sample's step; lbfgs, CG: inside the line search
+@pytest.mark.parametrize("solver, nth", [("batch", 2), ("sgd", 7), ("lbfgs", 1), ("CG", 2)])
+def test_keyboard_interrupt_leaves_the_fit_of_the_last_finished_epoch(monkeypatch, solver, nth):
+    # a fresh fit of exactly that many epochs (same seed) is the independent path to the same neuron
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 2)), (rng.normal(size=20) > 0).astype(int)
+    kw = dict(solver=solver, loss="log_loss", tol=None if solver in ("batch", "sgd") else 1e-12, random_state=0)
+    clf = SingleNeuronClassifier(max_iter=50, **kw)
+    _interrupt_in_epoch(monkeypatch, clf, 3, nth)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    unit = "epoch" if solver in ("batch", "sgd") else "iteration"
+    assert [(w.category, str(w.message)) for w in caught] == [
+        (UserWarning, f"Training interrupted by user; kept the weights and history of the last finished {unit} (2).")]
+    assert caught[0].filename == __file__
+    monkeypatch.undo()
+    reference = SingleNeuronClassifier(max_iter=2, **kw).fit(X, y)
+    assert clf.n_iter_ == reference.n_iter_ == 2
+    assert clf.history_[:, ("epoch", "loss")] == reference.history_[:, ("epoch", "loss")]
+    np.testing.assert_array_equal(clf.coef_path_, reference.coef_path_)
+    np.testing.assert_array_equal(clf.predict_proba(X), reference.predict_proba(X))
+    np.testing.assert_array_equal(clf.predict(X), reference.predict(X))
 
 
 def test_initial_weights_are_drawn_within_the_limit_and_differ():

@@ -254,10 +254,12 @@ class FlatNetwork:
             rows get no data gradient. Exact, and cheaper when many inputs are
             always zero (standardized MNIST: about one pixel in six).
 
-        n_penalty : int, optional
+        n_penalty : float, optional
             The ``n`` that divides the penalties (default: the rows of ``X``).
             Mini-batch training passes the nominal batch size, so a short last
-            batch is not penalized more than the others.
+            batch is not penalized more than the others; with sample weights,
+            times the mean weight (the total weight when one batch holds every
+            row, as for repeated rows).
         row_weights : ndarray of shape (n,), optional
             Weight of each row in the data loss instead of ``1 / n`` (sample
             weights divided by their sum: a weighted mean). The penalties keep
