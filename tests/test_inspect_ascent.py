@@ -133,7 +133,8 @@ def test_spatial_weights_the_map_points_per_image_or_for_all():
     got = engine.score(x, maps=[0, 2, 1], spatial=per_image)
     want = [(acts[i, :, :, m] * per_image[i]).sum() for i, m in enumerate([0, 2, 1])]
     np.testing.assert_allclose(got, want, rtol=1e-5)
-    with pytest.raises(ValueError, match=r"spatial must have shape \(6, 6\) or \(3, 6, 6\); got \(2, 6, 6\)"):
+    with pytest.raises(ValueError, match=r"spatial must be one item of shape \(6, 6\), a batch of one \(1, 6, 6\) or one per image \(3, 6, 6\); "
+                                         r"got shape \(2, 6, 6\)"):
         engine.score(x, maps=0, spatial=np.ones((2, 6, 6)))
 
 
@@ -431,15 +432,18 @@ def test_callable_plan_feeds_the_weights_as_given():
     (dict(maps=[0.0, 1.0, 2.0]), "maps must be an int or 3 ints (one per image); got shape (3,), dtype float64."),
     (dict(maps=[0, 3, 1]), "maps must lie in [0, 3) for layer 'c1' with 3 maps; got values from 0 to 3."),
     (dict(maps=[-1, 0, 1]), "maps must lie in [0, 3) for layer 'c1' with 3 maps; got values from -1 to 1."),
-    (dict(maps=0, weights=np.ones((2, 3))), "weights must have shape (3,) or (3, 3); got (2, 3)."),
-    (dict(maps=0, weights=np.ones((3, 3, 1))), "weights must have shape (3,) or (3, 3); got (3, 3, 1)."),
+    (dict(maps=0, weights=np.ones((2, 3))), "weights must be one item of shape (3,), a batch of one (1, 3) or one per image (3, 3) (one weight per map); "
+                                        "got shape (2, 3)."),
+    (dict(maps=0, weights=np.ones((3, 3, 1))), "weights must be one item of shape (3,), a batch of one (1, 3) or one per image (3, 3) (one weight "
+                                           "per map); got shape (3, 3, 1)."),
     (dict(maps=0, points=[0, 6]), "points[0] = (0, 6) lies outside the 6x6 maps of layer 'c1'; use (-1, -1)"),
     (dict(maps=0, points=[6, 0]), "points[0] = (6, 0) lies outside"),
     (dict(maps=0, points=[[0, 0], [-1, 3], [0, 0]]), "points[1] = (-1, 3) lies outside"),
     (dict(maps=0, points=[3, -1]), "points[0] = (3, -1) lies outside"),
     (dict(maps=0, points=[0, -1]), "points[0] = (0, -1) lies outside"),
     (dict(maps=0, points=[-1, 0]), "points[0] = (-1, 0) lies outside"),
-    (dict(maps=0, points=[[0, 0], [0, 0]]), "points must be a (row, col) pair or 3 of them; got shape (2, 2)."),
+    (dict(maps=0, points=[[0, 0], [0, 0]]), "points must be one item of shape (2,), a batch of one (1, 2) or one per image (3, 2) "
+                                                "((row, col) pairs); got shape (2, 2)."),
 ])
 def test_map_plan_errors(kwargs, message):
     import re
@@ -456,7 +460,8 @@ def test_weights_and_callable_plan_errors():
     with pytest.raises(ValueError, match="^" + re.escape("weights is required with objective='weights': one weight "
                                                          "per map, shape (3,) or (2, 3).")):
         _fed(weights, 2)
-    with pytest.raises(ValueError, match="^" + re.escape("weights must have shape (3,) or (2, 3); got (2, 4).")):
+    with pytest.raises(ValueError, match="^" + re.escape("weights must be one item of shape (3,), a batch of one (1, 3) or one per image (2, 3) (one "
+                                                         "weight per map); got shape (2, 4).")):
         _fed(weights, 2, weights=np.ones((2, 4)))
     engine = GradientAscent(_model(), "c1", objective=lambda a, w: a[..., 0])
     message = "points and spatial work with objective='map' or 'weights' only."
@@ -963,3 +968,23 @@ def test_objective_given_at_construction_is_the_default_of_score_and_run():
     engine = GradientAscent(model, objective=[channel("c2", 0), channel("c1", 2), channel("c2", 1)])
     want = [c2[0, ..., 0].mean(), c1[1, ..., 2].mean(), c2[2, ..., 1].mean()]
     np.testing.assert_allclose(engine.score(x), want, rtol=1e-5, atol=1e-6)
+
+
+def test_a_batch_of_one_spatial_points_weights_or_objective_is_repeated_to_every_image():
+    """(1, ...) means the same as one item, as it does for baselines and fills (issue 21.6)."""
+    engine = GradientAscent(_model(), "c1")
+    x = _start(3)
+    grid = np.random.default_rng(4).random((6, 6))
+    np.testing.assert_allclose(engine.score(x, maps=1, spatial=grid[None]),
+                               engine.score(x, maps=1, spatial=np.stack([grid] * 3)), rtol=1e-6)
+    np.testing.assert_allclose(engine.score(x, maps=2, points=[[2, 3]]),
+                               engine.score(x, maps=2, points=[[2, 3]] * 3), rtol=1e-6)
+    with pytest.raises(ValueError, match="points must be a \\(row, col\\) pair of integers"):
+        engine.score(x, maps=2, points=[[2.0, 3.0]])
+    weighted = GradientAscent(_model(), "c1", objective="weights")
+    w = np.array([[0.5, -1.0, 2.0]])
+    np.testing.assert_allclose(weighted.score(x, weights=w), weighted.score(x, weights=np.repeat(w, 3, axis=0)),
+                               rtol=1e-6)
+    free = GradientAscent(_model())
+    np.testing.assert_allclose(free.score(x, objective=[channel("c1", 1)]),
+                               free.score(x, objective=[channel("c1", 1)] * 3), rtol=1e-6)

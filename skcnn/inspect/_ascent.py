@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._repr import ShortReprMixin
-from .._validation import check_int, check_number
+from .._validation import check_int, check_number, check_per_image
 from ._target import import_keras, resolve_target
 from .objectives import Objective, as_objectives
 from .params import ImageParam
@@ -530,11 +530,9 @@ class GradientAscent:
                                  f"({c},) or ({n}, {c}).")
             weights = np.zeros((n, 0), dtype=np.float32)
         else:
-            weights = np.asarray(weights, dtype=np.float32)
-            if weights.ndim == 1:
-                weights = np.broadcast_to(weights, (n, weights.shape[0]))
-            if weights.ndim != 2 or weights.shape[0] != n or (mode == "weights" and weights.shape[1] != c):
-                raise ValueError(f"weights must have shape ({c},) or ({n}, {c}); got {weights.shape}.")
+            width = (np.shape(weights)[-1] if np.ndim(weights) else 0) if mode == "callable" else c
+            weights = check_per_image(weights, n, (width,), "weights", image=False, dtype=np.float32,
+                                      note="one weight per map")
         index = self.layer_index
         if mode == "callable":
             keys = (("callable", index, self._objective_fn, weights.shape[1]),)
@@ -559,20 +557,13 @@ class GradientAscent:
     def _spatial(self, n, points, spatial):
         h, w, _ = self.map_shape
         if spatial is not None:
-            spatial = np.asarray(spatial, dtype=np.float32)
-            if spatial.shape == (h, w):
-                spatial = np.broadcast_to(spatial, (n, h, w))
-            if spatial.shape != (n, h, w):
-                raise ValueError(f"spatial must have shape ({h}, {w}) or ({n}, {h}, {w}); got {spatial.shape}.")
-            return spatial
+            return check_per_image(spatial, n, (h, w), "spatial", image=False, dtype=np.float32)
         if points is None:
             return np.broadcast_to(np.float32(1.0 / (h * w)), (n, h, w))
         spatial = np.full((n, h, w), 1.0 / (h * w), dtype=np.float32)
-        points = np.asarray(points)
-        if points.ndim == 1:
-            points = np.broadcast_to(points, (n, 2))
-        if points.shape != (n, 2) or not np.issubdtype(points.dtype, np.integer):
-            raise ValueError(f"points must be a (row, col) pair or {n} of them; got shape {points.shape}.")
+        points = check_per_image(points, n, (2,), "points", image=False, note="(row, col) pairs")
+        if not np.issubdtype(points.dtype, np.integer):
+            raise ValueError(f"points must be a (row, col) pair of integers or {n} of them; got dtype {points.dtype}.")
         for i, (r, col) in enumerate(points):
             if r < 0 and col < 0:
                 continue

@@ -408,6 +408,8 @@ def as_objectives(objective, n=None):
     if isinstance(objective, Objective):
         return [objective] * (1 if n is None else int(n))
     if isinstance(objective, (list, tuple)) and objective and all(isinstance(o, Objective) for o in objective):
+        if n is not None and len(objective) == 1:
+            return list(objective) * int(n)  # a batch of one, repeated like one objective
         if n is not None and len(objective) != n:
             raise ValueError(f"objective holds {len(objective)} objectives for {n} images; give one per image "
                              f"or a single objective for all.")
