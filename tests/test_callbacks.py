@@ -184,3 +184,36 @@ def test_each_epochs_state_keeps_its_own_weights(name, blobs):
     # read after the fit: each state still predicts with the weights of its own epoch
     np.testing.assert_allclose(rec.states[0].predict_proba(X), first.predict_proba(X), rtol=1e-6)
     assert not np.allclose(rec.states[0].predict_proba(X), rec.states[-1].predict_proba(X))
+
+
+class CtrlCAt(Recorder):
+    """Raises KeyboardInterrupt when the ``at``-th epoch (iteration) begins, as Ctrl-C there would."""
+
+    def __init__(self, at):
+        super().__init__()
+        self.at = at
+        self.begun = 0
+
+    def on_fit_task_begin(self, estimator, context):
+        if context.task_name in ("epoch", "iteration"):
+            self.begun += 1
+            if self.begun == self.at:
+                raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_ctrl_c_in_a_callback_keeps_the_last_finished_epoch_and_closes_the_tasks(name, blobs):
+    make, subtask = ESTIMATORS[name]
+    X, y = _data(name, blobs)
+    rec = CtrlCAt(3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf = make().set_callbacks(rec).fit(X, y)
+    assert [str(w.message) for w in caught] == [
+        f"Training interrupted by user; kept the weights and history of the last finished {subtask} (2)."]
+    assert clf.n_iter_ == 2 and clf.history_["epoch"] == [1, 2]
+    # two epochs ended with their state, the cut one ended empty, then the fit task: nothing left open
+    assert rec.ended == [subtask] * 3 + ["fit"] and rec.states[2] is None
+    two = _quiet(lambda: make().set_params(max_iter=2).fit(X, y))
+    np.testing.assert_array_equal(clf.predict_proba(X), two.predict_proba(X))
+    np.testing.assert_array_equal(clf.predict_proba(X), rec.states[1].predict_proba(X))
