@@ -267,8 +267,10 @@ def _interrupt_in_epoch(monkeypatch, clf, epoch, nth):
     monkeypatch.setattr(FlatNetwork, "cost_grad", cost_grad)
 
 
+# sgd: the 3rd of 4 batches; lbfgs, cg: inside the line search
 @pytest.mark.parametrize("solver, nth", [(dict(solver="sgd", batch_size=60), 3), (dict(solver="lbfgs"), 1),
-                                         (dict(solver="cg"), 2), (dict(solver="sgd", batch_size=60, early_stopping=True), 3)],
+                                         (dict(solver="cg"), 2),
+                                         (dict(solver="sgd", batch_size=60, early_stopping=True), 3)],
                          ids=["sgd", "lbfgs", "cg", "sgd-early-stopping"])
 def test_keyboard_interrupt_leaves_the_fit_of_the_last_finished_epoch(blobs, monkeypatch, solver, nth):
     # a fresh fit of exactly that many epochs (same seed) is the independent path to the same estimator
