@@ -335,3 +335,100 @@ def test_tiny_cnn_grid_search_on_dask_matches_the_sequential_run(client):
     assert len(workers) >= 2, f"the tasks ran on {workers}: not spread over the cluster"
     _assert_same_results(expected.cv_results_, search.cv_results_, atol=0.05)
     assert search.best_params_ == expected.best_params_
+
+
+# --- closing: a quiet close of a local cluster (issue 21.3) -------------------------------------
+
+def _linger_then_write(path, seconds):
+    """Keep this worker process alive ``seconds`` after it is told to stop (a non-daemon thread is
+    joined before a process exits, as a slow TensorFlow teardown holds it), then write ``path``."""
+    import threading
+    import time
+
+    def linger():
+        time.sleep(seconds)
+        with open(path, "w") as f:
+            f.write("exited in its own time")
+
+    threading.Thread(target=linger, daemon=False).start()
+    return os.getpid()
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@pytest.mark.slow
+def test_closing_waits_for_a_slow_worker_instead_of_killing_it(tmp_path):
+    if distributed is None:
+        pytest.skip("needs dask[distributed]: pip install 'skcnn[distributed]'")
+    from skcnn.parallel import closing
+
+    records = _Records()
+    nanny_log = logging.getLogger("distributed.nanny")
+    nanny_log.addHandler(records)
+    marker = tmp_path / "exited"
+    try:
+        cluster = distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1, host="127.0.0.1",
+                                           dashboard_address=None, memory_limit=None, death_timeout=TIMEOUT)
+        with closing(cluster, timeout=30) as same, distributed.Client(cluster, timeout=TIMEOUT) as client:
+            assert same is cluster
+            client.run(_linger_then_write, str(marker), 6)  # longer than the 4 s Dask's own close allows
+        assert cluster.status.name == "closed"
+    finally:
+        nanny_log.removeHandler(records)
+    assert marker.read_text() == "exited in its own time"  # the worker was not killed
+    assert not [m for m in records.messages if "still alive" in m], records.messages
+
+
+def test_closing_checks_its_timeout_before_touching_the_cluster():
+    from skcnn.parallel import closing
+
+    class Cluster:
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    for bad in (0, -1.0, float("nan"), "60", True):
+        cluster = Cluster()
+        with pytest.raises(ValueError, match="timeout must be a positive number"):
+            with closing(cluster, timeout=bad):
+                pass
+        assert not cluster.closed
+
+
+def test_closing_closes_the_cluster_after_an_error_in_the_block():
+    from skcnn.parallel import closing
+
+    class Worker:
+        def __init__(self):
+            self.timeouts = []
+
+        async def close(self, timeout):
+            self.timeouts.append(timeout)
+
+    class Cluster:
+        def __init__(self):
+            self.workers = {"a": Worker(), "b": Worker()}
+            self.closed = False
+
+        def sync(self, func, *args):
+            import asyncio
+
+            return asyncio.run(func(*args))
+
+        def close(self):
+            self.closed = True
+
+    cluster = Cluster()
+    with pytest.raises(KeyError):
+        with closing(cluster, timeout=12.5):
+            raise KeyError("inside")
+    assert cluster.closed
+    assert [w.timeouts for w in cluster.workers.values()] == [[12.5], [12.5]]
