@@ -11,7 +11,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import get_scorer
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -22,15 +22,14 @@ from skcnn.cnn._keras import device_name
 from skcnn.plugins import cnn_architectures
 
 # A small, fast configuration: one 1x1 convolution (fits any image size, even
-# the 1-pixel-high "images" of the estimator checks' tabular data), one epoch.
-TINY = dict(conv_filters=(4,), kernel_size=1, dense_units=(16,), epochs=1, batch_size=32, optimizer="adam",
-            learning_rate=0.05, random_state=0)
-# Expected failures of scikit-learn's estimator checks, with the reason for each.
-EXPECTED_FAILED_CHECKS = {
-    "check_sample_weight_equivalence_on_dense_data": (
-        "mini-batch SGD: a weight of 2 doubles a sample's loss in the batches it is in, while a repeated row "
-        "also changes the batches and adds steps; only full-batch plain SGD makes them equal"),
-}
+# the 1-pixel-high "images" of the estimator checks' tabular data), one batch
+# holding all of every check's data (a few hundred rows at most), so that a
+# weight of k is k repeated rows, and float64, so that the two agree to the
+# check's rtol=1e-7 (float32 training agrees to about 1e-6, measured in
+# test_integer_weights_are_repeated_rows_in_one_batch). No dropout: its masks are
+# drawn per row, so repeated rows get masks of their own.
+TINY = dict(conv_filters=(4,), kernel_size=1, dense_units=(16,), epochs=4, batch_size=1024, optimizer="adam",
+            learning_rate=0.1, precision="float64", random_state=0)
 
 
 def small_cnn(**params):
@@ -47,8 +46,7 @@ def digits8():
     return X, y
 
 
-@parametrize_with_checks([KerasCNNClassifier(**TINY)],
-                         expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS)
+@parametrize_with_checks([KerasCNNClassifier(**TINY)])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -112,7 +110,8 @@ def test_binary_string_labels(digits8):
     (lambda X, y: (X, y[:-1], {}), "inconsistent numbers of samples"),
     (lambda X, y: (X, y, dict(epochs=0)), r"'epochs' parameter of KerasCNNClassifier must be an int in the range"),
     (lambda X, y: (X, y, dict(batch_size=2.5)), "'batch_size' parameter .* must be an int"),
-    (lambda X, y: (X, y, dict(precision="float64")), "'precision' parameter .* must be a str among"),
+    (lambda X, y: (X, y, dict(precision="float16")), "'precision' parameter .* must be a str among"),
+    (lambda X, y: (X, y, dict(precision="float64", alpha_l1=0.1)), "precision='float64' cannot train with alpha_l2"),
     (lambda X, y: (X, y, dict(device="tpu")), "device must be one of"),
     (lambda X, y: (X, y, dict(validation_fraction=1.5)), "'validation_fraction' parameter .* must be"),
     (lambda X, y: (X, y, dict(learning_rate_schedule="linear")), "'learning_rate_schedule' parameter .* must be"),
@@ -422,20 +421,98 @@ def sgd_cnn(**params):
                                         optimizer="sgd", learning_rate=0.1, random_state=0), **params})
 
 
-def test_sample_weight_scales_the_loss_like_keras(digits8):
+def one_batch_cnn(**params):
+    """Adam with a penalty, shuffled, one batch holding every row (repeated rows included)."""
+    return KerasCNNClassifier(**{**dict(conv_filters=(3,), dense_units=(6,), epochs=3, batch_size=128,
+                                        optimizer="adam", learning_rate=0.05, alpha_l2=0.01, random_state=0),
+                                 **params})
+
+
+# Largest |predict_proba difference| between integer weights and repeated rows after three
+# float32 Adam steps on digits8, measured over 20 draws of weights: 2.1e-7 (float64: 2e-16).
+FLOAT32_REPEAT_ATOL = 2e-6
+
+
+@pytest.mark.parametrize("precision, atol", [("float32", FLOAT32_REPEAT_ATOL), ("float64", 1e-13)])
+def test_integer_weights_are_repeated_rows_in_one_batch(digits8, precision, atol):
     X, y = digits8
-    doubled = sgd_cnn().fit(X, y, sample_weight=np.full(len(y), 2.0))
-    faster = sgd_cnn(learning_rate=0.2).fit(X, y)
+    w = np.random.default_rng(1).integers(0, 3, len(y))  # 0 drops a row, 2 doubles it
+    penalty = 0.01 if precision == "float32" else 0.0  # float64 trains without penalties
+    weighted = one_batch_cnn(precision=precision, alpha_l2=penalty).fit(X, y, sample_weight=w)
+    repeated = one_batch_cnn(precision=precision, alpha_l2=penalty).fit(X.repeat(w, axis=0), y.repeat(w))
+    assert weighted.model_.optimizer.iterations.numpy() == repeated.model_.optimizer.iterations.numpy() == 3
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=0, atol=atol)
+    # the history means the same: weighted mean loss (plus the penalty) and weighted accuracy
+    np.testing.assert_allclose(weighted.history_["loss"], repeated.history_["loss"], rtol=10 * atol)
+    np.testing.assert_allclose(weighted.history_["score"], repeated.history_["score"], rtol=10 * atol)
+    # and differs from the unweighted fit by far more than the tolerance
+    assert np.abs(one_batch_cnn(precision=precision, alpha_l2=penalty).fit(X, y).predict_proba(X)
+                  - weighted.predict_proba(X)).max() > 1e3 * atol
+
+
+def test_mini_batches_make_weights_and_repeated_rows_differ(digits8):
+    # why the equivalence needs one batch: 2 copies of a row are 2 rows of the batches (more steps per
+    # epoch, other company in each batch), a weight of 2 is one row counted twice within its batch
+    X, y = digits8
+    w = np.full(len(y), 2)
+    weighted = one_batch_cnn(batch_size=8, alpha_l2=0.0, precision="float64").fit(X, y, sample_weight=w)
+    repeated = one_batch_cnn(batch_size=8, alpha_l2=0.0, precision="float64").fit(X.repeat(w, axis=0), y.repeat(w))
+    assert weighted.model_.optimizer.iterations.numpy() == 3 * 5
+    assert repeated.model_.optimizer.iterations.numpy() == 3 * 10
+    assert np.abs(weighted.predict_proba(X) - repeated.predict_proba(X)).max() > 1e-3
+    # a weight of 2 on every row is no weight at all: only the weights' ratios matter
+    plain = one_batch_cnn(batch_size=8, alpha_l2=0.0, precision="float64").fit(X, y)
+    np.testing.assert_allclose(weighted.predict_proba(X), plain.predict_proba(X), rtol=0, atol=1e-13)
+
+
+def test_loss_is_the_weighted_mean_plus_the_penalty(digits8):
+    X, y = digits8
+    w = np.random.default_rng(2).integers(1, 4, len(y)).astype(float)
+    clf = one_batch_cnn(validation_fraction=0.25, epochs=1).fit(X, y, sample_weight=w)
+
+    def written_out(X_part, y_part, w_part):  # cross-entropy weighted by hand, in float64, plus the L2 penalty
+        proba = clf.predict_proba(X_part)
+        ce = -np.log(proba[np.arange(len(y_part)), np.searchsorted(clf.classes_, y_part)])
+        kernels = [layer.kernel.numpy().astype(np.float64) for layer in clf.model_.layers if hasattr(layer, "kernel")]
+        return np.sum(w_part * ce) / np.sum(w_part) + 0.01 * sum(np.sum(k ** 2) for k in kernels)
+
+    # the held-out rows: the stratified split of fit, redone with its seed
+    _, X_val, _, y_val, _, w_val = train_test_split(X, y, w, test_size=10, stratify=y, random_state=0)
+    # val_loss, which early stopping watches, is measured after the epoch: the final weights
+    assert clf.history_["val_loss"][0] == pytest.approx(written_out(X_val, y_val, w_val), rel=1e-5)
+    y_idx = np.searchsorted(clf.classes_, y)
+    evaluated = clf.model_.evaluate(X, y_idx, sample_weight=w, batch_size=len(y), verbose=0, return_dict=True)
+    assert evaluated["loss"] == pytest.approx(written_out(X, y, w), rel=1e-5)
+
+
+def test_uniform_weights_and_class_weight(digits8):
+    X, y = digits8
     plain = sgd_cnn().fit(X, y)
-    for a, b in zip(doubled.model_.get_weights(), faster.model_.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    assert not np.allclose(doubled.predict_proba(X), plain.predict_proba(X))
+    for c in (2.0, 0.3):  # only ratios matter: the learning rate means the same with and without weights
+        scaled = sgd_cnn().fit(X, y, sample_weight=np.full(len(y), c))
+        np.testing.assert_allclose(scaled.predict_proba(X), plain.predict_proba(X), rtol=1e-6, atol=1e-7)
     # class_weight multiplies into sample_weight: {"bright": 3} is a weight of 3 on each bright image
     weighted = sgd_cnn(class_weight={"bright": 3.0}).fit(X, y)
     by_sample = sgd_cnn().fit(X, y, sample_weight=np.where(y == "bright", 3.0, 1.0))
     np.testing.assert_array_equal(weighted.predict_proba(X), by_sample.predict_proba(X))
-    with pytest.raises(ValueError, match="sample_weight.shape"):
-        sgd_cnn().fit(X, y, sample_weight=np.ones(3))
+    assert np.abs(weighted.predict_proba(X) - plain.predict_proba(X)).max() > 1e-3
+    both = sgd_cnn(class_weight={"bright": 3.0}).fit(X, y, sample_weight=np.where(y == "dark", 2.0, 1.0))
+    np.testing.assert_allclose(both.predict_proba(X), sgd_cnn().fit(
+        X, y, sample_weight=np.where(y == "bright", 3.0, 2.0)).predict_proba(X), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("w, params, match", [
+    (np.ones(3), {}, "sample_weight.shape"),
+    (-np.ones(40), {}, "Negative values in data passed to `sample_weight`"),
+    (np.zeros(40), {}, "Sample weights must contain at least one non-zero number"),
+    (np.r_[np.ones(39), 0.0], dict(class_weight={"bright": 0.0, "dark": 0.0}), "0 on every training row"),
+])
+def test_bad_sample_weight(digits8, w, params, match):
+    X, y = digits8
+    clf = sgd_cnn(**params)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, y, sample_weight=w)
+    assert not hasattr(clf, "initial_weights_")  # a failed fit leaves the estimator as it was
 
 
 def test_sample_weight_is_routed_through_pipeline_and_grid_search(digits8):
@@ -443,7 +520,7 @@ def test_sample_weight_is_routed_through_pipeline_and_grid_search(digits8):
 
     X, y = digits8
     X = X.reshape(len(X), -1)
-    w = np.full(len(y), 2.0)
+    w = np.random.default_rng(0).integers(1, 4, len(y)).astype(float)
     with sklearn.config_context(enable_metadata_routing=True):
         cnn = sgd_cnn(image_shape=(8, 8)).set_fit_request(sample_weight=True)
         pipe = make_pipeline(StandardScaler().set_fit_request(sample_weight=False), cnn)
@@ -451,14 +528,92 @@ def test_sample_weight_is_routed_through_pipeline_and_grid_search(digits8):
         search = GridSearchCV(clone(pipe), {"kerascnnclassifier__learning_rate": [0.1]}, cv=2,
                               scoring=get_scorer("accuracy").set_score_request(sample_weight=False)).fit(
             X, y, sample_weight=w)
-    faster = make_pipeline(StandardScaler(), sgd_cnn(image_shape=(8, 8), learning_rate=0.2))
-    np.testing.assert_allclose(routed.predict_proba(X), clone(faster).fit(X, y).predict_proba(X), rtol=1e-5,
-                               atol=1e-6)
-    unweighted = cross_val_score(clone(pipe), X, y, cv=2)
-    reference = cross_val_score(faster, X, y, cv=2)
-    np.testing.assert_allclose(search.cv_results_["split0_test_score"], reference[0])
-    np.testing.assert_allclose(search.cv_results_["split1_test_score"], reference[1])
-    assert not np.allclose(unweighted, reference)  # the weights made a difference
+    # the same weights given by hand, without routing
+    direct = make_pipeline(StandardScaler(), sgd_cnn(image_shape=(8, 8)))
+    np.testing.assert_array_equal(routed.predict_proba(X),
+                                  clone(direct).fit(X, y, kerascnnclassifier__sample_weight=w).predict_proba(X))
+    for i, (train, test) in enumerate(StratifiedKFold(2).split(X, y)):
+        fold = clone(direct).fit(X[train], y[train], kerascnnclassifier__sample_weight=w[train])
+        assert search.cv_results_[f"split{i}_test_score"][0] == fold.score(X[test], y[test])
+    unweighted = cross_val_score(clone(direct), X, y, cv=2)
+    assert not np.allclose(unweighted, search.cv_results_["mean_test_score"][0]) or \
+        not np.allclose(routed.predict_proba(X), clone(direct).fit(X, y).predict_proba(X))  # weights mattered
+
+
+# ------------------------------------------------------------- interrupted fits
+def interrupter(at_epoch, at_batch=1):
+    """A Keras callback that raises KeyboardInterrupt after batch ``at_batch`` of epoch ``at_epoch`` (from 0), and
+    copies the weights at the end of every epoch (read independently of the estimator)."""
+    import keras
+
+    class Interrupt(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.weights, self.epoch = [], None
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self.epoch == at_epoch and batch == at_batch:
+                raise KeyboardInterrupt
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.weights.append(self.model.get_weights())
+
+    return Interrupt()
+
+
+def interrupted_cnn(**params):
+    # 40 rows in batches of 10: 4 steps an epoch, all of them eager at 2 or 3 epochs
+    return KerasCNNClassifier(**{**dict(conv_filters=(3,), dense_units=(4,), batch_size=10, optimizer="adam",
+                                        learning_rate=0.05, random_state=0), **params})
+
+
+def test_interrupt_keeps_the_last_finished_epoch(digits8):
+    X, y = digits8
+    stop = interrupter(at_epoch=2)
+    clf = interrupted_cnn(epochs=3, callbacks=[stop])
+    with pytest.warns(UserWarning, match=r"^Training interrupted by user; kept the weights and history of the last "
+                                         r"finished epoch \(2\)\.$") as record:
+        assert clf.fit(X, y) is clf
+    assert [w.filename for w in record if w.category is UserWarning] == [__file__]  # points at the caller
+    assert clf.history_["epoch"] == [1, 2] and len(stop.weights) == 2
+    for kept, at_epoch_end in zip(clf.model_.get_weights(), stop.weights[1]):
+        np.testing.assert_array_equal(kept, at_epoch_end)
+    assert clf.model_.optimizer.iterations.numpy() == 2 * 4  # the optimizer's state went back too
+    # the same network as a fit of exactly two epochs with the same seed
+    two = interrupted_cnn(epochs=2).fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), two.predict_proba(X))
+    assert clf.history_["loss"] == two.history_["loss"]
+
+
+def test_interrupt_in_the_first_epoch(digits8):
+    X, y = digits8
+    clf = interrupted_cnn(epochs=2, callbacks=[interrupter(at_epoch=0)])
+    with pytest.raises(KeyboardInterrupt):  # nothing finished to keep: the interrupt goes on
+        clf.fit(X, y)
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+    # a fitted estimator refitted (another architecture) and interrupted stays as it was
+    clf.set_params(callbacks=None).fit(X, y)
+    before = {k: v for k, v in vars(clf).items() if k.endswith("_")}
+    proba = clf.predict_proba(X)
+    clf.set_params(dense_units=(5,), callbacks=[interrupter(at_epoch=0)])
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X, y)
+    assert {k: v for k, v in vars(clf).items() if k.endswith("_")}.keys() == before.keys()
+    assert clf.initial_weights_ is before["initial_weights_"] and clf.history_ is before["history_"]
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    # a warm start interrupted in its first epoch keeps the network it started from
+    clf.set_params(dense_units=(4,), callbacks=None, warm_start=True).fit(X, y)
+    weights, steps = clf.model_.get_weights(), clf.model_.optimizer.iterations.numpy()
+    clf.set_params(callbacks=[interrupter(at_epoch=4)])
+    with pytest.warns(UserWarning, match=r"last finished epoch \(4\)"):
+        clf.fit(X, y)
+    assert clf.history_["epoch"] == [1, 2, 3, 4] and clf.model_.optimizer.iterations.numpy() == steps
+    for kept, start in zip(clf.model_.get_weights(), weights):
+        np.testing.assert_array_equal(kept, start)
 
 
 # ----------------------------------------------------------- safe persistence

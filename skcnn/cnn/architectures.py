@@ -171,9 +171,9 @@ def _conv_stack(input_shape, n_classes, *, padding, name, conv_filters, kernel_s
                          name=f"dense{i}", dtype=dtype)(x)
         if dropout:
             x = layers.Dropout(float(dropout), name=f"dropout{i}", dtype=dtype)(x)
-    # The softmax stays in float32 under mixed precision, for a stable loss.
+    # The softmax stays in float32 under mixed precision, for a stable loss; float64 keeps float64.
     outputs = layers.Dense(n_classes, activation="softmax", kernel_regularizer=regularizer(),
-                           name="output", dtype="float32")(x)
+                           name="output", dtype="float64" if dtype == "float64" else "float32")(x)
     return keras.Model(inputs, outputs, name=f"{name}_cnn")
 
 
@@ -208,7 +208,7 @@ def series(input_shape, n_classes, *, conv_filters=(32, 64, 64), kernel_size=3, 
         L1 penalty on every kernel.
     dtype : str or keras.DTypePolicy, optional
         Precision policy of the layers, e.g. ``"mixed_bfloat16"``; the
-        output layer always computes in float32.
+        output layer computes in float32 (in float64 under ``"float64"``).
 
     Returns
     -------

@@ -24,18 +24,19 @@ from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DocLinkMixin
 from .._callbacks import CallbackSupportMixin, FitCallbacks
 from .._history import History
+from .._nn.losses import check_sample_weight
 from .._validation import is_int
 from ..plugins import cnn_architectures
 from ._keras import device_name, import_keras
 
 __all__ = ["KerasCNNClassifier"]
 
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+PRECISIONS = ("float32", "float64", "mixed_bfloat16", "mixed_float16")
 LR_SCHEDULES = ("exponential", "step", "cosine")
 # Hyperparameters handed to the architecture builder (plus ``dtype``).
 ARCHITECTURE_PARAMS = ("conv_filters", "kernel_size", "pool_size", "pool", "conv_activation", "dense_units",
@@ -181,19 +182,26 @@ def _epoch_recorder(keras):
     """
 
     class EpochRecorder(keras.callbacks.Callback):
-        """Appends ``loss``, ``score`` (training accuracy), ``val_loss``, ``val_score``, ``learning_rate`` and ``dur``."""
+        """Appends ``loss``, ``score`` (training accuracy), ``val_loss``, ``val_score``, ``learning_rate`` and ``dur``.
 
-        def __init__(self, history, tasks=None, state=None):
+        ``kept`` is ``(epochs, weights, optimizer_variables)`` of the last
+        finished epoch (or what ``kept`` was given), what an interrupted fit
+        goes back to; it is replaced only after the epoch's row is written.
+        """
+
+        def __init__(self, history, tasks=None, state=None, kept=None):
             super().__init__()
             self.history = history
             self.tasks = tasks
             self.state = state
+            self.kept = kept
 
         def on_epoch_begin(self, epoch, logs=None):
             if self.tasks is not None:
                 self.tasks.begin()
             self._start = time.perf_counter()
-            self._learning_rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+            rate = self.model.optimizer.learning_rate  # a variable (read its value: its __array__ warns) or a tensor
+            self._learning_rate = float(keras.ops.convert_to_numpy(getattr(rate, "value", rate)))
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
@@ -203,11 +211,28 @@ def _epoch_recorder(keras):
                     row[name] = float(logs[key])
             row["learning_rate"] = self._learning_rate
             row["dur"] = time.perf_counter() - self._start
+            snapshot = _training_state(self.model)
             self.history.new_epoch(**row)
+            self.kept = (len(self.history),) + snapshot
             if self.tasks is not None and self.tasks.end(self.state):
                 self.model.stop_training = True  # a scikit-learn callback asked to stop: end after this epoch
 
     return EpochRecorder
+
+
+def _training_state(model):
+    """Copies of the model's weights and of its optimizer's variables (step count, moments, ...)."""
+    optimizer = getattr(model, "optimizer", None)
+    variables = [] if optimizer is None else [np.array(v.value.numpy()) for v in optimizer.variables]
+    return model.get_weights(), variables
+
+
+def _restore_training_state(model, weights, variables):
+    """Put back what :func:`_training_state` copied."""
+    model.set_weights(weights)
+    if variables:
+        for variable, value in zip(model.optimizer.variables, variables):
+            variable.assign(value)
 
 
 def _model_to_bytes(model):
@@ -252,6 +277,24 @@ def _macs_per_sample(model):
             positions = 1
         total += math.prod(kernel.shape) * positions
     return total
+
+
+def _keras_weights(weights, rows):
+    """``weights`` as float32 for Keras, scaled by a power of two to average between 1/2 and 1 (None stays None).
+
+    The loss divides each batch's ``sum(w * loss)`` by the batch's ``sum(w)``
+    (Keras' ``"mean_with_sample_weight"``), so a common factor cancels; a power
+    of two keeps every weight exact (integer weights stay integers times the
+    same power of two) while keeping float32 far from overflow. ``rows`` names
+    the rows in the error message.
+    """
+    if weights is None:
+        return None
+    total = float(weights.sum())
+    if not total > 0:
+        raise ValueError(f"sample_weight (times class_weight) is 0 on every {rows} row; give at least one of them "
+                         "a positive weight.")
+    return np.ldexp(weights, -math.frexp(total / len(weights))[1]).astype(np.float32)
 
 
 def _builder_kwargs(builder, kwargs):
@@ -336,15 +379,20 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, DocLinkMixin, Ba
     callbacks : list of keras.callbacks.Callback, optional
         Extra Keras callbacks for ``model.fit``.
     class_weight : dict, "balanced" or None, default=None
-        Weights per class label, as in scikit-learn.
+        Weights per class label, as in scikit-learn; multiplied into the
+        sample weights, and weighted the same way (see :meth:`fit`).
     image_shape : tuple of int, optional
         ``(height, width)`` or ``(height, width, channels)`` of one image when
         X holds flattened images. If None, 3-D and 4-D inputs give their own
         shape, and flat X with a square number of features is taken as square
         one-channel images (otherwise as images one pixel high).
-    precision : {"float32", "mixed_bfloat16", "mixed_float16"}, default="float32"
+    precision : {"float32", "float64", "mixed_bfloat16", "mixed_float16"}, default="float32"
         Keras precision policy of the hidden layers; the softmax output
-        always computes in float32.
+        computes in float32, except under ``"float64"``, where every layer,
+        the weights and the loss are float64 (the images themselves enter
+        as float32). ``"float64"`` is slow, serves checks that need
+        exact arithmetic, and trains without penalties only
+        (``alpha_l2 = alpha_l1 = 0``).
     device : {"auto", "cpu", "gpu"} or str, default="auto"
         Where TensorFlow runs: ``"auto"`` takes the first visible GPU, else the
         CPU; a TensorFlow device name such as ``"/GPU:1"`` is used as given.
@@ -727,6 +775,12 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, DocLinkMixin, Ba
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         return optimizer
 
+    @staticmethod
+    def _loss(keras, model):
+        """Cross-entropy averaged over each batch with the sample weights, in the output's precision."""
+        dtype = "float64" if model.output.dtype == "float64" else None
+        return keras.losses.SparseCategoricalCrossentropy(reduction="mean_with_sample_weight", dtype=dtype)
+
     def _fit_callbacks(self, keras, validation):
         callbacks = list(self.callbacks or [])
         if callable(self.learning_rate_schedule) and not isinstance(self.learning_rate_schedule,
@@ -739,10 +793,15 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, DocLinkMixin, Ba
         return callbacks
 
     def _sample_weights(self, y_encoded, classes, sample_weight, X):
-        """Per-sample weights for Keras (``sample_weight`` times ``class_weight``), or None if neither is set."""
+        """Per-sample weights (``sample_weight`` times ``class_weight``, float64), or None if neither is set.
+
+        Only their ratios matter: :func:`_keras_weights` scales them before
+        Keras sees them, and the loss divides by their sum in each batch.
+        """
         if self.class_weight is None and sample_weight is None:
             return None
-        weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        weights = check_sample_weight(sample_weight, X)
+        weights = np.ones(len(y_encoded)) if weights is None else weights
         if self.class_weight == "balanced":
             present = np.unique(y_encoded)
             per_class = np.ones(len(classes))
@@ -758,7 +817,7 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, DocLinkMixin, Ba
             for label, weight in self.class_weight.items():
                 per_class[int(np.searchsorted(classes, label))] = float(weight)
             weights = weights * per_class[y_encoded]
-        return weights.astype(np.float32)
+        return weights
 
     # --------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -773,11 +832,17 @@ or (n_samples, n_pixels)
         y : array-like of shape (n_samples,)
             Class labels (ints, strings, ...), at least two classes.
         sample_weight : array-like of shape (n_samples,), optional
-            Weight of each sample in the loss (multiplied by ``class_weight``
-            where both are set). Keras averages ``weight * loss`` over each
-            mini-batch, so a weight of 2 doubles a sample's pull on every
-            step it is in; it is not the same as repeating the sample, which
-            would also add steps.
+            Non-negative weight of each sample (multiplied by ``class_weight``
+            where both are set); only ratios matter. Each batch's loss is the
+            weighted mean ``sum(w * loss) / sum(w)`` over its rows, plus the
+            penalties as without weights; the validation loss that early
+            stopping watches is weighted the same way with the held-out rows'
+            weights, and so are ``score`` and ``val_score`` (accuracy). When
+            one batch holds every row (``batch_size >= n_samples``), a weight
+            of k is k copies of the row, and weights of 0 drop it; with smaller
+            batches the copies would change the batches and add steps.
+            Learning rate and schedule run by steps, which weights do not
+            change. Raises ValueError when the weights are negative or all 0.
 
         Returns
         -------
@@ -792,8 +857,22 @@ or (n_samples, n_pixels)
         >>> len(clf.fit(X, [0, 1] * 10).history_)
         2
         """
+        before = dict(self.__dict__)
+        try:
+            return self._fit(X, y, sample_weight)
+        except BaseException:  # a failed or interrupted-too-early fit leaves the estimator as it was
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit(self, X, y, sample_weight):
         start = time.perf_counter()
         cnn_architectures.get(self.architecture)  # unknown names list the registered ones
+        if self.precision == "float64" and (self.alpha_l2 or self.alpha_l1):
+            # Keras adds a float64 layer's penalty to its float32 compiled loss, and the sum fails
+            raise ValueError(f"precision='float64' cannot train with alpha_l2={self.alpha_l2!r} or "
+                             f"alpha_l1={self.alpha_l1!r}: Keras cannot add a float64 penalty to its loss. Set both "
+                             "to 0, or use precision='float32'.")
         warm = bool(self.warm_start) and hasattr(self, "model_")
         X, y, image_shape = self._validate_X(X, y, fit=True, reset=not warm)
         if warm and image_shape != self.image_shape_:
@@ -835,11 +914,12 @@ or (n_samples, n_pixels)
             X_train, y_train, w_train = X, y_encoded, weights
             if self.validation_fraction is not None:
                 X_train, X_val, y_train, y_val, w_train, w_val = self._split(X, y_encoded, weights, seed)
-                validation = (X_val, y_val) if w_val is None else (X_val, y_val, w_val)
+                validation = (X_val, y_val) if w_val is None else (X_val, y_val, _keras_weights(w_val, "validation"))
+            w_train = _keras_weights(w_train, "training")
             steps_per_epoch = math.ceil(len(X_train) / self.batch_size)
             if not (warm and model.optimizer is not None and model.compiled):
                 model.compile(optimizer=self._make_optimizer(keras, steps_per_epoch),
-                              loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                              loss=self._loss(keras, model), weighted_metrics=["accuracy"],
                               run_eagerly=strategy is None and self._eager(model, self.epochs * len(X_train),
                                                                            self.epochs * steps_per_epoch))
             done = len(history)
@@ -853,11 +933,22 @@ or (n_samples, n_pixels)
             with FitCallbacks(self, X, y, max_subtasks=self.epochs,
                               metadata={"sample_weight": sample_weight}) as tasks:
                 # the recorder goes last: it reads the learning rate a scheduler set for the epoch
-                callbacks = self._fit_callbacks(keras, validation) + [_epoch_recorder(keras)(history, tasks, state)]
-                with _seeded(keras, seed):
-                    model.fit(X_train, y_train, sample_weight=w_train, batch_size=self.batch_size,
-                              epochs=done + self.epochs, initial_epoch=done, verbose=self.verbose,
-                              shuffle=bool(self.shuffle), validation_data=validation, callbacks=callbacks)
+                recorder = _epoch_recorder(keras)(history, tasks, state,
+                                                  kept=(done,) + _training_state(model) if warm else None)
+                callbacks = self._fit_callbacks(keras, validation) + [recorder]
+                try:
+                    with _seeded(keras, seed):
+                        model.fit(X_train, y_train, sample_weight=w_train, batch_size=self.batch_size,
+                                  epochs=done + self.epochs, initial_epoch=done, verbose=self.verbose,
+                                  shuffle=bool(self.shuffle), validation_data=validation, callbacks=callbacks)
+                except KeyboardInterrupt:
+                    if recorder.kept is None:  # not one epoch finished: nothing to keep
+                        raise
+                    finished, weights, variables = recorder.kept
+                    _restore_training_state(model, weights, variables)
+                    history.truncate(finished)
+                    warnings.warn("Training interrupted by user; kept the weights and history of the last finished "
+                                  f"epoch ({finished}).", UserWarning, stacklevel=4)  # _fit, fit, _fit_context
                 self.classes_, self.image_shape_, self.model_, self.history_ = classes, image_shape, model, history
         self.fit_time_ = time.perf_counter() - start
         return self
