@@ -5,7 +5,8 @@ sigmoid (the series' choice) or any registered hidden activation and one
 output node per class, by
 mini-batch gradient descent with momentum and learning-rate decay, or by a
 :func:`scipy.optimize.minimize` method (conjugate gradient, L-BFGS, ...) on
-the unrolled parameter vector. All weights live in one flat float32 vector;
+the unrolled parameter vector. All weights live in one flat vector, in the
+input's precision (float32 or float64) unless ``dtype`` forces one;
 ``coefs_`` and ``intercepts_`` are views of it in scikit-learn's layout.
 
 Examples
@@ -140,12 +141,26 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
         0: silent; 1: one line per epoch; 2 or more: a progress bar.
     warm_start : bool, default=False
         Continue from the weights of the previous ``fit``.
-    dtype : {"float32", "float64"} or None, default="float32"
-        Working precision; None keeps float32 or float64 input as it is.
+    dtype : {"float32", "float64"} or None, default=None
+        Working precision of the weights and of every computation. None (as
+        scikit-learn's ``MLPClassifier``) keeps the dtype of ``X`` in the
+        first ``fit`` (or ``partial_fit``) when it is float32 or float64 and
+        uses float64 for any other input: float32 input trains in float32,
+        the faster path, while float64 input keeps float64's exactness (where
+        an integer sample weight is the row repeated, see :meth:`fit`, they
+        agree to 1e-15, not 1e-7, which scikit-learn's checks ask for).
+        ``"float32"`` or ``"float64"`` casts the input to that dtype,
+        e.g. ``dtype="float32"`` for the speed of single precision on float64
+        input. The choice is made once, in the first fit, and kept in
+        ``dtype_``.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+    dtype_ : numpy.dtype
+        The working precision chosen by the first fit (see ``dtype``).
+        ``predict``, ``partial_fit`` and ``warm_start`` fits cast their input
+        to it, so the network keeps one dtype.
     coefs_ : list of ndarray
         ``coefs_[i]`` has shape ``(n_units_i, n_units_i+1)``; views of the flat
         parameter vector, like ``intercepts_``.
@@ -263,7 +278,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
         random_state=None,
         verbose=0,
         warm_start=False,
-        dtype="float32",
+        dtype=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -294,6 +309,24 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
     def loss_curve_(self):
         """The training cost per epoch: ``history_["loss"]``."""
         return self.history_["loss"]
+
+    @property
+    def dtype_(self):
+        """The working precision chosen by the first fit, a :class:`numpy.dtype`.
+
+        Read from the network's description, so estimators saved before this
+        attribute existed (``dtype="float32"`` was the default) have it too.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X, y = np.eye(3, dtype=np.float32), np.array([0, 1, 2])
+        >>> MLPScratchClassifier((4,), max_iter=2, random_state=0).fit(X, y).dtype_
+        dtype('float32')
+        >>> MLPScratchClassifier((4,), max_iter=2, random_state=0).fit(X.astype(int), y).dtype_
+        dtype('float64')
+        """
+        return np.dtype(self._spec["dtype"])
 
     # ------------------------------------------------------------------ public API
     @limit_blas_threads
@@ -462,7 +495,7 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
     def _forward(self, X):
         check_is_fitted(self)
         theta = self._params()
-        X = validate_data(self, X, reset=False, dtype=theta.dtype)
+        X = validate_data(self, X, reset=False, dtype=self.dtype_)
         # row_exact: a row's prediction must not depend on its batch (see skcnn._nn.network.row_matmul)
         return self._network().forward(theta, X, row_exact=True)
 
@@ -503,9 +536,10 @@ class MLPScratchClassifier(ClassifierMixin, CallbackSupportMixin, DocLinkMixin, 
 
     def _validate_input(self, X, y, first):
         if first:
+            # None: float32 and float64 input as they are, anything else (ints, bools, objects) as float64
             dtype = [np.float64, np.float32] if self.dtype is None else np.dtype(self.dtype)
         else:
-            dtype = self._theta.dtype
+            dtype = self.dtype_  # a continued fit keeps the network's dtype, whatever dtype is now
         X, y = validate_data(self, X, y, reset=first, dtype=dtype)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)

@@ -28,21 +28,12 @@ def blobs():
 
 
 # --------------------------------------------------------------------------- sklearn contract
-def _expected_failures(estimator):
-    if estimator.dtype == "float32":
-        return {"check_sample_weight_equivalence_on_dense_data":
-                "float32 rounding: integer weights and repeated rows round their sums differently, 2e-7 apart "
-                "in the probabilities (as far as float32 is from float64 for one fit), and the check asks "
-                "rtol=1e-7; in float64 the same check passes (test_sample_weight_check_fails_by_float32_rounding)"}
-    return {}
-
-
-# scikit-learn's data (15 rows, 27 repeated) fits in one batch of the default 500, where integer weights are
-# repeated rows (test_integer_weights_equal_repeated_rows_in_one_batch); smaller batches split them apart
-# (test_smaller_batches_than_the_data_split_repeated_rows_apart)
+# No expected failure: the default dtype=None computes in the dtype of X, float64 in scikit-learn's checks.
+# Their data for sample weights (15 rows, 27 repeated) fits in one batch of the default 500, where integer
+# weights are repeated rows (test_integer_weights_equal_repeated_rows_in_one_batch); smaller batches split them
+# apart (test_smaller_batches_than_the_data_split_repeated_rows_apart)
 @parametrize_with_checks([MLPScratchClassifier(),
-                          MLPScratchClassifier(hidden_layer_sizes=(8,), solver="lbfgs", dtype="float64")],
-                         expected_failed_checks=_expected_failures)
+                          MLPScratchClassifier(hidden_layer_sizes=(8,), solver="lbfgs", dtype="float64")])
 def test_sklearn_contract(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -105,7 +96,7 @@ def test_coefs_are_views_of_one_flat_vector(blobs):
     assert [w.shape for w in clf.coefs_] == [(6, 7), (7, 5), (5, 3)]
     assert [b.shape for b in clf.intercepts_] == [(7,), (5,), (3,)]
     assert all(np.shares_memory(w, clf._theta) for w in clf.coefs_ + clf.intercepts_)
-    assert clf.coefs_[0].dtype == np.float32
+    assert clf.coefs_[0].dtype == clf.intercepts_[0].dtype == clf.dtype_ == X.dtype == np.float64
     clone = pickle.loads(pickle.dumps(clf))
     assert all(np.shares_memory(w, clone._theta) for w in clone.coefs_ + clone.intercepts_)
     np.testing.assert_array_equal(clone.predict_proba(X), clf.predict_proba(X))
@@ -119,12 +110,18 @@ def test_replaced_coefs_are_used(blobs):
     np.testing.assert_allclose(clf.predict_proba(X), 1 / 3, rtol=1e-6)
 
 
-@pytest.mark.parametrize("dtype, expected", [("float32", np.float32), ("float64", np.float64), (None, np.float64)])
-def test_dtype(blobs, dtype, expected):
+@pytest.mark.parametrize("dtype", ["float32", "float64", None])
+@pytest.mark.parametrize("X_dtype", [np.float32, np.float64, np.int64, bool])
+def test_dtype(blobs, dtype, X_dtype):
+    # None (the default) keeps float32 and float64 input as it is and makes anything else float64; a name forces it
     X, y = blobs
-    clf = MLPScratchClassifier((4,), max_iter=2, dtype=dtype, random_state=0).fit(X.astype(np.float64), y)
-    assert clf.coefs_[0].dtype == expected
-    assert MLPScratchClassifier((4,), max_iter=2, dtype=None).fit(X.astype(np.float32), y).coefs_[0].dtype == np.float32
+    X = (X > 0) if X_dtype is bool else (X * 10).astype(X_dtype)
+    expected = np.dtype(dtype) if dtype else np.dtype(X_dtype if X_dtype in (np.float32, np.float64) else np.float64)
+    with _no_convergence_warning():
+        clf = MLPScratchClassifier((4,), max_iter=2, dtype=dtype, random_state=0).fit(X, y)
+    assert clf.dtype_ == clf.coefs_[0].dtype == clf.intercepts_[-1].dtype == expected
+    assert clf.predict_proba(X).dtype == expected
+    assert clf.get_params()["dtype"] == dtype  # the parameter stays as given
 
 
 # --------------------------------------------------------------------------- training behaviour
@@ -362,7 +359,9 @@ def test_bad_parameters_raise(blobs, params, match):
 
 def test_diverging_learning_rate_raises(blobs):
     X, y = blobs
-    clf = MLPScratchClassifier((5,), activation="identity", loss="squared", learning_rate=1e6, random_state=0)
+    # float32: the weights overflow to inf within a few epochs (in float64 they grow, but the bounded loss stays finite)
+    clf = MLPScratchClassifier((5,), activation="identity", loss="squared", learning_rate=1e6, dtype="float32",
+                               random_state=0)
     with pytest.raises(ValueError, match=r"^The training loss became (inf|nan) in epoch \d+: learning_rate=1000000.0 "
                                          r"is too large for this data; lower it \(or standardize X\)\.$") as error:
         clf.fit(X * 1e3, y)
@@ -521,26 +520,31 @@ def test_zero_weights_equal_dropping_the_rows(solver):
     assert np.abs(weighted.predict_proba(X) - dropped.predict_proba(X)).max() <= 1e-8
 
 
-def test_sample_weight_check_fails_by_float32_rounding():
-    # the default MLP in float64 passes scikit-learn's check; in float32 the weighted and the repeated fit
-    # are as far apart as the float32 and the float64 fit of the same rows: rounding, nothing else
+def test_default_dtype_follows_x_exact_weights_in_float64_float32_stays_float32():
+    # the default dtype=None: float64 input (scikit-learn's check) fits in float64, where integer weights are the
+    # repeated rows to 1e-15 and the check passes; float32 input stays float32, the faster path, where they are as
+    # far apart as the float32 and the float64 fit of the same rows: rounding, nothing else
     from sklearn.utils import shuffle
     from sklearn.utils.estimator_checks import check_sample_weight_equivalence_on_dense_data
 
     with _no_convergence_warning():
-        check_sample_weight_equivalence_on_dense_data("MLPScratchClassifier", MLPScratchClassifier(dtype="float64"))
+        check_sample_weight_equivalence_on_dense_data("MLPScratchClassifier", MLPScratchClassifier())
         rng = np.random.RandomState(42)  # the check's data
         X, y, sw = rng.rand(15, 30), rng.randint(0, 3, 15), rng.randint(0, 5, 15)
         proba = {}
-        for dtype in ("float32", "float64"):
-            proba["repeated", dtype] = MLPScratchClassifier(dtype=dtype, random_state=0).fit(
-                X.repeat(sw, axis=0), y.repeat(sw)).predict_proba(X)
-            proba["weighted", dtype] = MLPScratchClassifier(dtype=dtype, random_state=0).fit(
-                *shuffle(X, y, sw, random_state=0)[:2], sample_weight=shuffle(sw, random_state=0)).predict_proba(X)
+        for dtype in (np.float32, np.float64):
+            Xd = X.astype(dtype)
+            repeated = MLPScratchClassifier(random_state=0).fit(Xd.repeat(sw, axis=0), y.repeat(sw))
+            weighted = MLPScratchClassifier(random_state=0).fit(
+                *shuffle(Xd, y, sw, random_state=0)[:2], sample_weight=shuffle(sw, random_state=0))
+            assert repeated.dtype_ == weighted.dtype_ == weighted.coefs_[0].dtype == dtype
+            proba["repeated", dtype] = repeated.predict_proba(Xd)
+            proba["weighted", dtype] = weighted.predict_proba(Xd)
+            assert proba["weighted", dtype].dtype == dtype
     gap = lambda a, b: np.abs(proba[a].astype(np.float64) - proba[b]).max()  # noqa: E731
-    assert gap(("weighted", "float64"), ("repeated", "float64")) <= 1e-12
-    rounding = gap(("repeated", "float32"), ("repeated", "float64"))
-    assert 0 < gap(("weighted", "float32"), ("repeated", "float32")) <= 3 * rounding < 1e-5
+    assert gap(("weighted", np.float64), ("repeated", np.float64)) <= 1e-12
+    rounding = gap(("repeated", np.float32), ("repeated", np.float64))
+    assert 0 < gap(("weighted", np.float32), ("repeated", np.float32)) <= 3 * rounding < 1e-5
 
 
 def test_smaller_batches_than_the_data_split_repeated_rows_apart():
@@ -797,7 +801,7 @@ def test_defaults_and_tags_are_the_documented_ones():
         "max_batches": None, "alpha_l1": 0.0, "alpha_l2": 3.0, "init": "uniform", "init_scale": 1.0,
         "max_iter": 200, "tol": 1e-4, "n_iter_no_change": 10, "early_stopping": False,
         "validation_fraction": None, "shuffle": True, "random_state": None, "verbose": 0, "warm_start": False,
-        "dtype": "float32",
+        "dtype": None,
     }
     tags = MLPScratchClassifier().__sklearn_tags__()  # booleans, as scikit-learn's Tags declare them
     assert tags.input_tags.sparse is False and tags.classifier_tags.multi_label is False
@@ -833,12 +837,35 @@ def test_input_checks_at_predict_and_continued_fits(blobs):
 def test_continued_fits_compute_in_the_working_precision(blobs):
     # dtype="float32": float64 input is cast before training, in the first fit and in the ones that continue it
     X, y = blobs
-    a = MLPScratchClassifier((4,), batch_size=50, random_state=0).partial_fit(X, y, classes=[0, 1, 2])
-    b = MLPScratchClassifier((4,), batch_size=50, random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    kw = dict(hidden_layer_sizes=(4,), batch_size=50, dtype="float32", random_state=0)
+    a = MLPScratchClassifier(**kw).partial_fit(X, y, classes=[0, 1, 2])
+    b = MLPScratchClassifier(**kw).partial_fit(X, y, classes=[0, 1, 2])
     a.partial_fit(X, y)
     b.partial_fit(X.astype(np.float32), y)
     np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
-    assert a.coefs_[0].dtype == np.float32
+    assert a.coefs_[0].dtype == a.dtype_ == np.float32
+
+
+@pytest.mark.parametrize("first, later", [(np.float32, np.float64), (np.float64, np.float32)])
+def test_the_first_fit_chooses_the_dtype_for_good(blobs, first, later):
+    # dtype=None: the first fit's X decides dtype_; partial_fit, warm_start fits and predict cast to it, even
+    # after set_params(dtype=...), so the network keeps one dtype
+    X, y = blobs
+    X = X.astype(np.float32).astype(np.float64)  # the same numbers in both dtypes
+    kw = dict(hidden_layer_sizes=(4,), batch_size=50, random_state=0)
+    a = MLPScratchClassifier(**kw).partial_fit(X.astype(first), y, classes=[0, 1, 2])
+    b = MLPScratchClassifier(**kw).partial_fit(X.astype(first), y, classes=[0, 1, 2])
+    a.partial_fit(X.astype(later), y)
+    b.partial_fit(X.astype(first), y)
+    np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+    with _no_convergence_warning():
+        a.set_params(warm_start=True, max_iter=2, dtype=np.dtype(later).name).fit(X.astype(later), y)
+        b.set_params(warm_start=True, max_iter=2).fit(X.astype(first), y)
+    np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+    assert a.dtype_ == a._theta.dtype == a.coefs_[0].dtype == first
+    assert a.predict_proba(X.astype(later)).dtype == first
+    np.testing.assert_array_equal(a.predict_proba(X.astype(later)), b.predict_proba(X.astype(first)))
+    assert not hasattr(MLPScratchClassifier(), "dtype_")
 
 
 def test_predicting_leaves_the_estimator_as_it_was(blobs):
@@ -943,7 +970,7 @@ def test_zero_data_loss_gives_a_penalty_ratio_of_zero():
     for solver in ("sgd", "lbfgs"):
         with _no_convergence_warning():
             clf = MLPScratchClassifier((), loss="squared", solver=solver, learning_rate=1e-6, alpha_l2=1e-3,
-                                       max_iter=1, random_state=0).fit(X, y)
+                                       max_iter=1, dtype="float32", random_state=0).fit(X, y)
             clf.coefs_ = [np.array([[-500.0, 500.0]], dtype=np.float32)]
             clf.set_params(warm_start=True).fit(X, y)
         assert clf.reg_ratio_curve_[-1] == 0.0

@@ -9,6 +9,7 @@ archive bytes that Keras loads with ``safe_mode=True``.
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -97,6 +98,23 @@ def test_load_without_trust_is_refused(digits, tmp_path):
     sio.dump(_mlp(X, y), path)
     with pytest.raises(UntrustedTypesFoundException, match="skcnn.mlp.MLPScratchClassifier"):
         sio.load(path)
+
+
+SAVED_BEFORE = Path(__file__).parent / "data" / "mlp_float32_default.skops"
+
+
+def test_mlp_saved_when_float32_was_the_default_loads_predicts_and_continues():
+    # written by skcnn at commit 1eea58d, when dtype="float32" was the default: {"model": an MLP (4,) fitted on
+    # 30 float64 rows of 5 features for 5 epochs, "X": 8 of the rows, "proba" and "predict": its answers then}
+    saved = sio.load(SAVED_BEFORE, trusted=sio.get_untrusted_types(file=SAVED_BEFORE))
+    clf, X = saved["model"], saved["X"]
+    assert X.dtype == np.float64 and clf.get_params()["dtype"] == "float32"
+    assert clf.dtype_ == saved["proba"].dtype == np.float32
+    assert_array_equal(clf.predict_proba(X), saved["proba"])
+    assert_array_equal(clf.predict(X), saved["predict"])
+    assert all(np.shares_memory(w, clf._theta) for w in clf.coefs_ + clf.intercepts_)
+    clf.set_params(warm_start=True, max_iter=2).fit(X, saved["predict"])  # float64 input, still float32
+    assert clf.dtype_ == clf.coefs_[0].dtype == np.float32 and len(clf.history_) == 7
 
 
 def _tamper(path, old, new):

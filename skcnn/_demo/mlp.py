@@ -20,6 +20,7 @@ def run(ctx) -> Section:
     # quick: 1000 digits; smaller batches give enough updates in 20 short epochs
     max_iter, batch = (20, 100) if ctx.quick else (200, 500)
     ctx.log(f"mlp: (70, 30) MLP, mini-batch sgd, up to {max_iter} epochs on {len(y_train)} digits")
+    # the digits are float32 and StandardScaler keeps them so: the default dtype=None trains in float32
     mlp = MLPScratchClassifier(validation_fraction=0.1, max_iter=max_iter, batch_size=batch,
                                random_state=ctx.random_state)
     with warnings.catch_warnings():
@@ -30,7 +31,7 @@ def run(ctx) -> Section:
     table = classification_table(y_test, y_pred)
     per_epoch = 1000 * mlp.fit_time_ / max(mlp.n_iter_, 1)
     text = (
-        f"MLPScratchClassifier (NumPy, float32): hidden layers {mlp.hidden_layer_sizes}, {mlp.activation}, "
+        f"MLPScratchClassifier (NumPy, {mlp.dtype_}): hidden layers {mlp.hidden_layer_sizes}, {mlp.activation}, "
         f"batch {mlp.batch_size}, momentum {mlp.momentum}, alpha_l2 {mlp.alpha_l2}\n"
         f"{mlp.n_iter_} epochs in {mlp.fit_time_:.1f} s ({per_epoch:.1f} ms per epoch); "
         f"test accuracy {table.overall_accuracy:.4f} on {len(y_test)} digits\n\n{table}"
