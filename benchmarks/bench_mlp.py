@@ -20,11 +20,15 @@ read the medians and the ratios.
 (multiprocessing) spin beside it, switched on and off between fits, so quiet
 and loaded fits alternate; it prints the median epoch of each and their ratio,
 and the same with BLAS's default threads (``SKCNN_BLAS_THREADS=0``, skcnn
-before issue 21), for reference. The busy processes start a session of their
-own, as another job started from another terminal would: Linux's scheduler
-(autogroup) first shares the CPU between sessions, so on a machine where other
-sessions run as well, spinners in the benchmark's own session would take
-their share from the benchmark alone (``--load-same-session`` does that).
+before issue 21), for reference. The busy processes are children of the
+benchmark, in its session: on an otherwise quiet machine the measurement and
+the spinners share the cores evenly (three busy threads on two cores: 1.5x is
+what a fair share gives one of them). ``--load-own-session`` starts them in a
+session of their own instead, as a job from another terminal: Linux's
+scheduler (autogroup) then shares the CPU between sessions first, which on a
+machine where other sessions run too gives the benchmark a larger share; on
+a quiet machine the two came out alike here (1.45 and 1.41 with 2 spinners,
+medians of 5; a run of 3 gave 1.83 in a session of their own).
 
 Run::
 
@@ -194,8 +198,8 @@ def main(argv=None):
     parser.add_argument("--load", type=int, default=0, metavar="N",
                         help="also time skcnn's epoch beside N busy processes (loaded/quiet ratio)")
     parser.add_argument("--load-epochs", type=int, default=20, help="epochs of each fit with --load")
-    parser.add_argument("--load-same-session", action="store_true",
-                        help="keep the busy processes in this session (default: a session of their own)")
+    parser.add_argument("--load-own-session", action="store_true",
+                        help="start the busy processes in a session of their own (default: this session)")
     parser.add_argument("--skip-defaults", action="store_true", help="skip the fits with default parameters")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
@@ -261,8 +265,8 @@ def main(argv=None):
 
     if args.load > 0:
         ms, times = load_ratio(args.load, lambda: make_ours(args.load_epochs), X_train, y_train, args.repeats,
-                               own_session=not args.load_same_session)
-        where = "this session" if args.load_same_session else "a session of their own"
+                               own_session=args.load_own_session)
+        where = "a session of their own" if args.load_own_session else "this session"
         print(f"busy machine: {args.load} spinning processes ({where}) on {os.cpu_count()} cores, "
               f"{args.load_epochs} epochs a fit, quiet and loaded fits alternating, {args.repeats} repeats")
         for setting, label in (("skcnn", "skcnn (its BLAS threads)"),
