@@ -200,8 +200,8 @@ def _epoch_recorder(keras):
             if self.tasks is not None:
                 self.tasks.begin()
             self._start = time.perf_counter()
-            rate = self.model.optimizer.learning_rate  # a variable (read its value: its __array__ warns) or a tensor
-            self._learning_rate = float(keras.ops.convert_to_numpy(getattr(rate, "value", rate)))
+            # the variable itself: under a MirroredStrategy its .value is a mirrored value NumPy cannot read
+            self._learning_rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
