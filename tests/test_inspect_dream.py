@@ -163,7 +163,12 @@ def test_tiled_gradient_with_roll_equals_the_whole_image_gradient(inception):
     with tf.GradientTape() as tape:
         loss = tf.reduce_mean(sub(x))
     whole = np.roll(tape.gradient(loss, x).numpy(), (-shift[0], -shift[1]), axis=(1, 2))
-    np.testing.assert_allclose(tiled.numpy(), whole, rtol=1e-3, atol=1e-3 * np.abs(whole).max())
+    # float32, batch norms folded into the convolutions (the inspector's copy) against the network as built:
+    # other roundings flip a few ReLUs near zero, so single values move by up to 1.3% of the largest on an
+    # AMD EPYC (0.2% of the gradient's norm, Pearson 0.999998); a wrong roll or tile is off by ~100%
+    tiled = tiled.numpy()
+    assert np.linalg.norm(tiled - whole) / np.linalg.norm(whole) < 1e-2
+    np.testing.assert_allclose(tiled, whole, rtol=0, atol=3e-2 * np.abs(whole).max())
 
 
 def test_many_tiles_give_the_whole_image_gradient_of_a_pointwise_network():
