@@ -47,15 +47,17 @@ import numpy as np
 __all__ = ["Checkpoint", "EpochRun", "run_epochs", "run_minimizer", "interrupted_message", "warn_at_caller"]
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-_WRAPPERS = (os.sep + "contextlib.py", os.sep + "functools.py")
+# decorators between the user's line and a fit: contextlib's and functools', and scikit-learn's _fit_context
+_WRAPPERS = (os.sep + "contextlib.py", os.sep + "functools.py", os.sep + os.path.join("sklearn", "base.py"))
 
 
 def warn_at_caller(message, category=UserWarning):
     """``warnings.warn`` pointing at the first line outside skcnn: the user's call to ``fit``.
 
-    Frames of skcnn itself (and of decorators from :mod:`contextlib`) are
-    skipped, so the warning points at the user's line however deep in the
-    package it is raised.
+    Frames of skcnn itself (and of decorators from :mod:`contextlib`,
+    :mod:`functools` and scikit-learn's ``_fit_context``) are skipped, so
+    the warning points at the user's line however deep in the package it is
+    raised.
 
     Examples
     --------

@@ -29,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._base import DocLinkMixin
 from .._callbacks import CallbackSupportMixin, FitCallbacks
 from .._history import History
+from .._nn.loop import interrupted_message, warn_at_caller
 from .._nn.losses import check_sample_weight
 from .._validation import is_int
 from ..plugins import cnn_architectures
@@ -947,8 +948,7 @@ or (n_samples, n_pixels)
                     finished, weights, variables = recorder.kept
                     _restore_training_state(model, weights, variables)
                     history.truncate(finished)
-                    warnings.warn("Training interrupted by user; kept the weights and history of the last finished "
-                                  f"epoch ({finished}).", UserWarning, stacklevel=4)  # _fit, fit, _fit_context
+                    warn_at_caller(interrupted_message(history))
                 self.classes_, self.image_shape_, self.model_, self.history_ = classes, image_shape, model, history
         self.fit_time_ = time.perf_counter() - start
         return self
