@@ -43,6 +43,7 @@ from sklearn.preprocessing import StandardScaler
 from skcnn import KerasCNNClassifier
 from skcnn.datasets import load_mnist
 from skcnn.inspect import AttributionInspector
+from skcnn.metrics import confusions
 from skcnn.plotting import (plot_attribution, plot_attribution_grid, plot_deletion, plot_randomization,
                             save_figure)
 
@@ -61,12 +62,11 @@ print(f"CNN test accuracy: {np.mean(y_pred == y_test):.3f}")
 
 # %%
 # The mistakes, those of the most frequent kind (true a, predicted b) first.
+a, b, count = confusions(y_test, y_pred)[0]
 wrong = np.flatnonzero(y_pred != y_test)
-pairs, counts = np.unique(np.stack([y_test[wrong], y_pred[wrong]], axis=1), axis=0, return_counts=True)
-a, b = pairs[np.argmax(counts)]
 first = (y_test[wrong] == a) & (y_pred[wrong] == b)
 wrong = np.concatenate([wrong[first], wrong[~first]])[:6]
-print(f"{int(np.sum(y_pred != y_test))} mistakes; the most frequent: {counts.max()} {a}s taken for {b}s, shown first")
+print(f"{int(np.sum(y_pred != y_test))} mistakes; the most frequent: {count} {a}s taken for {b}s, shown first")
 inspector = AttributionInspector(cnn)
 X_err, y_err = X_test[wrong], y_test[wrong]
 maps = {

@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_consistent_length, column_or_1d
 
 from ._repr import ShortReprMixin, summarize
 
-__all__ = ["ClassificationTable", "classification_table", "misclassified", "Misclassified"]
+__all__ = ["ClassificationTable", "classification_table", "confusions", "misclassified", "Misclassified"]
 
 _COLUMNS = ("precision", "recall", "f1", "accuracy", "tp", "fp", "fn", "an")
 
@@ -165,3 +165,22 @@ def misclassified(y_true, y_pred, label) -> Misclassified:
     return Misclassified(
         np.flatnonzero(is_true & is_pred), np.flatnonzero(~is_true & is_pred), np.flatnonzero(is_true & ~is_pred)
     )
+
+
+def confusions(y_true, y_pred):
+    """The mistakes by kind, ``[(true, predicted, count), ...]``, most frequent first.
+
+    Ties go to the smaller true label, then the smaller prediction, so the
+    order does not depend on the order of the samples. Correct predictions
+    are not listed.
+
+    Examples
+    --------
+    >>> confusions([4, 9, 9, 7, 1], [9, 4, 4, 1, 1])
+    [(9, 4, 2), (4, 9, 1), (7, 1, 1)]
+    """
+    y_true, y_pred = _check_pair(y_true, y_pred)
+    wrong = y_true != y_pred
+    pairs, counts = np.unique(np.stack([y_true[wrong], y_pred[wrong]], axis=1), axis=0, return_counts=True)
+    order = sorted(range(len(counts)), key=lambda k: (-counts[k], pairs[k][0], pairs[k][1]))
+    return [(pairs[k][0].item(), pairs[k][1].item(), int(counts[k])) for k in order]

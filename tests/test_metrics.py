@@ -50,3 +50,18 @@ def test_results_print_short():
     assert repr(m) == f"Misclassified(tp=int64 {m.tp.shape}, fp=int64 {m.fp.shape}, fn=int64 {m.fn.shape})"
     tp, fp, fn = m  # still a tuple
     assert len(tp) + len(fn) == np.sum(y_true == 3)
+
+
+def test_confusions_are_the_off_diagonal_of_the_confusion_matrix_most_frequent_first():
+    from sklearn.metrics import confusion_matrix
+
+    from skcnn.metrics import confusions
+
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 4, 200)
+    y_pred = np.where(rng.random(200) < 0.6, y_true, rng.integers(0, 4, 200))
+    m = confusion_matrix(y_true, y_pred, labels=range(4))
+    want = sorted(((a, b, int(m[a, b])) for a in range(4) for b in range(4) if a != b and m[a, b]),
+                  key=lambda t: (-t[2], t[0], t[1]))
+    assert confusions(y_true, y_pred) == want
+    assert confusions(["4", "9"], ["9", "9"]) == [("4", "9", 1)] and confusions([1, 2], [1, 2]) == []

@@ -6,25 +6,8 @@ import time
 
 import numpy as np
 
+from ..metrics import confusions
 from ._context import Section
-
-
-def confusions(y_true, y_pred):
-    """The CNN's mistakes by kind: ``[(true, predicted, count), ...]``, most frequent first.
-
-    Ties go to the smaller true label, then the smaller prediction, so the
-    order does not depend on the order of the digits.
-
-    Examples
-    --------
-    >>> confusions([4, 9, 9, 7, 1], [9, 4, 4, 1, 1])
-    [(9, 4, 2), (4, 9, 1), (7, 1, 1)]
-    """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    wrong = y_true != y_pred
-    pairs, counts = np.unique(np.stack([y_true[wrong], y_pred[wrong]], axis=1), axis=0, return_counts=True)
-    order = sorted(range(len(counts)), key=lambda k: (-counts[k], pairs[k][0], pairs[k][1]))
-    return [(pairs[k][0].item(), pairs[k][1].item(), int(counts[k])) for k in order]
 
 
 def pick_errors(y_true, y_pred, n):
