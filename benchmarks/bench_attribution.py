@@ -45,7 +45,7 @@ def _pearson(a, b):
 
 def _models(n):
     from skcnn import KerasCNNClassifier
-    from skcnn.cnn._keras import import_keras
+    from skcnn._keras import import_keras
     from skcnn.datasets import load_mnist
 
     keras, _ = import_keras()

@@ -27,7 +27,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skcnn import KerasCNNClassifier
-from skcnn.cnn._keras import import_keras
+from skcnn._keras import import_keras
 from skcnn.datasets import load_mnist
 
 EPOCHS, BATCH = 5, 64

@@ -66,7 +66,7 @@ maps = np.arange(16)
 pixel = inspector.oip_layer("conv3", maps=maps, steps=300, learning_rate=0.05, random_state=0)
 smooth = inspector.oip_layer("conv3", maps=maps, steps=300, learning_rate=0.05, random_state=0,
                              param="fft", transforms="standard")
-judge = inspector._engine(inspector.target_.layer_index("conv3"), regularized=False)
+judge = inspector._engine(inspector.model_.layer_index("conv3"), regularized=False)
 for name, result in (("pixel", pixel), ("FFT + transforms", smooth)):
     print(f"{name:>17}: high-frequency share {high_frequency_share(result.images).mean():.3f}, "
           f"activation kept over 20 transformed copies {robustness(judge, result.images, maps=maps).mean():.2f}")

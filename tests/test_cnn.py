@@ -18,7 +18,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skcnn import History, KerasCNNClassifier
 from skcnn._callbacks import EpochRecorder
-from skcnn.cnn._keras import device_name
+from skcnn._keras import device_name
 from skcnn.plugins import cnn_architectures
 
 # A small, fast configuration: one 1x1 convolution (fits any image size, even

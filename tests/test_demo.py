@@ -171,7 +171,7 @@ def test_tensorflow_logging_settings_the_user_made_are_kept():
     code = (
         "import logging, os\n"
         "logging.getLogger('tensorflow').setLevel(logging.INFO)\n"
-        "from skcnn.cnn._keras import import_keras\n"
+        "from skcnn._keras import import_keras\n"
         "keras, tf = import_keras()\n"
         "from tensorflow.python.autograph.utils import ag_logging\n"
         "print(logging.getLogger('tensorflow').level, os.environ['TF_CPP_MIN_LOG_LEVEL'], ag_logging.get_verbosity())\n"
@@ -185,7 +185,7 @@ def test_tensorflow_logging_settings_the_user_made_are_kept():
 def test_tensorflow_logging_defaults_where_the_user_set_nothing():
     code = (
         "import logging, os\n"
-        "from skcnn.cnn._keras import import_keras\n"
+        "from skcnn._keras import import_keras\n"
         "keras, tf = import_keras()\n"
         "from tensorflow.python.autograph.utils import ag_logging\n"
         "print(logging.getLogger('tensorflow').level, os.environ['TF_CPP_MIN_LOG_LEVEL'], ag_logging.get_verbosity())\n"
@@ -198,7 +198,7 @@ def test_tensorflow_logging_defaults_where_the_user_set_nothing():
 
 
 def test_import_log_filter_keeps_what_the_level_allows():
-    from skcnn.cnn._keras import _filter_import_log
+    from skcnn._keras import _filter_import_log
 
     text = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
             "I0000 00:00:1795410046.042702    7019 port.cc:153] oneDNN custom operations are on.\n"

@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from skcnn.inspect import ActivationInspector  # noqa: E402
-from skcnn.inspect._target import resolve_target  # noqa: E402
+from skcnn.inspect._core.model import resolve_model  # noqa: E402
 from skcnn.plotting import plot_class_signature, plot_maps, plot_maps_compare, save_figure  # noqa: E402
 
 L = keras.layers
@@ -92,7 +92,7 @@ def test_pipeline_applies_steps_and_maps_back(mnist_small):
     np.testing.assert_allclose(acts["conv1"], want[0], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(acts["conv2"], want[1], rtol=1e-5, atol=1e-5)
     # Images in model space come back to pixel space through the scaler.
-    target = resolve_target(pipe)
+    target = resolve_model(pipe)
     np.testing.assert_allclose(target.to_pixels(scaled).reshape(5, -1), X[:5], rtol=1e-4, atol=1e-3)
     # The same images as (n, 28, 28) give the same activations.
     again = ActivationInspector(pipe).activations(X[:5].reshape(5, 28, 28), layers="conv1")["conv1"]

@@ -12,7 +12,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from skcnn.inspect import GradientAscent, resolve_target  # noqa: E402
+from skcnn.inspect import GradientAscent, resolve_model  # noqa: E402
 from skcnn.inspect import _ascent  # noqa: E402
 from skcnn.inspect.objectives import channel, class_logit, diversity, neuron  # noqa: E402
 
@@ -106,7 +106,7 @@ def test_diversity_is_minus_the_mean_gram_cosine_to_the_other_images(n):
 # ------------------------------------------------------------------ crop
 def test_cropped_feed_computes_in_the_engine_precision():
     model = _model(size=9)  # 9x9 -> c1 7x7 -> p1 3x3 (drops a row and a column) -> c2 2x2
-    target = resolve_target(model)
+    target = resolve_model(model)
     keras_, _ = _ascent.import_keras()
     rows, cols, chain = _ascent._crop_chain(target, target.layer_index("c2"))
     assert (rows, cols) == (8, 8)
@@ -207,7 +207,7 @@ def test_crop_chain_finds_the_part_of_the_input_a_layer_reads():
     model = keras.Sequential([keras.Input((11, 12, 1)), L.Conv2D(2, 3, name="c1"),  # 9x10
                               L.MaxPooling2D(2, name="p1"),  # 4x5: drops a row of 9
                               L.Conv2D(2, (2, 3), name="c2"), L.Flatten(name="f"), L.Dense(2, name="d")])
-    target = resolve_target(model)
+    target = resolve_model(model)
     rows, cols, chain = _ascent._crop_chain(target, target.layer_index("c2"))
     assert (rows, cols) == (10, 12) and [layer.name for layer in chain] == ["c1", "p1", "c2"]
     rows, cols, chain = _ascent._crop_chain(target, target.layer_index("p1"))
@@ -217,9 +217,9 @@ def test_crop_chain_finds_the_part_of_the_input_a_layer_reads():
     assert _ascent._crop_chain(target, target.layer_index("f")) is None
     # Only the columns are cut: 8x9 -> c1 6x7 -> p1 3x3 reads all 8 rows and 8 of the 9 columns.
     narrow = keras.Sequential([keras.Input((8, 9, 1)), L.Conv2D(2, 3, name="c1"), L.MaxPooling2D(2, name="p1")])
-    assert _ascent._crop_chain(resolve_target(narrow), 1)[:2] == (8, 8)
+    assert _ascent._crop_chain(resolve_model(narrow), 1)[:2] == (8, 8)
     tall = keras.Sequential([keras.Input((9, 8, 1)), L.Conv2D(2, 3, name="c1"), L.MaxPooling2D(2, name="p1")])
-    assert _ascent._crop_chain(resolve_target(tall), 1)[:2] == (8, 8)
+    assert _ascent._crop_chain(resolve_model(tall), 1)[:2] == (8, 8)
 
 
 def test_crop_chain_needs_a_plain_chain_from_the_input():
@@ -228,14 +228,14 @@ def test_crop_chain_needs_a_plain_chain_from_the_input():
     b = L.MaxPooling2D(2, name="b")(a)
     side = L.Conv2D(2, 3, name="side")(inputs)
     model = keras.Model(inputs, [b, side])
-    target = resolve_target(model)
+    target = resolve_model(model)
     rows, cols, chain = _ascent._crop_chain(target, target.layer_index("b"))
     assert (rows, cols) == (8, 8) and [layer.name for layer in chain] == ["a", "b"]
     # "side" sits after "b" in the layer list but reads the input, not b's output.
     assert _ascent._crop_chain(target, target.layer_index("side")) is None
     wide = keras.Sequential([keras.Input((9, 9, 1)), L.Conv2D(2, 3, padding="same", name="s"),
                              L.MaxPooling2D(2, name="m")])
-    assert _ascent._crop_chain(resolve_target(wide), 1) is None  # a 'same' convolution reads it all
+    assert _ascent._crop_chain(resolve_model(wide), 1) is None  # a 'same' convolution reads it all
 
 
 def test_with_dtype_clones_to_mixed_precision_with_the_same_weights():
@@ -303,7 +303,7 @@ def test_engine_keeps_its_settings():
     engine = GradientAscent(model, "c2", objective="weights", pre_activation="auto", jitter=2, alpha_l2=0.5,
                             alpha_tv=0.25, chunk_size=7, compute_dtype="bfloat16", jit_compile=1, crop=False,
                             param="fft", decorrelate=True, transforms="standard", device="cpu")
-    assert engine.target.model is model and engine.target.device == "cpu"
+    assert engine.model_.model is model and engine.model_.device == "cpu"
     assert (engine.layer_index, engine.layer.name, engine.map_shape) == (2, "c2", (2, 2, 2))
     assert (engine.objective, engine._objective_fn, engine.pre_activation) == ("weights", None, "auto")
     assert (engine.jitter, engine.alpha_l2, engine.alpha_tv, engine.chunk_size) == (2, 0.5, 0.25, 7)
@@ -316,7 +316,7 @@ def test_engine_keeps_its_settings():
     assert engine._compiled == {}
     plain = GradientAscent(model)
     assert (plain.layer_index, plain.layer, plain.map_shape, plain._transforms) == (None, None, None, [])
-    assert plain.target.device is None and plain.crop == "auto" and plain.jit_compile is False
+    assert plain.model_.device is None and plain.crop == "auto" and plain.jit_compile is False
     ranged = GradientAscent(model, value_range=(-1, 2))
     assert ranged.value_range == (-1.0, 2.0) and isinstance(ranged.value_range[0], float)
     assert callable(GradientAscent(model, "c1", objective=lambda a, w: a[..., 0])._objective_fn)
@@ -475,7 +475,7 @@ def test_weights_and_callable_plan_errors():
         _fed(engine, 2, spatial=per_image)
     _fed(engine, 2, spatial=np.full((6, 6), 0.5))  # uniform weights are allowed
     with pytest.raises(ValueError, match="^" + re.escape("objective='map' needs the engine's layer: give "
-                                                         "GradientAscent(target, layer), or pass an Objective")):
+                                                         "GradientAscent(model, layer), or pass an Objective")):
         _fed(GradientAscent(_model()), 2, maps=0)
 
 

@@ -149,9 +149,9 @@ def test_inception_dream_keeps_shape_and_each_octave_raises_the_objective(incept
 
 
 def test_tiled_gradient_with_roll_equals_the_whole_image_gradient(inception):
-    _, tf = pytest.importorskip("skcnn.cnn._keras").import_keras()
+    _, tf = pytest.importorskip("skcnn._keras").import_keras()
     inspector = _inception_inspector(inception, compute_dtype="float32", tile_size=512)
-    _, gradient = inspector._climber((inspector.target.layer_index("mixed3"),))
+    _, gradient = inspector._climber((inspector.model_.layer_index("mixed3"),))
     image = keras.applications.inception_v3.preprocess_input(_rgb_photo(120, 140, seed=1).astype("float32"))
     shift = (37, 101)
     weights = np.full(768, 1 / 768, dtype=np.float32)
@@ -173,7 +173,7 @@ def test_tiled_gradient_with_roll_equals_the_whole_image_gradient(inception):
 
 def test_many_tiles_give_the_whole_image_gradient_of_a_pointwise_network():
     """With 1x1 convolutions no pixel sees past its tile: tiles, padding and roll must change nothing."""
-    _, tf = pytest.importorskip("skcnn.cnn._keras").import_keras()
+    _, tf = pytest.importorskip("skcnn._keras").import_keras()
     init = keras.initializers.GlorotUniform(seed=3)
     model = keras.Sequential([keras.Input((None, None, 3)),
                               keras.layers.Conv2D(5, 1, activation="tanh", name="p1", kernel_initializer=init),
@@ -218,7 +218,7 @@ def test_rgb_tiles_dream_is_reproducible_and_bad_input_is_refused():
         DreamInspector(model, preprocess=lambda x: x / 255)
     with pytest.raises(ValueError, match="tile_size must be"):
         DreamInspector(model, tile_size=2)
-    assert DreamInspector(model, device="cpu").target.device == "cpu"
+    assert DreamInspector(model, device="cpu").model_.device == "cpu"
     with pytest.raises(ValueError, match="device must be one of"):
         DreamInspector(model, device="tpu")
 

@@ -51,9 +51,9 @@ def test_objectives_add_subtract_scale():
 
 
 def test_objective_parts_merge_terms_at_one_layer():
-    from skcnn.inspect import resolve_target
+    from skcnn.inspect import resolve_model
 
-    target = resolve_target(_model())
+    target = resolve_model(_model())
     parts = (channel("c1", 1) - 3 * channel("c1", 1) + neuron("c1", 0, point=(1, 2))).parts(target)
     (key, weights), = parts.items()
     assert key == ("linear", 0) and weights.shape == (10, 10, 4)

@@ -363,9 +363,9 @@ def test_results_print_short():
 
 
 def test_map_values_rank_every_map_in_one_pass(tiny_cnn):
-    from skcnn.inspect import resolve_target
+    from skcnn.inspect import resolve_model
 
-    target = resolve_target(tiny_cnn)
+    target = resolve_model(tiny_cnn)
     index = target.layer_index("conv2")
     cands = precursor_candidates((28, 28, 1), indices=np.arange(0, 3**9, 997))
     conv = target.layers[index]

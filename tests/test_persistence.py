@@ -147,7 +147,7 @@ def test_tampered_file_with_an_unknown_type_is_refused(digits, tmp_path):
 @pytest.mark.slow
 def test_cnn_with_a_lambda_layer_is_refused(digits, tmp_path):
     """A CNN file whose network holds Python code (a Lambda layer): Keras' safe mode refuses it."""
-    from skcnn.cnn._keras import import_keras
+    from skcnn._keras import import_keras
 
     keras, _ = import_keras()
     X, y, _ = digits

@@ -49,7 +49,7 @@ def _inception_dream(ctx, images):
     import time
 
     from .. import plotting
-    from ..cnn._keras import import_keras
+    from .._keras import import_keras
     from ..datasets import load_flower
     from ..inspect import DreamInspector
 

@@ -23,7 +23,7 @@ def run(ctx) -> Section:
 
     # All maps of every convolution for one "4".
     four = int(np.flatnonzero(y_test == 4)[0])
-    layers = inspector.target_.conv_layers()
+    layers = inspector.model_.conv_layers()
     acts = inspector.activations(X_test[[four]], layers=layers)
     for name in layers:
         a = acts[name][0]
@@ -106,7 +106,7 @@ def _readable(ctx, oips, cnn, layer, maps, steps, plain, signature, images):
     start = time.perf_counter()
     smooth = oips.oip_layer(layer, maps=maps, steps=steps, learning_rate=0.02, random_state=ctx.random_state,
                             param="fft", transforms="standard")
-    judge = oips._engine(oips.target_.layer_index(layer), regularized=False)
+    judge = oips._engine(oips.model_.layer_index(layer), regularized=False)
     figures = {name: (high_frequency_share(r.images).mean(), robustness(judge, r.images, maps=maps).mean())
                for name, r in (("pixel", plain), ("fft", smooth))}
     both = np.concatenate([plain.images_pixels, smooth.images_pixels])

@@ -37,7 +37,7 @@ from __future__ import annotations
 import numbers
 
 from ..plugins import cnn_architectures
-from ._keras import import_keras
+from .._keras import import_keras
 
 __all__ = ["series", "padded", "feature_map_sizes"]
 

@@ -33,7 +33,7 @@ from .._nn.loop import interrupted_message, warn_at_caller
 from .._nn.losses import check_sample_weight
 from .._validation import is_int
 from ..plugins import cnn_architectures
-from ._keras import device_name, import_keras
+from .._keras import device_name, import_keras
 
 __all__ = ["KerasCNNClassifier"]
 

@@ -38,7 +38,8 @@ _LAZY = {
     "enhance_contrast": "oip",
     "GradientAscent": "_ascent",
     "AscentResult": "_ascent",
-    "resolve_target": "_target",
+    "resolve_model": "_core.model",
+    "InspectedModel": "_core.model",
 }
 
 __all__ = sorted(_LAZY)

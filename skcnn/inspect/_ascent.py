@@ -42,7 +42,7 @@ import numpy as np
 
 from .._repr import ShortReprMixin
 from .._validation import check_int, check_number, check_per_image
-from ._target import import_keras, resolve_target
+from ._core.model import import_keras, resolve_model
 from .objectives import Objective, as_objectives
 from .params import ImageParam
 from .transforms import compose as compose_transforms
@@ -136,11 +136,11 @@ def _needed_extent(layer, rows, cols):
     return None
 
 
-def _crop_chain(target, layer_index):
+def _crop_chain(resolved, layer_index):
     """``(rows, cols, layers)`` when the layer sits on a plain chain of convolutions and poolings whose output
     depends only on the top-left ``rows x cols`` of the input (valid poolings drop a remainder), else None."""
-    chain = target.layers[:layer_index + 1]
-    previous = target.input_tensor
+    chain = resolved.layers[:layer_index + 1]
+    previous = resolved.input_tensor
     try:
         for layer in chain:
             if layer.input is not previous:
@@ -156,15 +156,15 @@ def _crop_chain(target, layer_index):
         if extent is None:
             return None
         rows, cols = extent
-    height, width = target.input_shape[:2]
+    height, width = resolved.input_shape[:2]
     if rows > height or cols > width or (rows, cols) == (height, width):
         return None
     return rows, cols, chain
 
 
-def _cropped_feed(keras, target, chain, rows, cols, dtype):
+def _cropped_feed(keras, resolved, chain, rows, cols, dtype):
     """Copies of the chain's layers on an input of ``rows x cols``: the same network, less to compute."""
-    inputs = keras.Input((rows, cols, target.input_shape[2]))
+    inputs = keras.Input((rows, cols, resolved.input_shape[2]))
     x = inputs
     copies = []
     for layer in chain:
@@ -216,8 +216,8 @@ class GradientAscent:
 
     Parameters
     ----------
-    target : KerasCNNClassifier, Pipeline, keras.Model or Target
-        The network (see :func:`~skcnn.inspect._target.resolve_target`).
+    model : KerasCNNClassifier, Pipeline, keras.Model or InspectedModel
+        The network (see :func:`~skcnn.inspect._core.model.resolve_model`).
     layer : str or int, optional
         Keras name, alias (``conv3``) or index of the layer of the
         ``"map"``/``"weights"``/callable objectives; not needed for
@@ -261,7 +261,7 @@ class GradientAscent:
         (:mod:`~skcnn.inspect.transforms`).
     device : {"auto", "cpu", "gpu"} or str, optional
         Where to compute; default: the estimator's ``device``, or ``"auto"``
-        for a bare model (see :func:`~skcnn.inspect._target.device_name`).
+        for a bare model (see :func:`~skcnn.inspect._core.model.device_name`).
 
     Examples
     --------
@@ -280,10 +280,10 @@ class GradientAscent:
     True
     """
 
-    def __init__(self, target, layer=None, *, objective="map", pre_activation=False, jitter=0, alpha_l2=0.0, alpha_tv=0.0,
+    def __init__(self, model, layer=None, *, objective="map", pre_activation=False, jitter=0, alpha_l2=0.0, alpha_tv=0.0,
                  value_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False, crop="auto",
                  param="pixel", decorrelate=False, transforms=None, device=None):
-        self.target = resolve_target(target, device=device)
+        self.model_ = resolve_model(model, device=device)
         self.objective = objective
         self._objective_fn = None
         if isinstance(objective, (Objective, list, tuple)):
@@ -303,9 +303,9 @@ class GradientAscent:
         elif not isinstance(objective, str):
             raise ValueError(f"objective must be an Objective, 'map', 'weights', a callable or a name; got "
                              f"{objective!r}.")
-        self.layer_index = None if layer is None else self.target.layer_index(layer)
-        self.layer = None if layer is None else self.target.layers[self.layer_index]
-        self.map_shape = None if layer is None else self.target.layer_shape(self.layer_index)
+        self.layer_index = None if layer is None else self.model_.layer_index(layer)
+        self.layer = None if layer is None else self.model_.layers[self.layer_index]
+        self.map_shape = None if layer is None else self.model_.layer_shape(self.layer_index)
         if pre_activation not in (True, False, "auto"):
             raise ValueError(f"pre_activation must be True, False or 'auto'; got {pre_activation!r}.")
         self.pre_activation = pre_activation
@@ -333,17 +333,17 @@ class GradientAscent:
         self.crop_ = None
         self.param = param
         self.decorrelate = decorrelate
-        self._param = ImageParam(self.target.input_shape, param, decorrelate)
+        self._param = ImageParam(self.model_.input_shape, param, decorrelate)
         if value_range is not None and not self._param.identity:
             raise ValueError("value_range works with param='pixel' and decorrelate=False only.")
         self.transforms = transforms
         self._transforms = ([roll(self.jitter)] if self.jitter else []) + resolve_transforms(
-            transforms, self.target.input_shape[:2])
+            transforms, self.model_.input_shape[:2])
         self._compiled = {}
 
     # -------------------------------------------------------------- building
     def _layer_model(self, index):
-        return self.target.layers[index]
+        return self.model_.layers[index]
 
     def _build(self, keys):
         """Compile the ascent and the score for one structure of objective parts (``keys``)."""
@@ -369,18 +369,18 @@ class GradientAscent:
         # The crop: one layer, read whole (no logits), on a plain chain.
         cropping = self.crop is True or (self.crop == "auto" and dtype == "float32")
         reads_logits = any(key[0] == "logit" for key in keys)
-        plan = _crop_chain(self.target, layers[0]) if cropping and len(layers) == 1 and not reads_logits else None
+        plan = _crop_chain(self.model_, layers[0]) if cropping and len(layers) == 1 and not reads_logits else None
         crop = None if plan is None else plan[:2]
         post_layers = [i for i in layers if i not in split_layers]
         pre_layers = [i for i in layers if i in split_layers]
         if plan is not None:
             rows, cols, chain = plan
-            feeds = [(_cropped_feed(keras, self.target, chain[:-1] if pre_layers else chain, rows, cols, dtype),
+            feeds = [(_cropped_feed(keras, self.model_, chain[:-1] if pre_layers else chain, rows, cols, dtype),
                       layers)]
         else:
-            feeds = [(_with_dtype(keras, self.target.submodel(group, inputs_of=inputs_of), dtype), group)
+            feeds = [(_with_dtype(keras, self.model_.submodel(group, inputs_of=inputs_of), dtype), group)
                      for group, inputs_of in ((post_layers, False), (pre_layers, True)) if group]
-        shapes = {i: self.target.layer_shape(i) for i in layers}
+        shapes = {i: self.model_.layer_shape(i) for i in layers}
         always_pre = self.pre_activation is True
         auto = self.pre_activation == "auto"
 
@@ -436,7 +436,7 @@ class GradientAscent:
 
         l2, tv, value_range = self.alpha_l2, self.alpha_tv, self.value_range
         param, transforms = self._param, self._transforms
-        size = self.target.input_shape[:2]
+        size = self.model_.input_shape[:2]
 
         def penalty(x):
             total = 0.0
@@ -451,7 +451,7 @@ class GradientAscent:
 
         transform = compose_transforms(transforms, size)
 
-        ih, iw, ic = self.target.input_shape
+        ih, iw, ic = self.model_.input_shape
         feed_specs = [tf.TensorSpec([None] + list(shapes[key[1]]), tf.float32) if key[0] in ("linear", "logit")
                       else tf.TensorSpec([None], tf.float32) if key[0] == "diversity"
                       else tf.TensorSpec([None, key[3]], tf.float32) for key in keys]
@@ -492,7 +492,7 @@ class GradientAscent:
     # ------------------------------------------------------------- arguments
     def _images(self, images):
         images = np.asarray(images, dtype=np.float32)
-        shape = self.target.input_shape
+        shape = self.model_.input_shape
         if images.ndim == 3 and shape[2] == 1:
             images = images[..., None]
         if images.ndim != 4 or images.shape[1:] != shape:
@@ -509,7 +509,7 @@ class GradientAscent:
         if isinstance(objective, (Objective, list, tuple)):
             return self._objective_plan(as_objectives(objective, None if isinstance(objective, Objective) else n), n)
         if self.layer_index is None:
-            raise ValueError(f"objective={objective!r} needs the engine's layer: give GradientAscent(target, layer), "
+            raise ValueError(f"objective={objective!r} needs the engine's layer: give GradientAscent(model, layer), "
                              f"or pass an Objective (channel(...), ...), which names its own layer.")
         h, w, c = self.map_shape
         mode = "callable" if self._objective_fn is not None else objective
@@ -584,7 +584,7 @@ class GradientAscent:
         for objective in objectives:
             if id(objective) not in seen:
                 seen[id(objective)] = len(unique)
-                unique.append(objective.parts(self.target))
+                unique.append(objective.parts(self.model_))
             which.append(seen[id(objective)])
         which = np.asarray(which)
         keys = []
@@ -594,7 +594,7 @@ class GradientAscent:
         tables = []
         for key in keys:
             if key[0] in ("linear", "logit"):
-                blank = np.zeros(self.target.layer_shape(key[1]), dtype=np.float32)
+                blank = np.zeros(self.model_.layer_shape(key[1]), dtype=np.float32)
             elif key[0] == "callable":
                 blank = np.zeros(key[3], dtype=np.float32)
             else:
@@ -608,7 +608,7 @@ class GradientAscent:
 
     def _compiled_for(self, keys):
         if keys not in self._compiled:
-            with self.target.device_scope():
+            with self.model_.device_scope():
                 self._build(keys)
         return self._compiled[keys]
 
@@ -642,19 +642,19 @@ class GradientAscent:
         """
         keras, tf = import_keras()
         images = self._images(images)
-        index = self.target.layer_index(layer)
+        index = self.model_.layer_index(layer)
         key = ("map_values", index, None if point is None else tuple(int(v) for v in point))
         if key not in self._compiled:
-            split = _split_activation(keras, self.target.layers[index]) if self.pre_activation else None
-            with self.target.device_scope():
-                feed = self.target.submodel([index], inputs_of=split is not None)
-            h, w, c = self.target.layer_shape(index)
+            split = _split_activation(keras, self.model_.layers[index]) if self.pre_activation else None
+            with self.model_.device_scope():
+                feed = self.model_.submodel([index], inputs_of=split is not None)
+            h, w, c = self.model_.layer_shape(index)
 
             def reduce(t):
                 t = tf.reshape(tf.cast(t, tf.float32), [-1, h, w, c])
                 return tf.reduce_mean(t, axis=[1, 2]) if point is None else t[:, point[0], point[1], :]
 
-            @tf.function(input_signature=[tf.TensorSpec([None] + list(self.target.input_shape), tf.float32)])
+            @tf.function(input_signature=[tf.TensorSpec([None] + list(self.model_.input_shape), tf.float32)])
             def values(x):
                 out = feed(x, training=False)
                 out = out[0] if isinstance(out, (list, tuple)) else out
@@ -666,9 +666,9 @@ class GradientAscent:
 
             self._compiled[key] = values
         values = self._compiled[key]
-        out = np.empty((len(images), self.target.layer_shape(index)[2]), dtype=np.float32)
+        out = np.empty((len(images), self.model_.layer_shape(index)[2]), dtype=np.float32)
         for start in range(0, len(images), int(batch_size)):
-            with self.target.device_scope():
+            with self.model_.device_scope():
                 out[start:start + batch_size] = values(tf.constant(images[start:start + batch_size])).numpy()
         return out
 
@@ -729,7 +729,7 @@ class GradientAscent:
         for k, (start, stop) in enumerate(_progress(chunks, verbose, description, len(images))):
             (x, *values), count = self._pad([images[start:stop]] + feed(start, stop), stop, start)
             seed = tf.constant([int(seed0[0]), (int(seed0[1]) + 7919 * k) % (2**31 - 1)], tf.int32)
-            with self.target.device_scope():
+            with self.model_.device_scope():
                 x, final, value, hist = ascend(tf.constant(x), [tf.constant(v) for v in values],
                                                tf.constant(int(steps), tf.int32),
                                                tf.constant(float(learning_rate), tf.float32), seed)
@@ -757,7 +757,7 @@ class GradientAscent:
         climbed = np.empty(len(images), dtype=np.float32)
         for start, stop in self._chunks(len(images)):
             (x, *values), count = self._pad([images[start:stop]] + feed(start, stop), stop, start)
-            with self.target.device_scope():
+            with self.model_.device_scope():
                 post, value = score(tf.constant(x), [tf.constant(v) for v in values])
             scores[start:stop] = post.numpy()[:count]
             climbed[start:stop] = value.numpy()[:count]

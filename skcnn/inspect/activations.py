@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._repr import ShortReprMixin
-from ._target import import_keras, resolve_target
+from ._core.model import import_keras, resolve_model
 
 __all__ = ["ActivationInspector", "ClassSignature", "ClassContrast"]
 
@@ -196,7 +196,7 @@ class ActivationInspector:
 
     Parameters
     ----------
-    target : KerasCNNClassifier, Pipeline or keras.Model
+    model : KerasCNNClassifier, Pipeline or keras.Model
         A fitted classifier, a Pipeline ending in one (raw images pass
         through its preceding steps), or any Keras image model: Sequential
         or functional, any number of channels, nested models (their layers
@@ -209,7 +209,7 @@ class ActivationInspector:
 
     Attributes
     ----------
-    target_ : Target
+    model_ : InspectedModel
         The resolved model with its layers and pre-processing.
 
     Examples
@@ -226,27 +226,26 @@ class ActivationInspector:
     (2, 6, 6, 4)
     """
 
-    def __init__(self, target, *, batch_size=256, device=None):
-        self.target = target
+    def __init__(self, model, *, batch_size=256, device=None):
         self.batch_size = _check_batch_size(batch_size)
         self.device = device
-        self.target_ = resolve_target(target, device=device)
+        self.model_ = resolve_model(model, device=device)
         self._forward = {}
 
     def _layer_keys(self, layers):
-        target = self.target_
+        resolved = self.model_
         if layers is None:
-            chosen = [i for i, layer in enumerate(target.layers) if len(layer.output.shape) == 4]
+            chosen = [i for i, layer in enumerate(resolved.layers) if len(layer.output.shape) == 4]
             if not chosen:
                 raise ValueError("the model has no layer with maps (outputs of shape (n, h, w, maps)); "
                                  "pass layers= explicitly.")
-            return [(target.paths[i], i) for i in chosen]
+            return [(resolved.paths[i], i) for i in chosen]
         if isinstance(layers, (str, numbers.Integral)) or not hasattr(layers, "__iter__"):
             layers = [layers]
         keys = []
         for layer in layers:
-            index = target.layer_index(layer)
-            keys.append((layer if isinstance(layer, str) else target.paths[index], index))
+            index = resolved.layer_index(layer)
+            keys.append((layer if isinstance(layer, str) else resolved.paths[index], index))
         if not keys:
             raise ValueError("layers must name at least one layer (or be None for all layers with maps).")
         return keys
@@ -256,9 +255,9 @@ class ActivationInspector:
         key = (indices, size)
         if key not in self._forward:
             _, tf = import_keras()
-            sub = self.target_.submodel(list(indices))
+            sub = self.model_.submodel(list(indices))
             ih, iw = (None, None) if size is None else size
-            ic = self.target_.input_shape[2]
+            ic = self.model_.input_shape[2]
 
             @tf.function(input_signature=[tf.TensorSpec([None, ih, iw, ic], tf.float32)])
             def run(x):
@@ -272,16 +271,16 @@ class ActivationInspector:
     def _batches(self, images, indices, batch_size):
         _, tf = import_keras()
         size = tuple(images.shape[1:3])
-        run = self._runner(tuple(indices), size if size == self.target_.input_shape[:2] else None)
+        run = self._runner(tuple(indices), size if size == self.model_.input_shape[:2] else None)
         for start in range(0, len(images), batch_size):
             try:
-                with self.target_.device_scope():
+                with self.model_.device_scope():
                     outs = run(images[start:start + batch_size])
             except (ValueError, TypeError, tf.errors.InvalidArgumentError) as exc:
-                if size == self.target_.input_shape[:2]:
+                if size == self.model_.input_shape[:2]:
                     raise
                 raise ValueError(f"the model cannot take images of {size[0]}x{size[1]} up to these layers (it was "
-                                 f"built for {self.target_.input_shape[:2]}; only convolutional parts take other "
+                                 f"built for {self.model_.input_shape[:2]}; only convolutional parts take other "
                                  f"sizes).") from exc
             yield start, [_map_array(np.asarray(o)) for o in outs]
 
@@ -311,7 +310,7 @@ class ActivationInspector:
         """
         batch_size = _check_batch_size(self.batch_size if batch_size is None else batch_size)
         keys = self._layer_keys(layers)
-        images = self.target_.to_model(X, any_size=True)
+        images = self.model_.to_model(X, any_size=True)
         indices = [i for _, i in keys]
         result = None
         for start, outs in self._batches(images, indices, batch_size):
@@ -353,11 +352,11 @@ class ActivationInspector:
         batch_size = _check_batch_size(self.batch_size if batch_size is None else batch_size)
         if not isinstance(threshold, numbers.Real) or not np.isfinite(threshold):
             raise ValueError(f"threshold must be a finite number, got {threshold!r}.")
-        images = self.target_.to_model(X)
+        images = self.model_.to_model(X)
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != len(images):
             raise ValueError(f"y must be one label per image: shape ({len(images)},); got {y.shape}.")
-        index = self.target_.layer_index(layer)
+        index = self.model_.layer_index(layer)
         classes, codes = np.unique(y, return_inverse=True)
         sums = None
         for start, (out,) in self._batches(images, [index], batch_size):
@@ -377,7 +376,7 @@ class ActivationInspector:
         counts = np.bincount(codes, minlength=len(classes))
         mean_points = sums / counts[:, None, None, None]
         return ClassSignature(
-            layer=self.target_.paths[index], classes=classes, counts=counts,
+            layer=self.model_.paths[index], classes=classes, counts=counts,
             mean_points=mean_points.astype(np.float32), mean_maps=mean_points.mean(axis=(1, 2)).astype(np.float32),
             active_fraction=active / counts[:, None],
             point_active_fraction=(active_points / counts[:, None, None, None]).astype(np.float32),

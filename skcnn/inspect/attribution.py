@@ -42,7 +42,7 @@ import numpy as np
 
 from .._repr import ShortReprMixin
 from .._validation import check_int, check_number, check_per_image, is_int
-from ._target import Target, import_keras, resolve_target
+from ._core.model import InspectedModel, import_keras, resolve_model
 
 __all__ = ["AttributionInspector", "Attribution", "RandomizationResult", "AUCResult"]
 
@@ -244,7 +244,7 @@ class AttributionInspector:
 
     Parameters
     ----------
-    target : KerasCNNClassifier, Pipeline or keras.Model
+    model : KerasCNNClassifier, Pipeline or keras.Model
         A fitted classifier, a Pipeline ending in one (its preceding steps
         must act on each pixel by an affine map, as scalers do), or any Keras
         image model with one input ``(height, width, channels)``.
@@ -257,11 +257,11 @@ class AttributionInspector:
         in its first layer): on a CPU, larger calls ran up to twice as slow.
     device : {"auto", "cpu", "gpu"} or str, optional
         Where to compute, for a bare Keras model (an estimator's own
-        ``device`` otherwise); see :func:`~skcnn.inspect.resolve_target`.
+        ``device`` otherwise); see :func:`~skcnn.inspect.resolve_model`.
 
     Attributes
     ----------
-    target_ : Target
+    model_ : InspectedModel
         The resolved model with its layers and pre-processing.
 
     Examples
@@ -280,11 +280,10 @@ class AttributionInspector:
     ('c', (4, 8, 8))
     """
 
-    def __init__(self, target, *, batch_size=None, device=None):
-        self.target = target
+    def __init__(self, model, *, batch_size=None, device=None):
         self.batch_size = None if batch_size is None else check_int(batch_size, "batch_size")
         self.device = device
-        self.target_ = resolve_target(target, device=device)
+        self.model_ = resolve_model(model, device=device)
         self._fns = {}
         self._scale = None
 
@@ -299,11 +298,11 @@ class AttributionInspector:
         logits' gradient with respect to them exists, in nested models too.
         """
         keras, tf = import_keras()
-        target = self.target_
-        last = len(target.layers) - 1
-        split = _logit_split(keras, target.layers[last])
-        sub = target.submodel([last], inputs_of=split is not None)
-        layer = None if layer_index is None else target.layers[layer_index]
+        resolved = self.model_
+        last = len(resolved.layers) - 1
+        split = _logit_split(keras, resolved.layers[last])
+        sub = resolved.submodel([last], inputs_of=split is not None)
+        layer = None if layer_index is None else resolved.layers[layer_index]
 
         def forward(x):
             seen = []
@@ -326,7 +325,7 @@ class AttributionInspector:
                     object.__delattr__(layer, "call")
             head = head[0] if isinstance(head, (list, tuple)) else head
             if layer is not None and not seen:
-                raise ValueError(f"layer {target.paths[layer_index]!r} does not feed the model's output.")
+                raise ValueError(f"layer {resolved.paths[layer_index]!r} does not feed the model's output.")
             maps = tf.cast(seen[-1], tf.float32) if seen else None
             if split is None:
                 logits = tf.cast(head, tf.float32)
@@ -344,13 +343,13 @@ class AttributionInspector:
 
     def _spec(self):
         _, tf = import_keras()
-        return tf.TensorSpec([None, *self.target_.input_shape], tf.float32)
+        return tf.TensorSpec([None, *self.model_.input_shape], tf.float32)
 
     # -------------------------------------------------------------- batching
     def _largest_output(self, values_per_image):
         """Values in the largest layer output of one evaluation (16 times the input where sizes vary)."""
         sizes = [16 * values_per_image]
-        for layer in self.target_.layers:
+        for layer in self.model_.layers:
             try:
                 shape = tuple(layer.output.shape[1:])
             except (AttributeError, ValueError):
@@ -369,7 +368,7 @@ class AttributionInspector:
         n = len(arrays[0])
         outputs = None
         for start, stop in self._chunks(n, per_image, arrays[0][0].size):
-            with self.target_.device_scope():
+            with self.model_.device_scope():
                 out = fn(*[a[start:stop] for a in arrays], *extra)
             out = [np.asarray(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
             outputs = [[o] for o in out] if outputs is None else [acc + [o] for acc, o in zip(outputs, out)]
@@ -378,22 +377,22 @@ class AttributionInspector:
     # ---------------------------------------------------------------- inputs
     def _images(self, X):
         """``(model-space images, pixel-space images)`` of ``X``."""
-        x = self.target_.to_model(X)
-        if not self.target_.pre_steps:
+        x = self.model_.to_model(X)
+        if not self.model_.pre_steps:
             return x, x
         pixels = np.asarray(X, dtype=np.float32).reshape(x.shape)
         return x, pixels
 
     def _pixel_scale(self):
         """Per-feature ``d(model input) / d(pixel)`` of the preceding steps, or None without steps."""
-        target = self.target_
-        if not target.pre_steps:
+        resolved = self.model_
+        if not resolved.pre_steps:
             return None
         if self._scale is None:
-            shape = target.input_shape
+            shape = resolved.input_shape
             size = int(np.prod(shape))
             probe = np.random.default_rng(0).random((1, size)) * 255.0
-            zero, one, moved = (target.to_model(v.reshape((1,) + shape)).astype(np.float64)
+            zero, one, moved = (resolved.to_model(v.reshape((1,) + shape)).astype(np.float64)
                                 for v in (np.zeros((1, size)), np.ones((1, size)), probe))
             scale = one - zero
             if not np.allclose(moved, zero + scale * probe.reshape(moved.shape), rtol=1e-3, atol=1e-3 * (
@@ -409,19 +408,19 @@ class AttributionInspector:
     def _in_model_space(self, values, pixels, name):
         """A pixel-space image, batch of one or one per image (broadcast to ``pixels``) in model space."""
         values = check_per_image(values, len(pixels), pixels.shape[1:], name, dtype=np.float32, note="pixel space")
-        return self.target_.to_model(np.ascontiguousarray(values), name=name)
+        return self.model_.to_model(np.ascontiguousarray(values), name=name)
 
     def _baseline(self, baseline, pixels, sigma=None, name="baseline"):
         """``baseline`` (a name, one image, a batch of one or one per image) for every image, in model space."""
         if isinstance(baseline, str):
             if baseline == "black":
-                return self.target_.to_model(np.zeros_like(pixels), name=name)
+                return self.model_.to_model(np.zeros_like(pixels), name=name)
             if baseline == "blur":
                 from scipy.ndimage import gaussian_filter
 
                 h, w = pixels.shape[1:3]
                 s = max(h, w) / 8.0 if sigma is None else sigma
-                return self.target_.to_model(gaussian_filter(pixels, sigma=(0, s, s, 0), mode="nearest"), name=name)
+                return self.model_.to_model(gaussian_filter(pixels, sigma=(0, s, s, 0), mode="nearest"), name=name)
             raise ValueError(f"{name} must be one of {_BASELINES} or an array of images; got {baseline!r}.")
         return self._in_model_space(baseline, pixels, name)
 
@@ -442,7 +441,7 @@ class AttributionInspector:
 
     def _targets(self, target, n):
         """Class indices ``(n,)`` from ``target``: -1 for the predicted class (None); labels where classes are known."""
-        k = int(self.target_.model.outputs[0].shape[-1])
+        k = int(self.model_.model.outputs[0].shape[-1])
         if target is None:
             return np.full(n, -1, dtype=np.int32)
         values = np.asarray(target)
@@ -450,7 +449,7 @@ class AttributionInspector:
             values = np.full(n, values.item(), dtype=values.dtype)
         if values.shape != (n,):
             raise ValueError(f"target must be None, one class or one class per image ({n}); got shape {values.shape}.")
-        classes = self.target_.classes_
+        classes = self.model_.classes_
         if classes is not None:
             index = {c.item() if hasattr(c, "item") else c: i for i, c in enumerate(classes)}
             missing = [v for v in values.tolist() if v not in index]
@@ -465,10 +464,10 @@ class AttributionInspector:
 
     def _as_target(self, attribution):
         """The ``target`` argument that explains the same classes as ``attribution``."""
-        return attribution.targets if self.target_.classes_ is None else attribution.labels
+        return attribution.targets if self.model_.classes_ is None else attribution.labels
 
     def _labels(self, indices):
-        classes = self.target_.classes_
+        classes = self.model_.classes_
         return indices.copy() if classes is None else classes[indices]
 
     def _setup(self, X, target):
@@ -609,7 +608,7 @@ class AttributionInspector:
         fn = self._gradient_fn(True)
         parts = []
         for start, stop in self._chunks(len(x), n_samples + 1, x[0].size):
-            with self.target_.device_scope():
+            with self.model_.device_scope():
                 out = fn(x[start:stop], requested[start:stop], sigma[start:stop].astype(np.float32),
                          np.int32(n_samples), seed + np.array([0, start], np.int32), bool(absolute))
             parts.append([np.asarray(o) for o in out])
@@ -689,19 +688,19 @@ class AttributionInspector:
 
     # ---------------------------------------------------------------- Grad-CAM
     def _cam_layer(self, layer):
-        target = self.target_
+        resolved = self.model_
         if layer is None:
-            convs = [name for name in target.conv_layers()
-                     if len(target.layers[target.layer_index(name)].output.shape) == 4]
+            convs = [name for name in resolved.conv_layers()
+                     if len(resolved.layers[resolved.layer_index(name)].output.shape) == 4]
             if not convs:
                 raise ValueError("Grad-CAM needs a convolutional layer with maps (n, h, w, maps); this model has "
                                  "none. Pass layer= a layer with such an output.")
             layer = convs[-1]
-        index = target.layer_index(layer)
-        shape = target.layers[index].output.shape
+        index = resolved.layer_index(layer)
+        shape = resolved.layers[index].output.shape
         if len(shape) != 4:
             raise ValueError(f"layer must have maps of shape (n, h, w, maps) for Grad-CAM; "
-                             f"{target.layer_name(index)!r} outputs {tuple(shape)}.")
+                             f"{resolved.layer_name(index)!r} outputs {tuple(shape)}.")
         return index
 
     def _cam(self, X, target, layer, plus):
@@ -741,7 +740,7 @@ class AttributionInspector:
         fn = self._compiled(("gradcam_plus_plus" if plus else "gradcam", index), build)
         maps, logits = self._run(fn, 1, [x, requested])
         return self._result("gradcam_plus_plus" if plus else "gradcam", maps, requested, logits, pixels,
-                            layer=self.target_.layer_name(index))
+                            layer=self.model_.layer_name(index))
 
     def gradcam(self, X, target=None, *, layer=None):
         """Grad-CAM (Selvaraju et al., 2017): a layer's maps weighted by their mean gradient.
@@ -947,8 +946,8 @@ class AttributionInspector:
         keras, _ = import_keras()
         if method not in _METHODS:
             raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}.")
-        target_ = self.target_
-        with_kernel = [i for i, layer in enumerate(target_.layers)  # nested models count by their own layers
+        resolved = self.model_
+        with_kernel = [i for i, layer in enumerate(resolved.layers)  # nested models count by their own layers
                        if not isinstance(layer, keras.Model)
                        and any(len(v.shape) >= 2 for v in layer.trainable_weights)]
         mode = "top-down"
@@ -958,23 +957,23 @@ class AttributionInspector:
         elif isinstance(layers, str):
             raise ValueError(f"layers must be 'top-down', 'independent' or a list of layer names; got {layers!r}.")
         else:
-            order = [target_.layer_index(layer) for layer in layers]
+            order = [resolved.layer_index(layer) for layer in layers]
             if not order:
                 raise ValueError("layers must name at least one layer.")
         if not order:
             raise ValueError("the model has no layer with a kernel to re-initialize.")
         original = self.attribute(X, method, target, **options)
-        copy = keras.models.clone_model(target_.model)
-        copy.set_weights(target_.model.get_weights())
-        twin = AttributionInspector(Target(copy, target_.pre_steps, target_.classes_, device=target_.device),
+        copy = keras.models.clone_model(resolved.model)
+        copy.set_weights(resolved.model.get_weights())
+        twin = AttributionInspector(InspectedModel(copy, resolved.pre_steps, resolved.classes_, device=resolved.device),
                                     batch_size=self.batch_size)
-        trained = [[v.numpy() for v in layer.weights] for layer in twin.target_.layers]
+        trained = [[v.numpy() for v in layer.weights] for layer in twin.model_.layers]
         rng = np.random.default_rng(random_state)
         stages, maps = [], [original.maps]
         for index in order:
-            layer = twin.target_.layers[index]
+            layer = twin.model_.layers[index]
             if mode == "independent":
-                for other, values in zip(twin.target_.layers, trained):
+                for other, values in zip(twin.model_.layers, trained):
                     for variable, value in zip(other.weights, values):
                         variable.assign(value)
             for variable in layer.trainable_weights:
@@ -986,7 +985,7 @@ class AttributionInspector:
                 else:
                     variable.assign(np.zeros(shape, dtype=variable.dtype))
             result = twin.attribute(X, method, self._as_target(original), **options)
-            stages.append(target_.paths[index])
+            stages.append(resolved.paths[index])
             maps.append(result.maps)
         maps = np.stack(maps)
         correlations = np.stack([_rank_correlation(original.maps, m) for m in maps[1:]])

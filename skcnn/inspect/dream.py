@@ -25,7 +25,7 @@ the network as one batch, and the gradient of the objective (summed over
 several layers, e.g. InceptionV3's ``mixed3`` and ``mixed5``) is rolled back,
 normalized and climbed, all steps of a level in one compiled call, on an
 inference copy of the network whose batch normalizations are folded into
-their convolutions (:func:`~skcnn.inspect._target.inference_copy`). The
+their convolutions (:func:`~skcnn.inspect._core.model.inference_copy`). The
 model's own preprocessing is a ``preprocess=``/``deprocess=`` pair or the
 model's own layers (``Rescaling``).
 
@@ -57,7 +57,7 @@ from .._repr import ShortReprMixin
 from .._validation import check_int, check_number
 from ..plugins import dream_objectives
 from ._ascent import GradientAscent, fast_dtype
-from ._target import import_keras, inference_copy, resolve_target
+from ._core.model import import_keras, inference_copy, resolve_model
 
 # TensorFlow is bound once, here, when the dream module is first used: the objectives below run inside
 # compiled functions, where a call to import_keras (os.environ, ...) would be Python run at trace time and
@@ -166,7 +166,7 @@ class DreamInspector:
 
     Parameters
     ----------
-    target : KerasCNNClassifier, Pipeline ending in one, or keras.Model
+    model : KerasCNNClassifier, Pipeline ending in one, or keras.Model
         The network. With a Pipeline, images pass through the preceding steps
         (e.g. StandardScaler) on the way in and are mapped back on the way out.
     objective : str or callable, default="mean"
@@ -199,10 +199,10 @@ class DreamInspector:
     ValueError: method must be one of ('rescale', 'octaves', 'tiles'); got 'nap'.
     """
 
-    def __init__(self, target, *, objective="mean", pre_activation="auto", jitter=1, clip=6.0,
+    def __init__(self, model, *, objective="mean", pre_activation="auto", jitter=1, clip=6.0,
                  compute_dtype="auto", chunk_size=1024, preprocess=None, deprocess=None, tile_size=512,
                  device=None):
-        self.target = resolve_target(target, device=device)
+        self.model_ = resolve_model(model, device=device)
         self.device = device
         self._objective_fn = objective if callable(objective) else dream_objectives.get(objective)
         self.objective = objective
@@ -224,23 +224,23 @@ class DreamInspector:
         self.tile_size = check_int(tile_size, "tile_size", low=8)
         self._engines = {}
         self._climbers = {}
-        self.whole_image_ = self.target.input_shape[2] != 1
-        if self.whole_image_ and self.target.pre_steps:
+        self.whole_image_ = self.model_.input_shape[2] != 1
+        if self.whole_image_ and self.model_.pre_steps:
             raise ValueError("A network with several input channels dreams on the whole image; a Pipeline's "
                              "preprocessing steps (which work on flat images of one size) cannot feed it. Pass "
                              "the Keras model with preprocess=/deprocess= instead.")
-        if self.target.pre_steps and not self.target.has_pixel_space:
+        if self.model_.pre_steps and not self.model_.has_pixel_space:
             raise ValueError("The Pipeline's preprocessing steps cannot be inverted (a step lacks "
                              "inverse_transform), so dreams cannot be mapped back to pixels.")
 
     # ----------------------------------------------------------------- pieces
     def _engine(self, layer):
-        index = self.target.layer_index(layer)
+        index = self.model_.layer_index(layer)
         if index not in self._engines:
-            scaled = bool(self.target.pre_steps) and self.clip is not None
+            scaled = bool(self.model_.pre_steps) and self.clip is not None
             value_range = (-float(self.clip), float(self.clip)) if scaled else None
             self._engines[index] = GradientAscent(
-                self.target, index, pre_activation=self.pre_activation,
+                self.model_, index, pre_activation=self.pre_activation,
                 # "mean" is the engine's linear layer_mean path (weights over the maps); others are callables.
                 objective="weights" if self.objective == "mean" else self.objective,
                 jitter=self.jitter, value_range=value_range, chunk_size=self.chunk_size,
@@ -269,18 +269,18 @@ class DreamInspector:
 
     def _climb(self, engine, patches, vector, steps, step_size, seed):
         """Ascend pixel-space patches ``(n, h, w, c)``; return them in pixel space and the mean score."""
-        x = self.target.to_model(patches, name="image")
+        x = self.model_.to_model(patches, name="image")
         if engine.value_range is not None:
             x = np.clip(x, *engine.value_range)
-        with self.target.device_scope():
+        with self.model_.device_scope():
             result = engine.run(x, steps=steps, learning_rate=step_size * self._unit,
                                 weights=np.broadcast_to(vector, (len(x), len(vector))), random_state=seed)
-        change = self.target.to_pixels(result.images) - self.target.to_pixels(x)
+        change = self.model_.to_pixels(result.images) - self.model_.to_pixels(x)
         return patches + change.reshape(patches.shape), float(np.mean(result.scores))
 
     def _ascend_tiled(self, engine, planes, vector, steps, step_size, rng, shift=True):
         """Ascend planes ``(p, H, W)`` of any size, tile by tile, one step at a time with a random grid shift."""
-        th, tw, _ = self.target.input_shape
+        th, tw, _ = self.model_.input_shape
         p, H, W = planes.shape
         if (H, W) == (th, tw):
             climbed, score = self._climb(engine, planes[..., None], vector, steps, step_size,
@@ -304,10 +304,10 @@ class DreamInspector:
         if indices in self._climbers:
             return self._climbers[indices]
         dtype = fast_dtype() if self.compute_dtype == "auto" else self.compute_dtype
-        feed = inference_copy(self.target.submodel(list(indices)), dtype)  # batch norms folded; any image size
-        sizes = [self.target.layer_shape(i)[2] for i in indices]
+        feed = inference_copy(self.model_.submodel(list(indices)), dtype)  # batch norms folded; any image size
+        sizes = [self.model_.layer_shape(i)[2] for i in indices]
         objective = self._objective_fn
-        channels = self.target.input_shape[2]
+        channels = self.model_.input_shape[2]
 
         def tiled_objective(image, grid, shift, weights):
             """Sum over layers of the objective, over tiles of the rolled image: one batch of equal tiles."""
@@ -376,7 +376,7 @@ class DreamInspector:
     def _climb_whole(self, climb, image, weights, steps, step, rng, roll, bounds):
         """``steps`` steps on one model-space image ``(h, w, c)``; the image and the objective history."""
         seed = rng.integers(0, 2**31 - 1, size=2).astype(np.int32)
-        with self.target.device_scope():
+        with self.model_.device_scope():
             try:
                 out, history = climb(tf.constant(image[None]), tf.constant(self._grid(*image.shape[:2])),
                                      tf.constant(weights), tf.constant(int(steps), tf.int32),
@@ -390,17 +390,17 @@ class DreamInspector:
 
     def _dream_whole(self, original, layers, maps, weights, *, method, loops, octaves, octave_scale, steps,
                      step_size, tile_shift, random_state, **_):
-        c = self.target.input_shape[2]
+        c = self.model_.input_shape[2]
         if method == "rescale":
             raise ValueError("method='rescale' shrinks the image to a grayscale CNN's window; a network with "
                              f"{c} input channels sees the whole image: use method='octaves' or 'tiles'.")
         if original.ndim != 3 or original.shape[2] != c:
             raise ValueError(f"image must be (height, width, {c}) for a network with {c} input channels; got shape "
                              f"{original.shape}.")
-        indices = tuple(self.target.layer_index(layer) for layer in layers)
+        indices = tuple(self.model_.layer_index(layer) for layer in layers)
         if len(indices) > 1 and (maps is not None or weights is not None):
             raise ValueError("maps and weights choose maps of one layer; with several layers every map counts.")
-        vector = np.concatenate([self._weights(self.target.layer_shape(i)[2], self.target.paths[i], maps, weights)
+        vector = np.concatenate([self._weights(self.model_.layer_shape(i)[2], self.model_.paths[i], maps, weights)
                                  for i in indices])
         climb, _ = self._climber(indices)
         pixels = original.astype(np.float32)
@@ -534,7 +534,7 @@ class DreamInspector:
                                      tile_shift=tile_shift, random_state=random_state)
         if len(layers) != 1:
             raise ValueError(f"a grayscale network dreams with one layer at a time; got layers={layers!r}.")
-        th, tw, _ = self.target.input_shape
+        th, tw, _ = self.model_.input_shape
         if original.shape[0] < th or original.shape[1] < tw:
             raise ValueError(f"image must be at least the network's input size {th}x{tw}; got "
                              f"{original.shape[0]}x{original.shape[1]}.")
@@ -549,7 +549,7 @@ class DreamInspector:
             planes = np.moveaxis(pixels, 2, 0)
         else:
             planes = (pixels @ _LUMA)[None]
-        self._unit = 1.0 if self.target.pre_steps else float(np.std(planes)) or 1.0
+        self._unit = 1.0 if self.model_.pre_steps else float(np.std(planes)) or 1.0
         run = {"rescale": self._rescale, "octaves": self._octaves, "tiles": self._tiles}[method]
         result = run(engine, planes, vector, loops=loops, octaves=octaves, octave_scale=octave_scale,
                      steps=steps, step_size=step_size, rng=rng, shift=bool(tile_shift))
@@ -575,7 +575,7 @@ class DreamInspector:
         return dreamed.astype(original.dtype)
 
     def _rescale(self, engine, planes, vector, *, loops, steps, step_size, rng, **_):
-        th, tw, _ = self.target.input_shape
+        th, tw, _ = self.model_.input_shape
         p, H, W = planes.shape
         small = _resize(planes, (th, tw))
         detail = planes - _resize(small, (H, W))
@@ -592,7 +592,7 @@ class DreamInspector:
         return result
 
     def _octaves(self, engine, planes, vector, *, octaves, octave_scale, steps, step_size, rng, shift, **_):
-        th, tw, _ = self.target.input_shape
+        th, tw, _ = self.model_.input_shape
         p, H, W = planes.shape
         sizes = []
         for k in reversed(range(octaves)):

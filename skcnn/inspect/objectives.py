@@ -54,11 +54,11 @@ class _Term:
         self.layer = layer
         self.text = text
 
-    def key(self, target):
+    def key(self, resolved):
         """What the engine must compute for this term: ``(kind, layer index[, extra])``."""
-        return (self.kind, target.layer_index(self.layer))
+        return (self.kind, resolved.layer_index(self.layer))
 
-    def weights(self, target):  # pragma: no cover - every linear term overrides it
+    def weights(self, resolved):  # pragma: no cover - every linear term overrides it
         raise NotImplementedError
 
     def __repr__(self):
@@ -74,8 +74,8 @@ class _Linear(_Term):
         self.kind = kind
         self._cache = {}
 
-    def weights(self, target):
-        shape = target.layer_shape(target.layer_index(self.layer))
+    def weights(self, resolved):
+        shape = resolved.layer_shape(resolved.layer_index(self.layer))
         if shape not in self._cache:
             self._cache[shape] = np.asarray(self._make(shape, self.layer), dtype=np.float32)
         return self._cache[shape]
@@ -95,8 +95,8 @@ class _Callable(_Term):
         self.fn = fn
         self.vector = np.asarray(vector, dtype=np.float32).ravel()
 
-    def key(self, target):
-        return ("callable", target.layer_index(self.layer), self.fn, len(self.vector))
+    def key(self, resolved):
+        return ("callable", resolved.layer_index(self.layer), self.fn, len(self.vector))
 
 
 class Objective:
@@ -161,11 +161,11 @@ class Objective:
         return "".join(parts) or "Objective(())"
 
     # ------------------------------------------------------------- engine
-    def layers(self, target):
+    def layers(self, resolved):
         """Layer indices the objective reads (in the target's order)."""
-        return sorted({t.key(target)[1] for _, t in self.terms})
+        return sorted({t.key(resolved)[1] for _, t in self.terms})
 
-    def parts(self, target):
+    def parts(self, resolved):
         """``{key: (coefficient or weights)}``: linear keys map to summed ``(h, w, maps)`` weights.
 
         The other keys map to their summed coefficient (callables: coefficient
@@ -173,9 +173,9 @@ class Objective:
         """
         out = {}
         for c, t in self.terms:
-            key = t.key(target)
+            key = t.key(resolved)
             if t.kind in ("linear", "logit"):
-                value = c * t.weights(target)
+                value = c * t.weights(resolved)
             elif t.kind == "callable":
                 value = c * t.vector
             else:

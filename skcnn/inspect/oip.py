@@ -30,7 +30,7 @@ from .._repr import ShortReprMixin
 from .._validation import check_int, check_number, is_int
 from ..plugins import oip_starts
 from ._ascent import GradientAscent, fast_dtype
-from ._target import import_keras, resolve_target
+from ._core.model import import_keras, resolve_model
 from .objectives import check_point
 
 __all__ = ["OIPInspector", "OIPResult", "OIPLayerResult", "RenderResult", "high_frequency_share", "robustness",
@@ -544,7 +544,7 @@ class OIPInspector:
 
     Parameters
     ----------
-    target : KerasCNNClassifier, Pipeline or keras.Model
+    model : KerasCNNClassifier, Pipeline or keras.Model
         A fitted classifier, a Pipeline ending in one, or a Keras model.
     pre_activation : bool or "auto", default="auto"
         Climb the value before the layer's activation function: never
@@ -570,7 +570,7 @@ class OIPInspector:
 
     Attributes
     ----------
-    target_ : Target
+    target_ : InspectedModel
 
     Examples
     --------
@@ -586,9 +586,8 @@ class OIPInspector:
     ((2, 8, 8, 1), [])
     """
 
-    def __init__(self, target, *, pre_activation="auto", jitter=0, alpha_l2=0.0, alpha_tv=0.0, chunk_size=512,
+    def __init__(self, model, *, pre_activation="auto", jitter=0, alpha_l2=0.0, alpha_tv=0.0, chunk_size=512,
                  screen_dtype="auto", verbose=0, device=None):
-        self.target = target
         self.device = device
         self.pre_activation = pre_activation
         self.jitter = jitter
@@ -604,7 +603,7 @@ class OIPInspector:
         check_number(alpha_l2, "alpha_l2")
         check_number(alpha_tv, "alpha_tv")
         self._screen_dtype()
-        self.target_ = resolve_target(target, device=device)
+        self.model_ = resolve_model(model, device=device)
         self._engines = {}
 
     def _engine(self, layer_index, dtype="float32", *, regularized=True, param="pixel", decorrelate=False,
@@ -615,7 +614,7 @@ class OIPInspector:
         key = (layer_index, dtype, regularized, param, hashable(decorrelate), hashable(transforms))
         if key not in self._engines:
             self._engines[key] = GradientAscent(
-                self.target_, layer_index, pre_activation=self.pre_activation,
+                self.model_, layer_index, pre_activation=self.pre_activation,
                 jitter=self.jitter if regularized else 0, alpha_l2=self.alpha_l2 if regularized else 0.0,
                 alpha_tv=self.alpha_tv if regularized else 0.0, chunk_size=self.chunk_size, compute_dtype=dtype,
                 param=param, decorrelate=decorrelate, transforms=transforms)
@@ -630,7 +629,7 @@ class OIPInspector:
 
     def _starts(self, layer_index, maps, start, n_starts, rng, learning_rate, start_options, point=None):
         """Start images ``(len(maps), n_starts, h, w, c)`` from a name, a callable or an array."""
-        shape = self.target_.input_shape
+        shape = self.model_.input_shape
         if isinstance(start, str) or callable(start):
             fn = oip_starts.get(start)
             screen_engine = None
@@ -673,19 +672,19 @@ class OIPInspector:
     def _search(self, layer, maps, *, point, steps, learning_rate, start, n_starts, random_state, start_options,
                 look=None):
         """Optimize ``n_starts`` starts for each map in one batch; return everything per start."""
-        index = self.target_.layer_index(layer)
-        n_maps = self.target_.layer_shape(index)[2]
+        index = self.model_.layer_index(layer)
+        n_maps = self.model_.layer_shape(index)[2]
         maps = np.asarray(maps)
         if maps.ndim != 1 or not np.issubdtype(maps.dtype, np.integer) or len(maps) == 0:
             raise ValueError(f"maps must be a non-empty list of ints; got {maps!r}.")
         if np.any((maps < 0) | (maps >= n_maps)):
             raise ValueError(f"map indices must lie in [0, {n_maps}) for layer "
-                             f"{self.target_.layer_name(index)!r}; got {maps.tolist()}.")
+                             f"{self.model_.layer_name(index)!r}; got {maps.tolist()}.")
         rng = np.random.default_rng(random_state)
         points = None if point is None else np.asarray(point, dtype=int)
         starts = self._starts(index, maps, start, n_starts, rng, learning_rate, start_options, points)
         k = starts.shape[1]
-        flat = starts.reshape((-1,) + self.target_.input_shape)
+        flat = starts.reshape((-1,) + self.model_.input_shape)
         engine = self._engine(index, **(look or {}))
         per_image_maps = np.repeat(maps, k)
         before = engine.score(flat, maps=per_image_maps, points=points)
@@ -754,9 +753,9 @@ class OIPInspector:
             look=dict(param=param, decorrelate=decorrelate, transforms=transforms))
         i = int(pick[0])
         image = result.images[i]
-        pixels = self.target_.to_pixels(image[None])
+        pixels = self.model_.to_pixels(image[None])
         return OIPResult(
-            layer=self.target_.layer_name(index), map=int(map), point=point, image=image,
+            layer=self.model_.layer_name(index), map=int(map), point=point, image=image,
             image_pixels=None if pixels is None else pixels[0], start=flat[i], activation=float(result.scores[i]),
             start_activation=float(before[i]), objective_history=result.objective_history[:, i].copy(),
             start_activations=result.scores.copy(),
@@ -786,9 +785,9 @@ class OIPInspector:
         steps, learning_rate, n_starts = self._check_common(steps, learning_rate, n_starts)
         if n_starts is None:
             n_starts = 8 if isinstance(start, str) and start == "precursor" else 1
-        index = self.target_.layer_index(layer)
+        index = self.model_.layer_index(layer)
         if maps is None:
-            maps = np.arange(self.target_.layer_shape(index)[2])
+            maps = np.arange(self.model_.layer_shape(index)[2])
         index, maps, pick, _, _, result = self._search(
             index, maps, point=None, steps=steps, learning_rate=learning_rate, start=start, n_starts=n_starts,
             random_state=random_state, start_options=start_options,
@@ -796,8 +795,8 @@ class OIPInspector:
         images = result.images[pick]
         activations = result.scores[pick]
         return OIPLayerResult(
-            layer=self.target_.layer_name(index), maps=maps, images=images,
-            images_pixels=self.target_.to_pixels(images), activations=activations,
+            layer=self.model_.layer_name(index), maps=maps, images=images,
+            images_pixels=self.model_.to_pixels(images), activations=activations,
             objective_history=result.objective_history[:, pick], dead=maps[activations <= 0],
             seconds=time.perf_counter() - begin,
         )
@@ -844,7 +843,7 @@ class OIPInspector:
         begin = time.perf_counter()
         steps, learning_rate, _ = self._check_common(steps, learning_rate, None)
         objectives = as_objectives(objective)
-        shape = self.target_.input_shape
+        shape = self.model_.input_shape
         if decorrelate == "auto":
             decorrelate = shape[2] == 3
         rng = np.random.default_rng(random_state)
@@ -854,7 +853,7 @@ class OIPInspector:
         result = engine.run(starts, objective=objectives, steps=steps, learning_rate=learning_rate,
                             random_state=int(rng.integers(2**31 - 1)), verbose=self.verbose, description="render")
         return RenderResult(objectives=[repr(o) for o in objectives], images=result.images,
-                            images_pixels=self.target_.to_pixels(result.images), activations=result.scores,
+                            images_pixels=self.model_.to_pixels(result.images), activations=result.scores,
                             objective_history=result.objective_history, seconds=time.perf_counter() - begin)
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cnn._keras import import_keras
+from .._keras import import_keras
 
 # TensorFlow is bound once, when this module is first imported (by the engine): the functions below run
 # inside tf.function, where nothing Python-side such as import_keras may be called (issue 10.3).

@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from .._validation import check_int
-from ..cnn._keras import import_keras
+from .._keras import import_keras
 
 # TensorFlow is bound once, when this module is first imported (by the engine): the functions below run
 # inside tf.function, where nothing Python-side such as import_keras may be called (issue 10.3).

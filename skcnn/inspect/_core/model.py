@@ -1,6 +1,6 @@
 """What an inspector looks into: a fitted estimator, a Pipeline ending in one, or a keras.Model.
 
-:func:`resolve_target` turns any of these into a :class:`Target`: the Keras
+:func:`resolve_model` turns any of these into a :class:`InspectedModel`: the Keras
 model, its layers under their Keras names and the aliases ``conv1``,
 ``pool1``, ``conv2``, ..., the way from raw images into model space (the
 Pipeline's preceding steps, then a reshape) and, where the steps can be
@@ -18,10 +18,10 @@ Sub-models are built from ``model.inputs`` and layer outputs, never from
 in Keras 3. A layer inside a nested model is reached by calling the nested
 model's own sub-model on the tensor that feeds the nested model.
 
-The target also carries the device the inspectors compute on
-(:attr:`Target.device`: the estimator's ``device``, or the inspector's
+The resolved model also carries the device the inspectors compute on
+(:attr:`InspectedModel.device`: the estimator's ``device``, or the inspector's
 ``device=`` for a bare model); every inspector runs its TensorFlow calls
-inside ``with target.device_scope():``.
+inside ``with model.device_scope():``.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ import copy
 
 import numpy as np
 
-from .._validation import is_int
-from ..cnn._keras import DEVICES, device_name, import_keras  # the one place Keras is imported, on first use
+from ..._validation import is_int
+from ..._keras import DEVICES, device_name, import_keras  # the one place Keras is imported, on first use
 
-__all__ = ["Target", "resolve_target", "device_name", "inference_copy", "import_keras"]
+__all__ = ["InspectedModel", "resolve_model", "device_name", "inference_copy", "import_keras"]
 
 _MAX_LISTED = 40  # layers named in an error message
 
@@ -41,10 +41,10 @@ _CONV_TYPES = ("Conv1D", "Conv2D", "Conv3D", "SeparableConv2D", "DepthwiseConv2D
 _POOL_TYPES = ("MaxPooling2D", "AveragePooling2D", "MaxPooling1D", "AveragePooling1D")
 
 
-class Target:
+class InspectedModel:
     """A Keras model seen through the steps that feed it.
 
-    Built by :func:`resolve_target`; inspectors keep one and users rarely
+    Built by :func:`resolve_model`; inspectors keep one and users rarely
     make one themselves.
 
     Parameters
@@ -84,18 +84,18 @@ class Target:
     >>> import keras
     >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, name="c"),
     ...                           keras.layers.MaxPooling2D(name="p")])
-    >>> target = resolve_target(model)
-    >>> target.input_shape, sorted(target.aliases)
+    >>> resolved = resolve_model(model)
+    >>> resolved.input_shape, sorted(target.aliases)
     ((8, 8, 1), ['conv1', 'pool1'])
-    >>> target.layer_index("pool1"), target.layer_name(0)
+    >>> resolved.layer_index("pool1"), resolved.layer_name(0)
     (1, 'c')
 
     A nested model's layers are named by a path:
 
     >>> inner = keras.Sequential([keras.Input((8, 6, 3)), keras.layers.Conv2D(2, 3, name="c")], name="inner")
     >>> outer = keras.Sequential([keras.Input((8, 6, 3)), keras.layers.Rescaling(0.5, name="r"), inner])
-    >>> target = resolve_target(outer)
-    >>> target.paths, target.layer_shape("inner/c"), target.layer_name("conv1")
+    >>> resolved = resolve_model(outer)
+    >>> resolved.paths, resolved.layer_shape("inner/c"), resolved.layer_name("conv1")
     (['r', 'inner', 'inner/c'], (6, 4, 2), 'inner/c')
     """
 
@@ -109,14 +109,14 @@ class Target:
         self.device = device
         inputs = _model_inputs(model)
         if len(inputs) != 1:
-            raise ValueError(f"target must be a model with exactly one input; this one has {len(inputs)}.")
+            raise ValueError(f"model must be a model with exactly one input; this one has {len(inputs)}.")
         self.input_tensor = inputs[0]
         shape = tuple(inputs[0].shape[1:])
         if len(shape) == 2:
             shape = shape + (1,)
         if len(shape) != 3 or shape[2] is None:
             raise ValueError(
-                f"target must take images (height, width, channels) with a fixed number of channels; its input "
+                f"model must take images (height, width, channels) with a fixed number of channels; its input "
                 f"shape is {tuple(inputs[0].shape)}."
             )
         self.input_shape = tuple(None if s is None else int(s) for s in shape)
@@ -154,8 +154,8 @@ class Target:
         Examples
         --------
         >>> import keras
-        >>> target = resolve_target(keras.Sequential([keras.Input((4, 4, 1)), keras.layers.ReLU()]), device="cpu")
-        >>> with target.device_scope():
+        >>> resolved = resolve_model(keras.Sequential([keras.Input((4, 4, 1)), keras.layers.ReLU()]), device="cpu")
+        >>> with resolved.device_scope():
         ...     pass
         """
         if self._device_name is None:
@@ -195,7 +195,7 @@ class Target:
                     return index
         names = [f"{i}: {p}" for i, p in enumerate(self.paths)]
         if len(names) > _MAX_LISTED:
-            names = names[:_MAX_LISTED] + [f"... ({len(names) - _MAX_LISTED} more, see Target.paths)"]
+            names = names[:_MAX_LISTED] + [f"... ({len(names) - _MAX_LISTED} more, see InspectedModel.paths)"]
         aliases = sorted(set(self.aliases) - set(self.paths))
         raise ValueError(
             f"layer must be a Keras layer name or path, an index or an alias like 'conv1'; got {layer!r}. "
@@ -341,7 +341,7 @@ def inference_copy(model, dtype="float32"):
     Parameters
     ----------
     model : keras.Model
-        A functional model (e.g. from :meth:`Target.submodel`).
+        A functional model (e.g. from :meth:`InspectedModel.submodel`).
     dtype : {"float32", "bfloat16"}, default="float32"
 
     Returns
@@ -456,11 +456,11 @@ def _model_inputs(model):
         inputs = list(model.inputs)
     except (AttributeError, ValueError) as exc:
         raise ValueError(
-            "target is a Keras model without defined inputs (a Sequential model that was never built); "
+            "model is a Keras model without defined inputs (a Sequential model that was never built); "
             "start it with keras.Input(shape) or call model.build((None, height, width, channels))."
         ) from exc
     if not inputs:
-        raise ValueError("target is a Keras model without defined inputs; start it with keras.Input(shape).")
+        raise ValueError("model is a Keras model without defined inputs; start it with keras.Input(shape).")
     return inputs
 
 
@@ -475,66 +475,66 @@ def _map_shape(shape):
     raise ValueError(f"cannot show an output of shape {shape} as maps (height, width, maps).")
 
 
-def resolve_target(target, *, device=None):
-    """A :class:`Target` for a fitted KerasCNNClassifier, a Pipeline ending in one, or a keras.Model.
+def resolve_model(model, *, device=None):
+    """A :class:`InspectedModel` for a fitted KerasCNNClassifier, a Pipeline ending in one, or a keras.Model.
 
     Parameters
     ----------
-    target : KerasCNNClassifier, sklearn Pipeline, keras.Model or Target
+    model : KerasCNNClassifier, sklearn Pipeline, keras.Model or InspectedModel
         A fitted estimator exposes its network as ``model_``; in a Pipeline the
         steps before the last one turn raw images into the network's input.
-        Any Keras 3 image model works (see :class:`Target`).
+        Any Keras 3 image model works (see :class:`InspectedModel`).
     device : {"auto", "cpu", "gpu"} or str, optional
         Where the inspectors compute. None: the estimator's own ``device``,
         or ``"auto"`` for a bare model (see :func:`device_name`).
 
     Returns
     -------
-    Target
+    InspectedModel
 
     Raises
     ------
     ValueError
-        If ``target`` is none of these, is not fitted, or its model has no
+        If ``model`` is none of these, is not fitted, or its model has no
         defined input.
 
     Examples
     --------
     >>> import keras
     >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3)])
-    >>> resolve_target(model).layer_shape("conv1")
+    >>> resolve_model(model).layer_shape("conv1")
     (6, 6, 2)
-    >>> resolve_target("model")
+    >>> resolve_model("model")
     Traceback (most recent call last):
     ...
-    ValueError: target must be a fitted KerasCNNClassifier, a Pipeline ending in one, or a keras.Model; got str.
+    ValueError: model must be a fitted KerasCNNClassifier, a Pipeline ending in one, or a keras.Model; got str.
     """
-    if isinstance(target, Target):
-        if device is None or device == target.device:
-            return target
-        moved = copy.copy(target)
+    if isinstance(model, InspectedModel):
+        if device is None or device == model.device:
+            return model
+        moved = copy.copy(model)
         moved.device, moved._device_name = device, None
         return moved
-    steps = getattr(target, "steps", None)
+    steps = getattr(model, "steps", None)
     pre_steps = []
-    estimator = target
+    estimator = model
     if isinstance(steps, list) and steps:
         pre_steps = [step for _, step in steps[:-1] if step is not None and step != "passthrough"]
         estimator = steps[-1][1]
     if hasattr(estimator, "model_") or (hasattr(estimator, "get_params") and hasattr(estimator, "fit")):
-        model = getattr(estimator, "model_", None)
-        if model is None:
+        network = getattr(estimator, "model_", None)
+        if network is None:
             raise ValueError(
-                f"target's {type(estimator).__name__} is not fitted (it has no model_); call fit first."
+                f"model's {type(estimator).__name__} is not fitted (it has no model_); call fit first."
             )
         if device is None:
             device = getattr(estimator, "device", None)
-        return Target(model, pre_steps, getattr(estimator, "classes_", None), device=device)
-    if hasattr(target, "layers") and hasattr(target, "get_weights"):
+        return InspectedModel(network, pre_steps, getattr(estimator, "classes_", None), device=device)
+    if hasattr(model, "layers") and hasattr(model, "get_weights"):
         keras, _ = import_keras()
-        if isinstance(target, keras.Model):
-            return Target(target, device=device)
+        if isinstance(model, keras.Model):
+            return InspectedModel(model, device=device)
     raise ValueError(
-        "target must be a fitted KerasCNNClassifier, a Pipeline ending in one, or a keras.Model; "
-        f"got {type(target).__name__}."
+        "model must be a fitted KerasCNNClassifier, a Pipeline ending in one, or a keras.Model; "
+        f"got {type(model).__name__}."
     )

@@ -6,7 +6,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from skcnn.inspect import ActivationInspector  # noqa: E402
-from skcnn.inspect._target import Target, device_name, resolve_target  # noqa: E402
+from skcnn.inspect._core.model import InspectedModel, device_name, resolve_model  # noqa: E402
 
 
 def _conv(filters, name, seed):
@@ -42,7 +42,7 @@ def test_inner_layer_of_nested_model_equals_manual_forward_pass(transfer):
     np.testing.assert_allclose(acts[path], np.asarray(manual), rtol=1e-4, atol=1e-4)
     np.testing.assert_array_equal(acts["block_3_expand"], acts[path])
     np.testing.assert_allclose(acts["head"][:, 0, 0, :], np.asarray(model(X)), rtol=1e-4, atol=1e-5)
-    assert resolve_target(model).layer_name("block_3_expand") == path
+    assert resolve_model(model).layer_name("block_3_expand") == path
 
 
 def test_shared_base_in_a_sequential_model_uses_that_models_graph(transfer):
@@ -60,7 +60,7 @@ def test_nested_names_are_paths_and_ambiguous_names_are_refused():
 
     model = keras.Sequential([keras.Input((8, 8, 1)), inner("a"), keras.layers.ZeroPadding2D(1, name="pad"),
                               inner("b")])
-    target = resolve_target(model)
+    target = resolve_model(model)
     assert target.paths == ["a", "a/c", "pad", "b", "b/c"]
     assert target.layer_index("b/c") == 4 and target.layer_name("conv2") == "b/c"
     with pytest.raises(ValueError, match="names several layers.*a/c, b/c"):
@@ -95,7 +95,7 @@ def test_larger_inputs_pass_through_the_convolutional_part():
     free.set_weights(model.get_weights()[:4])
     np.testing.assert_allclose(acts["c2"], np.asarray(free(X)), rtol=1e-5, atol=1e-4)
     assert acts["c2"].shape == (2, 12, 17, 5) and acts["p1"].shape == (2, 14, 19, 4)
-    eager = resolve_target(model).submodel(["c2"])(X)  # called directly, not only through a compiled function
+    eager = resolve_model(model).submodel(["c2"])(X)  # called directly, not only through a compiled function
     eager = eager[0] if isinstance(eager, (list, tuple)) else eager
     np.testing.assert_allclose(np.asarray(eager), acts["c2"], rtol=1e-5, atol=1e-4)
     with pytest.raises(ValueError, match="cannot take images of 30x41"):
@@ -104,7 +104,7 @@ def test_larger_inputs_pass_through_the_convolutional_part():
 
 def test_model_of_any_size():
     model = keras.Sequential([keras.Input((None, None, 3)), _conv(2, "c", 6)])
-    target = resolve_target(model)
+    target = resolve_model(model)
     assert target.input_shape == (None, None, 3) and target.layer_shape("c") == (None, None, 2)
     X = _images((2, 9, 13, 3))
     np.testing.assert_allclose(ActivationInspector(model).activations(X)["c"], np.asarray(model(X)), rtol=1e-5,
@@ -121,7 +121,7 @@ def test_to_pixels_undoes_two_scalers_in_reverse_order():
     standard = StandardScaler().fit(X)
     minmax = MinMaxScaler((-1, 1)).fit(standard.transform(X) * 3.0 + 1.0)
     model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.ReLU()])
-    target = Target(model, [standard, minmax])
+    target = InspectedModel(model, [standard, minmax])
     inside = target.to_model(X)
     np.testing.assert_allclose(inside.reshape(20, -1), minmax.transform(standard.transform(X)), rtol=1e-5)
     # Independent inverse, step by step: MinMaxScaler first, then StandardScaler.
@@ -144,14 +144,14 @@ class _Fitted:
 
 
 def test_device_comes_from_the_estimator_or_the_inspector():
-    _, tf = pytest.importorskip("skcnn.cnn._keras").import_keras()
+    _, tf = pytest.importorskip("skcnn._keras").import_keras()
     model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.ReLU(name="r")])
-    assert resolve_target(_Fitted(model, "cpu")).device == "cpu"
-    assert resolve_target(_Fitted(model, "cpu"), device="/CPU:0").device == "/CPU:0"
-    assert resolve_target(model).device is None
+    assert resolve_model(_Fitted(model, "cpu")).device == "cpu"
+    assert resolve_model(_Fitted(model, "cpu"), device="/CPU:0").device == "/CPU:0"
+    assert resolve_model(model).device is None
     inspector = ActivationInspector(model, device="cpu")
-    assert inspector.target_.device == "cpu"
-    with inspector.target_.device_scope():
+    assert inspector.model_.device == "cpu"
+    with inspector.model_.device_scope():
         assert tf.identity(tf.constant([1.0])).device.endswith("CPU:0")
     assert device_name("cpu") == "/CPU:0" and device_name("/GPU:3") == "/GPU:3"
     with pytest.raises(ValueError, match="device must be one of"):
@@ -165,7 +165,7 @@ def test_device_comes_from_the_estimator_or_the_inspector():
 
 
 def test_inference_copy_folds_batch_norms_exactly():
-    from skcnn.inspect._target import inference_copy
+    from skcnn.inspect._core.model import inference_copy
 
     rng = np.random.default_rng(7)
     inputs = keras.Input((10, 9, 3))
