@@ -1,4 +1,4 @@
-"""Targets: any Keras image model behind the inspectors (issue 11.1), devices (11.7), pixel space (10.5)."""
+"""Models: any Keras image model behind the inspectors, devices, pixel space."""
 
 import numpy as np
 import pytest
@@ -192,3 +192,119 @@ def test_inference_copy_folds_batch_norms_exactly():
     assert np.abs(got - expected).max() < 0.05 * np.abs(expected).max()
     with pytest.raises(ValueError, match="dtype must be"):
         inference_copy(model, "float16")
+
+
+# ------------------------------------------------------------------ any model
+
+
+def _two_heads():
+    """A conv trunk with two heads, listed in the order (wide, narrow): not the order the layers were made."""
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Flatten()(_conv(2, "trunk", 3)(inputs))
+    narrow = keras.layers.Dense(2, name="narrow")(x)
+    wide = keras.layers.Dense(5, name="wide")(x)
+    return keras.Model(inputs, [wide, narrow])
+
+
+def test_several_outputs_are_named_and_never_chosen_silently():
+    model = _two_heads()
+    resolved = resolve_model(model)
+    assert resolved.output_names == ["wide", "narrow"]
+    with pytest.raises(ValueError, match=r"^model has 2 outputs \(0: 'wide' \(5,\), 1: 'narrow' \(2,\)\); choose"):
+        resolved.output_index
+    for output, name, size in [("narrow", "narrow", 2), (1, "narrow", 2), (0, "wide", 5), (-1, "narrow", 2)]:
+        chosen = resolve_model(model, output=output)
+        assert chosen.output_shape == (size,)
+        assert chosen.layer_name(chosen.output_layer) == name
+        # the chosen layer's tensor is the model's output at that position (an independent forward pass)
+        X = _images((2, 8, 8, 3))
+        direct = model.predict(X, verbose=0)[chosen.output_index]
+        np.testing.assert_allclose(chosen.submodel([chosen.output_layer])(X), direct, rtol=1e-5, atol=1e-4)
+    for wrong in ("head", 2, -3, 1.0):
+        with pytest.raises(ValueError, match="^output must be the name or index of one of the model's outputs "
+                                             r"\(0: 'wide' \(5,\), 1: 'narrow' \(2,\)\); got"):
+            resolve_model(model, output=wrong)
+
+
+class _Subclassed(keras.Model):
+    def __init__(self):
+        super().__init__(name="net")
+        self.conv = _conv(3, "inner_conv", 5)
+        self.flat = keras.layers.Flatten()
+        self.dense = keras.layers.Dense(4, name="inner_dense")
+
+    def call(self, x):
+        return self.dense(self.flat(self.conv(x)))
+
+
+def test_a_subclassed_model_that_was_called_is_inspected_through_its_output():
+    net = _Subclassed()
+    X = _images((3, 8, 8, 1)) / 255
+    expected = np.asarray(net(X))  # called once: built
+    resolved = resolve_model(net)
+    assert resolved.network is net and resolved.input_shape == (8, 8, 1) and resolved.output_shape == (4,)
+    got = ActivationInspector(net).activations(X, resolved.layer_name(resolved.output_layer))
+    np.testing.assert_allclose(next(iter(got.values())).reshape(3, 4), expected, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="^layer 'net/inner_conv' sits inside the subclassed model 'net', whose inner "
+                                         "tensors Keras does not expose.*expose the layer"):
+        ActivationInspector(net).activations(X, "inner_conv")
+    built = _Subclassed()
+    built.build((None, 8, 8, 1))
+    assert resolve_model(built).input_shape == (8, 8, 1)
+    with pytest.raises(ValueError, match=r"^model is a subclassed Keras model \(_Subclassed\) whose input shape is "
+                                         r"not known; call it once"):
+        resolve_model(_Subclassed())
+
+
+def test_unknown_input_size_needs_image_shape():
+    model = keras.Sequential([keras.Input((None, None, 3)), _conv(2, "c", 7)])
+    resolved = resolve_model(model)
+    with pytest.raises(ValueError, match=r"^image_shape is required for a model whose input size is unknown "
+                                         r"\(None, None, 3\): give image_shape=\(height, width\)\.$"):
+        resolved.image_shape()
+    assert resolved.image_shape((12, 10)) == resolved.image_shape([12, 10, 3]) == (12, 10, 3)
+    for wrong in ((12,), (12, 10, 1), (0, 4), "12x10", (12.5, 10)):
+        with pytest.raises(ValueError, match=r"^image_shape must be \(height, width\) or \(height, width, 3\)"):
+            resolved.image_shape(wrong)
+    assert resolve_model(_two_heads()).image_shape() == (8, 8, 3)
+
+
+def test_input_range_from_the_training_data_or_given():
+    class _Fitted:
+        model_ = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.ReLU()])
+        input_range_ = (-1.5, 2.0)
+
+        def get_params(self):
+            return {}
+
+        def fit(self):
+            return self
+
+    assert resolve_model(_Fitted()).input_range == (-1.5, 2.0)
+    assert resolve_model(_Fitted(), input_range=(0, 255)).input_range == (0.0, 255.0)
+    bare = resolve_model(_Fitted.model_)
+    assert bare.input_range is None and bare.input_scale == 1.0
+    assert resolve_model(bare, input_range=(-1, 1)).input_scale == 2.0 and bare.input_range is None
+    for wrong in ((1, 1), (2, 1), (0, np.inf), (0,), "0..1", (None, 1)):
+        with pytest.raises(ValueError, match=r"^input_range must be None or \(low, high\) with finite low < high"):
+            resolve_model(bare, input_range=wrong)
+
+
+def test_the_cnn_records_its_training_range_and_a_warm_start_widens_it():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skcnn import KerasCNNClassifier
+
+    rng = np.random.default_rng(0)
+    X, y = rng.uniform(0, 255, (16, 36)).astype(np.float32), np.arange(16) % 2
+    pipe = make_pipeline(StandardScaler(), KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=1,
+                                                               image_shape=(6, 6), random_state=0, warm_start=True))
+    pipe.fit(X, y)
+    scaled = StandardScaler().fit_transform(X)  # what the network saw: the range is in model space
+    assert resolve_model(pipe).input_range == pytest.approx((scaled.min(), scaled.max()), rel=1e-5)
+    cnn = pipe[-1]
+    cnn.fit(scaled[:8] * 3, y[:8])
+    cnn.fit(scaled[:8] / 4, y[:8])  # a narrower range adds nothing
+    wider = (min(scaled.min(), 3 * scaled[:8].min()), max(scaled.max(), 3 * scaled[:8].max()))
+    assert cnn.input_range_ == pytest.approx(wider, rel=1e-5)

@@ -437,6 +437,10 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, DocLinkMixin, Ba
         Column names, when X was a DataFrame.
     image_shape_ : tuple of int
         ``(height, width, channels)`` of the network's input.
+    input_range_ : tuple of float
+        ``(low, high)``: the smallest and largest input value seen in
+        training (over every fit when ``warm_start=True``). The inspectors
+        keep the images they make inside it.
     fit_time_ : float
         Wall-clock seconds of the last :meth:`fit`.
 
@@ -878,6 +882,9 @@ or (n_samples, n_pixels)
         X, y, image_shape = self._validate_X(X, y, fit=True, reset=not warm)
         if warm and image_shape != self.image_shape_:
             raise ValueError(f"warm_start=True needs images of shape {self.image_shape_}, got {image_shape}.")
+        input_range = (float(np.min(X)), float(np.max(X)))
+        if warm and getattr(self, "input_range_", None) is not None:
+            input_range = (min(input_range[0], self.input_range_[0]), max(input_range[1], self.input_range_[1]))
         check_classification_targets(y)
         classes, y_encoded = np.unique(y, return_inverse=True)
         if warm:
@@ -929,7 +936,7 @@ or (n_samples, n_pixels)
                 snapshot = keras.models.clone_model(model)
                 snapshot.set_weights(model.get_weights())
                 return {"model_": snapshot, "classes_": classes, "image_shape_": image_shape,
-                        "history_": History(history.rows)}
+                        "input_range_": input_range, "history_": History(history.rows)}
 
             with FitCallbacks(self, X, y, max_subtasks=self.epochs,
                               metadata={"sample_weight": sample_weight}) as tasks:
@@ -950,6 +957,7 @@ or (n_samples, n_pixels)
                     history.truncate(finished)
                     warn_at_caller(interrupted_message(history))
                 self.classes_, self.image_shape_, self.model_, self.history_ = classes, image_shape, model, history
+                self.input_range_ = input_range
         self.fit_time_ = time.perf_counter() - start
         return self
 

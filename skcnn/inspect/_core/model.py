@@ -50,7 +50,8 @@ class InspectedModel:
     Parameters
     ----------
     model : keras.Model
-        The network: Sequential or functional, nested sub-models allowed.
+        The network: Sequential, functional or subclassed (built or called
+        once), nested sub-models allowed.
     pre_steps : list of sklearn transformers, optional
         Fitted steps that turn raw samples into the network's input (the
         Pipeline's steps before the classifier).
@@ -60,10 +61,25 @@ class InspectedModel:
         Where the inspectors compute: ``"auto"`` (None) takes the first GPU
         if TensorFlow sees one, else the CPU; a TensorFlow device name such
         as ``"/GPU:1"`` is used as given.
+    output : str or int, optional
+        The output to explain, for a model with several (see
+        :func:`resolve_model`).
+    input_range : (float, float), optional
+        ``(low, high)`` of the values the network takes (see
+        :func:`resolve_model`).
 
     Attributes
     ----------
     model : keras.Model
+        The functional graph inspected: the network itself, or for a
+        subclassed network ``input -> network -> outputs``.
+    network : keras.Model
+        The network as given.
+    output_names : list of str
+        One name per output (the layer that gives it).
+    output : int or None
+        The chosen output's position, if one was chosen.
+    input_range : (float, float) or None
     input_shape : tuple
         ``(height, width, channels)`` of one model input; height and width
         are None for a model that takes images of any size.
@@ -85,7 +101,7 @@ class InspectedModel:
     >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, name="c"),
     ...                           keras.layers.MaxPooling2D(name="p")])
     >>> resolved = resolve_model(model)
-    >>> resolved.input_shape, sorted(target.aliases)
+    >>> resolved.input_shape, sorted(resolved.aliases)
     ((8, 8, 1), ['conv1', 'pool1'])
     >>> resolved.layer_index("pool1"), resolved.layer_name(0)
     (1, 'c')
@@ -99,7 +115,7 @@ class InspectedModel:
     (['r', 'inner', 'inner/c'], (6, 4, 2), 'inner/c')
     """
 
-    def __init__(self, model, pre_steps=None, classes=None, *, device=None):
+    def __init__(self, model, pre_steps=None, classes=None, *, device=None, output=None, input_range=None):
         self.model = model
         self.pre_steps = list(pre_steps or [])
         self.classes_ = None if classes is None else np.asarray(classes)
@@ -107,6 +123,11 @@ class InspectedModel:
             raise ValueError(f"device must be one of {DEVICES}, a TensorFlow device name such as '/GPU:0', or None; "
                              f"got {device!r}.")
         self.device = device
+        keras, _ = import_keras()
+        self.network = model
+        if isinstance(model, keras.Model) and _is_subclassed(model):
+            model = _functional_wrapper(keras, model)
+            self.model = model
         inputs = _model_inputs(model)
         if len(inputs) != 1:
             raise ValueError(f"model must be a model with exactly one input; this one has {len(inputs)}.")
@@ -120,7 +141,7 @@ class InspectedModel:
                 f"shape is {tuple(inputs[0].shape)}."
             )
         self.input_shape = tuple(None if s is None else int(s) for s in shape)
-        keras, _ = import_keras()
+        self.input_range = check_input_range(input_range)
         self.layers, self.paths, self._parents = [], [], []
         self._collect(keras, model, "", None)
         self._by_path = {path: index for index, path in enumerate(self.paths)}
@@ -135,6 +156,8 @@ class InspectedModel:
         self._submodels = {}
         self._tensors = {}
         self._device_name = None
+        self.output_names = _output_names(model)
+        self.output = None if output is None else self._output_position(output)
 
     def _collect(self, keras, model, prefix, parent):
         for layer in model.layers:
@@ -235,6 +258,12 @@ class InspectedModel:
             else:
                 keras, _ = import_keras()
                 nested = self.layers[parent]
+                if _is_subclassed(nested):
+                    raise ValueError(
+                        f"layer {self.paths[index]!r} sits inside the subclassed model {nested.name!r}, whose inner "
+                        "tensors Keras does not expose. Inspect the model's output, or expose the layer: build the "
+                        "network functionally (keras.Model(inputs, outputs)), or return the layer's output from "
+                        "call() as one more output.")
                 graph_inputs = _model_inputs(nested)
                 inner = keras.Model(graph_inputs[0] if len(graph_inputs) == 1 else graph_inputs,
                                     _node_tensor(layer, graph_inputs, inputs_of))
@@ -257,6 +286,72 @@ class InspectedModel:
             model.input_spec = None
             self._submodels[key] = model
         return self._submodels[key]
+
+    # ---------------------------------------------------------------- outputs
+    def _output_position(self, output):
+        names = self.output_names
+        if is_int(output) and -len(names) <= output < len(names):
+            return int(output) % len(names)
+        if isinstance(output, str) and output in names:
+            return names.index(output)
+        raise ValueError(f"output must be the name or index of one of the model's outputs ({self._outputs_text()}); "
+                         f"got {output!r}.")
+
+    def _outputs_text(self):
+        return ", ".join(f"{i}: {name!r} {tuple(t.shape[1:])}"
+                         for i, (name, t) in enumerate(zip(self.output_names, self.model.outputs)))
+
+    @property
+    def output_index(self):
+        """Position of the explained output among ``model.outputs``.
+
+        The one output of a single-output model; for a model with several
+        outputs, the one chosen with ``output=`` (a ValueError that lists them
+        when none was chosen: the runtime never picks one silently).
+        """
+        if self.output is not None:
+            return self.output
+        if len(self.output_names) == 1:
+            return 0
+        raise ValueError(f"model has {len(self.output_names)} outputs ({self._outputs_text()}); choose the one to "
+                         "explain with output= (its name or index).")
+
+    @property
+    def output_layer(self):
+        """Index into :attr:`layers` of the layer whose output is the explained output."""
+        tensor = self.model.outputs[self.output_index]
+        return self.layer_index(tensor._keras_history[0])
+
+    @property
+    def output_shape(self):
+        """Shape of one sample of the explained output, e.g. ``(n_classes,)``."""
+        return tuple(None if s is None else int(s) for s in self.model.outputs[self.output_index].shape[1:])
+
+    # ------------------------------------------------------------ input range
+    @property
+    def input_scale(self):
+        """Width of the input range (``high - low``), the unit of steps and start amplitudes; 1 without a range."""
+        return 1.0 if self.input_range is None else float(self.input_range[1] - self.input_range[0])
+
+    def image_shape(self, image_shape=None):
+        """``(height, width, channels)`` of the images an inspector makes.
+
+        The model's own input shape, or ``image_shape`` (``(height, width)``
+        or ``(height, width, channels)``) where given; a model that takes
+        images of any size needs ``image_shape``.
+        """
+        channels = self.input_shape[2]
+        if image_shape is None:
+            if None in self.input_shape[:2]:
+                raise ValueError(f"image_shape is required for a model whose input size is unknown "
+                                 f"{(None, None, channels)}: give image_shape=(height, width).")
+            return self.input_shape
+        shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else ()
+        if (len(shape) not in (2, 3) or not all(is_int(v) and v > 0 for v in shape)
+                or (len(shape) == 3 and shape[2] != channels)):
+            raise ValueError(f"image_shape must be (height, width) or (height, width, {channels}) with positive "
+                             f"integers; got {image_shape!r}.")
+        return (int(shape[0]), int(shape[1]), channels)
 
     # ---------------------------------------------------------------- images
     @property
@@ -451,6 +546,49 @@ def _node_tensor(layer, graph_inputs, inputs_of):
     return layer.input if inputs_of else layer.output
 
 
+def check_input_range(input_range, name="input_range"):
+    """``(low, high)`` as two finite floats with ``low < high``, or None; else a ValueError naming ``name``."""
+    if input_range is None:
+        return None
+    try:
+        low, high = (float(v) for v in input_range)
+    except (TypeError, ValueError):
+        low = high = None
+    if low is None or not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValueError(f"{name} must be None or (low, high) with finite low < high; got {input_range!r}.")
+    return (low, high)
+
+
+def _is_subclassed(model):
+    """True for a keras.Model written as a subclass (its graph is not known before it is called)."""
+    return type(model).__name__ != "Sequential" and not _has_inputs(model)
+
+
+def _has_inputs(model):
+    try:
+        return bool(list(model.inputs))
+    except (AttributeError, ValueError):
+        return False
+
+
+def _functional_wrapper(keras, model):
+    """``input -> model -> outputs`` as a functional model, for a subclassed model that was built or called."""
+    shapes = list((getattr(model, "_build_shapes_dict", None) or {}).values())
+    if not model.built or len(shapes) != 1 or not isinstance(shapes[0], (tuple, list)):
+        raise ValueError(f"model is a subclassed Keras model ({type(model).__name__}) whose input shape is not "
+                         "known; call it once on a batch of images (model(x)) or call "
+                         "model.build((None, height, width, channels)) before inspecting it.")
+    inputs = keras.Input(tuple(shapes[0])[1:])
+    return keras.Model(inputs, model(inputs), name=f"{model.name}_graph")
+
+
+def _output_names(model):
+    """One name per ``model.outputs``: the producing layer's name, with ``:k`` where a layer gives several."""
+    names = [t._keras_history[0].name for t in model.outputs]
+    return [f"{name}:{t._keras_history[2]}" if names.count(name) > 1 else name
+            for name, t in zip(names, model.outputs)]
+
+
 def _model_inputs(model):
     try:
         inputs = list(model.inputs)
@@ -475,7 +613,7 @@ def _map_shape(shape):
     raise ValueError(f"cannot show an output of shape {shape} as maps (height, width, maps).")
 
 
-def resolve_model(model, *, device=None):
+def resolve_model(model, *, device=None, output=None, input_range=None):
     """A :class:`InspectedModel` for a fitted KerasCNNClassifier, a Pipeline ending in one, or a keras.Model.
 
     Parameters
@@ -487,6 +625,18 @@ def resolve_model(model, *, device=None):
     device : {"auto", "cpu", "gpu"} or str, optional
         Where the inspectors compute. None: the estimator's own ``device``,
         or ``"auto"`` for a bare model (see :func:`device_name`).
+    output : str or int, optional
+        Which output to explain, for a model with several (the name of the
+        layer that gives it, or its position in ``model.outputs``). A model
+        with several outputs and no ``output`` gets a ValueError listing them
+        wherever an output is needed.
+    input_range : (float, float), optional
+        ``(low, high)`` of the values the network takes. The images the
+        inspectors make stay inside it, and their steps and start amplitudes
+        are measured in its units. None: the estimator's ``input_range_``
+        (the training data's range, after a Pipeline's steps); for a bare
+        ``keras.Model``, no range: images are not clipped and steps are in
+        the input's own units.
 
     Returns
     -------
@@ -510,10 +660,15 @@ def resolve_model(model, *, device=None):
     ValueError: model must be a fitted KerasCNNClassifier, a Pipeline ending in one, or a keras.Model; got str.
     """
     if isinstance(model, InspectedModel):
-        if device is None or device == model.device:
+        if device is None and output is None and input_range is None:
             return model
         moved = copy.copy(model)
-        moved.device, moved._device_name = device, None
+        if device is not None:
+            moved.device, moved._device_name = device, None
+        if output is not None:
+            moved.output = moved._output_position(output)
+        if input_range is not None:
+            moved.input_range = check_input_range(input_range)
         return moved
     steps = getattr(model, "steps", None)
     pre_steps = []
@@ -529,11 +684,14 @@ def resolve_model(model, *, device=None):
             )
         if device is None:
             device = getattr(estimator, "device", None)
-        return InspectedModel(network, pre_steps, getattr(estimator, "classes_", None), device=device)
+        if input_range is None:
+            input_range = getattr(estimator, "input_range_", None)
+        return InspectedModel(network, pre_steps, getattr(estimator, "classes_", None), device=device, output=output,
+                              input_range=input_range)
     if hasattr(model, "layers") and hasattr(model, "get_weights"):
         keras, _ = import_keras()
         if isinstance(model, keras.Model):
-            return InspectedModel(model, device=device)
+            return InspectedModel(model, device=device, output=output, input_range=input_range)
     raise ValueError(
         "model must be a fitted KerasCNNClassifier, a Pipeline ending in one, or a keras.Model; "
         f"got {type(model).__name__}."
