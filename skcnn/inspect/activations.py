@@ -17,15 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._repr import ShortReprMixin
-from ._core.model import import_keras, resolve_model
+from .._validation import check_int
+from ._core.batch import batch_bounds
+from ._core.model import resolve_model
+from ._core.probe import Probe
 
 __all__ = ["ActivationInspector", "ClassSignature", "ClassContrast"]
-
-
-def _check_batch_size(batch_size):
-    if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}.")
-    return int(batch_size)
 
 
 @dataclass(repr=False)
@@ -227,10 +224,10 @@ class ActivationInspector:
     """
 
     def __init__(self, model, *, batch_size=256, device=None):
-        self.batch_size = _check_batch_size(batch_size)
+        self.batch_size = check_int(batch_size, "batch_size")
         self.device = device
         self.model_ = resolve_model(model, device=device)
-        self._forward = {}
+        self._probe = Probe(self.model_)
 
     def _layer_keys(self, layers):
         resolved = self.model_
@@ -250,39 +247,21 @@ class ActivationInspector:
             raise ValueError("layers must name at least one layer (or be None for all layers with maps).")
         return keys
 
-    def _runner(self, indices, size):
-        """A compiled forward pass to the layers ``indices`` for images of ``size`` (None: any size)."""
-        key = (indices, size)
-        if key not in self._forward:
-            _, tf = import_keras()
-            sub = self.model_.submodel(list(indices))
-            ih, iw = (None, None) if size is None else size
-            ic = self.model_.input_shape[2]
-
-            @tf.function(input_signature=[tf.TensorSpec([None, ih, iw, ic], tf.float32)])
-            def run(x):
-                out = sub(x, training=False)
-                out = out if isinstance(out, (list, tuple)) else [out]
-                return [tf.cast(o, tf.float32) for o in out]
-
-            self._forward[key] = run
-        return self._forward[key]
-
     def _batches(self, images, indices, batch_size):
-        _, tf = import_keras()
+        """``(start, [maps of each layer])`` for each batch of ``images``, through one compiled forward pass."""
         size = tuple(images.shape[1:3])
-        run = self._runner(tuple(indices), size if size == self.model_.input_shape[:2] else None)
-        for start in range(0, len(images), batch_size):
+        own = size == tuple(self.model_.input_shape[:2])
+        run = self._probe.forward(indices, size=None if own else (None, None))
+        for start, stop in batch_bounds(len(images), batch_size):
             try:
-                with self.model_.device_scope():
-                    outs = run(images[start:start + batch_size])
-            except (ValueError, TypeError, tf.errors.InvalidArgumentError) as exc:
-                if size == self.model_.input_shape[:2]:
+                outs = run(images[start:stop])
+            except Exception as exc:  # noqa: BLE001 - the backend's own error for a size the layers refuse
+                if own:
                     raise
                 raise ValueError(f"the model cannot take images of {size[0]}x{size[1]} up to these layers (it was "
                                  f"built for {self.model_.input_shape[:2]}; only convolutional parts take other "
                                  f"sizes).") from exc
-            yield start, [_map_array(np.asarray(o)) for o in outs]
+            yield start, [_map_array(out) for out in outs]
 
     def activations(self, X, layers=None, *, batch_size=None):
         """Outputs of the given layers for images ``X``.
@@ -308,7 +287,7 @@ class ActivationInspector:
             Keyed by the names as given (Keras names for the default); flat
             outputs (dense layers) come as ``(n, 1, 1, units)``.
         """
-        batch_size = _check_batch_size(self.batch_size if batch_size is None else batch_size)
+        batch_size = check_int(self.batch_size if batch_size is None else batch_size, "batch_size")
         keys = self._layer_keys(layers)
         images = self.model_.to_model(X, any_size=True)
         indices = [i for _, i in keys]
@@ -349,7 +328,7 @@ class ActivationInspector:
         >>> sig.silent[1].tolist(), sig.active_fraction.tolist()
         ([0, 1], [[1.0, 1.0], [0.0, 0.0]])
         """
-        batch_size = _check_batch_size(self.batch_size if batch_size is None else batch_size)
+        batch_size = check_int(self.batch_size if batch_size is None else batch_size, "batch_size")
         if not isinstance(threshold, numbers.Real) or not np.isfinite(threshold):
             raise ValueError(f"threshold must be a finite number, got {threshold!r}.")
         images = self.model_.to_model(X)
