@@ -1,0 +1,116 @@
+"""The inspection runtime's core: the probe's one cache, the one gradient, the one batch loop, the one step rule."""
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from skcnn.inspect._core import ascent, batch  # noqa: E402
+from skcnn.inspect._core.model import resolve_model  # noqa: E402
+from skcnn.inspect._core.probe import Probe, Spec, as_list, value_and_gradient  # noqa: E402
+
+
+def _model():
+    inputs = keras.Input((5, 5, 2))
+    x = keras.layers.Conv2D(3, 3, activation="tanh", name="c",
+                            kernel_initializer=keras.initializers.GlorotUniform(1))(inputs)
+    return keras.Model(inputs, keras.layers.Dense(2, name="d")(keras.layers.Flatten()(x)))
+
+
+def test_forward_equals_a_direct_sub_model_and_is_compiled_once_per_request():
+    model = _model()
+    probe = Probe(resolve_model(model))
+    X = np.random.default_rng(0).normal(size=(4, 5, 5, 2)).astype(np.float32)
+    conv, dense = probe.forward(["c", "d"])(X)
+    direct = keras.Model(model.inputs, [model.get_layer("c").output, model.get_layer("d").output])
+    expected = direct.predict(X, verbose=0)
+    np.testing.assert_allclose(conv, expected[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(dense, expected[1], rtol=1e-5, atol=1e-6)
+    assert conv.dtype == np.float32
+    assert probe.forward(["c", "d"]) is probe.forward([0, "d"])  # one key per request, however layers are named
+    assert probe.forward(["d"]) is not probe.forward(["c", "d"])
+    inputs_of = probe.forward(["d"], inputs_of=True)(X)[0]
+    np.testing.assert_allclose(inputs_of, expected[0].reshape(4, -1), rtol=1e-5, atol=1e-6)
+    assert len(probe.compiled) == 3
+
+
+def test_value_and_gradient_matches_finite_differences_and_passes_extras_through():
+    model = _model()
+    probe = Probe(resolve_model(model))
+    sub = keras.Model(model.inputs, model.outputs)
+    weights = np.array([0.7, -1.3], np.float32)
+
+    def objective(x, w):
+        logits = sub(x, training=False)
+        return keras.ops.sum(logits * w, axis=1), logits
+
+    fn = probe.function("grad", lambda x, w: value_and_gradient(objective, x, w), [Spec((None, 5, 5, 2)), Spec((2,))])
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(2, 5, 5, 2)).astype(np.float64)
+    values, grad, logits = fn(X.astype(np.float32), weights)
+    np.testing.assert_allclose(values, logits @ weights, rtol=1e-5)
+    h = 1e-2
+    for index in [(0, 1, 2, 0), (1, 4, 4, 1), (0, 0, 3, 1)]:
+        up, down = X.copy(), X.copy()
+        up[index] += h
+        down[index] -= h
+        f = lambda v: float(sub.predict(v.astype(np.float32), verbose=0)[index[0]] @ weights)  # noqa: E731
+        assert grad[index] == pytest.approx((f(up) - f(down)) / (2 * h), rel=2e-2, abs=1e-3)
+    plain = probe.function("plain", lambda x: value_and_gradient(lambda v: keras.ops.sum(v ** 3, axis=(1, 2, 3)), x),
+                           [Spec((None, 5, 5, 2))])
+    values, grad = plain(X.astype(np.float32))
+    np.testing.assert_allclose(grad, 3 * X ** 2, rtol=1e-5)
+    np.testing.assert_allclose(values, (X ** 3).sum(axis=(1, 2, 3)), rtol=1e-4)
+
+
+def test_a_compiled_function_takes_nested_specs_and_integer_arguments():
+    probe = Probe(resolve_model(_model()))
+    fn = probe.function("nested", lambda x, pair: (x * keras.ops.cast(pair[1], "float32"), pair[0]),
+                        [Spec((None, 3)), [Spec((None,)), Spec((), "int32")]])
+    scaled, first = fn(np.ones((2, 3), np.float32), [np.arange(4, dtype=np.float32), np.int32(3)])
+    assert scaled.tolist() == [[3.0] * 3] * 2 and first.tolist() == [0, 1, 2, 3]
+    assert isinstance(fn(np.ones((1, 3), np.float32), [np.zeros(1, np.float32), np.int32(1)]), tuple)
+    assert as_list(5) == [5] and as_list((1, 2)) == [1, 2]
+
+
+def test_the_batch_loop_covers_every_row_once_and_pads_for_a_fixed_shape():
+    assert batch.batch_bounds(7, 3) == [(0, 3), (3, 6), (6, 7)]
+    assert batch.batch_bounds(6, 3) == [(0, 3), (3, 6)]
+    assert batch.budget_batch_size(100, 1000) == 10 and batch.budget_batch_size(100, 1000, per_image=3) == 3
+    assert batch.budget_batch_size(10**9, 1000) == 1
+    seen = []
+
+    def fn(a, b, extra):
+        seen.append(len(a))
+        return a * extra, b.sum(axis=1)
+
+    a, b = np.arange(7.0), np.arange(14.0).reshape(7, 2)
+    out = batch.run_in_batches(fn, [a, b], 3, 2.0, pad=True)
+    assert seen == [3, 3, 3]
+    np.testing.assert_array_equal(out[0], a * 2)
+    np.testing.assert_array_equal(out[1], b.sum(axis=1))
+    seen.clear()
+    batch.run_in_batches(fn, [a, b], 3, 1.0)
+    assert seen == [3, 3, 1]
+    padded = batch.pad_to([np.array([[1, 2], [3, 4]])], 4)[0]
+    assert padded.tolist() == [[1, 2], [3, 4], [3, 4], [3, 4]]
+    assert batch.pad_to([a], 3)[0] is a
+    seeds = batch.batch_seeds(0, 3)
+    assert seeds == batch.batch_seeds(np.random.default_rng(0), 3) and len(set(seeds)) == 3
+    assert all(0 <= s < 2**31 - 1 for s in seeds) and seeds != batch.batch_seeds(1, 3)
+
+
+def test_the_step_rule_moves_each_image_by_its_own_rms_in_range_units():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(3, 4, 4, 2)).astype(np.float32)
+    grad = rng.normal(size=(3, 4, 4, 2)).astype(np.float32) * np.array([1, 100, 1e-3], np.float32)[:, None, None, None]
+    rms = np.sqrt((grad.astype(np.float64) ** 2).mean(axis=(1, 2, 3), keepdims=True))
+    expected = x + 0.1 * 255 * grad / (rms + ascent.EPSILON)
+    got = np.asarray(ascent.ascent_step(x, grad, 0.1, scale=255.0))
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-4)
+    moved = np.sqrt(((got - x) ** 2).mean(axis=(1, 2, 3)))
+    np.testing.assert_allclose(moved, 25.5, rtol=1e-4)  # the same step for every image, whatever its scale
+    clipped = np.asarray(ascent.ascent_step(x, grad, 0.1, scale=255.0, bounds=(-1.0, 2.0)))
+    np.testing.assert_allclose(clipped, np.clip(expected, -1, 2), rtol=1e-5, atol=1e-4)
+    zero = np.asarray(ascent.ascent_step(x, np.zeros_like(x), 0.5))
+    np.testing.assert_array_equal(zero, x)
