@@ -1,6 +1,6 @@
 """MLPScratchClassifier against scikit-learn's MLPClassifier on the embedded MNIST subset.
 
-Setup (issue 3): 4000/1000 stratified split (random_state=0), StandardScaler,
+Setup: 4000/1000 stratified split (random_state=0), StandardScaler,
 float32 input for both, hidden layers (70, 30), sigmoid ("logistic"), sgd,
 batch 500, momentum 0.9, a fixed number of epochs (no early stop). The two
 estimators are fitted alternately in one process, ``--repeats`` times each;
@@ -19,8 +19,8 @@ read the medians and the ratios.
 ``--load N`` then measures skcnn's epoch on a busy machine: N Python processes
 (multiprocessing) spin beside it, switched on and off between fits, so quiet
 and loaded fits alternate; it prints the median epoch of each and their ratio,
-and the same with BLAS's default threads (``SKCNN_BLAS_THREADS=0``, skcnn
-before issue 21), for reference. The busy processes are children of the
+and the same with BLAS's default threads (``SKCNN_BLAS_THREADS=0``, skcnn's
+earlier default), for reference. The busy processes are children of the
 benchmark, in its session: on an otherwise quiet machine the measurement and
 the spinners share the cores evenly (three busy threads on two cores: 1.5x is
 what a fair share gives one of them). ``--load-own-session`` starts them in a
