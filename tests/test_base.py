@@ -1,4 +1,4 @@
-"""Every skcnn estimator's HTML representation links to its API page (issue 13.5)."""
+"""Every skcnn estimator's HTML representation links to its API page."""
 
 import inspect
 import re

@@ -47,7 +47,7 @@ def test_unknown_section_is_a_usage_error(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-# --- user errors end with one line and an exit status, never a traceback (issue 10.4) ---
+# --- user errors end with one line and an exit status, never a traceback ---
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from skcnn.cluster import ClusterScan, cluster_alpha, scan_clusters
 from skcnn.plotting import plot_cluster_scan, save_figure
 
 
-# Checks about row order and batch position run with every BLAS/OpenMP thread (issue 10.1).
+# Checks about row order and batch position run with every BLAS/OpenMP thread: more threads split rows differently.
 _THREAD_SENSITIVE = {"check_methods_sample_order_invariance", "check_methods_subset_invariance",
                      "check_fit_idempotent", "check_estimator_sparse_array", "check_estimator_sparse_matrix"}
 

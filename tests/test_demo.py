@@ -49,7 +49,7 @@ def test_quick_demo_writes_a_page_whose_images_all_decode(quick_demo):
         assert f'<a href="{src}"' in page  # every picture opens at full size
     assert "Report:" in run.stdout
     assert "[" in run.stderr  # progress lines
-    # no TensorFlow noise (issue 10.3): never the environment, no AutoGraph warning, no INFO line
+    # no TensorFlow noise: never the environment, no AutoGraph warning, no INFO line
     assert "environ(" not in run.stderr
     assert "AutoGraph" not in run.stderr
     assert not [line for line in run.stderr.splitlines() if line.startswith("I0000")], run.stderr[-3000:]
@@ -57,7 +57,7 @@ def test_quick_demo_writes_a_page_whose_images_all_decode(quick_demo):
 
 
 def test_attribution_caption_names_the_direction_of_the_mistakes_shown(quick_demo):
-    # issue 21.4: the caption said "the 4s taken for 9s" over three "true 9, predicted 4"
+    # the caption's "the Xs it took for Ys" must match the "true Y, predicted X" pairs it shows, not swap them
     _, _, page = quick_demo
     text, figures = _section(page, "Why the CNN decided")
     caption = dict(figures)["attribution_errors.png"]

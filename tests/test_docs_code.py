@@ -1,4 +1,4 @@
-"""Every Python block of the README and the user guide runs as written, in a fresh script (issue 21.3).
+"""Every Python block of the README and the user guide runs as written, in a fresh script.
 
 What a reader would do: paste a page's Python blocks, in order, into a new
 file and run it. Each page becomes one script (later blocks use the names of

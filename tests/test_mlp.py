@@ -464,7 +464,7 @@ def test_keyboard_interrupt_in_scipy_solver(blobs):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_prediction_of_a_row_does_not_depend_on_its_batch(dtype):
-    # BLAS gives a row other bits at another position or in a batch of another size (issue 10.1);
+    # BLAS gives a row other bits at another position or in a batch of another size;
     # predictions must not: compared bit for bit
     rng = np.random.default_rng(0)
     X = rng.normal(size=(41, 300))
@@ -760,7 +760,7 @@ def test_scipy_solver_uses_l1_and_skips_all_zero_inputs(blobs):
 
 
 # --------------------------------------------------------------------------- written out by hand (mutation run)
-# The tests below came from the survivors of a mutation run over skcnn/mlp.py (CONTRIBUTING.md): each checks
+# The tests below came from the survivors of a mutation run over skcnn/mlp.py (tools/MUTANTS.md): each checks
 # a behaviour against a computation written out here, scikit-learn's own rule, or a documented value.
 _needs_callbacks = pytest.mark.skipif(not hasattr(MLPScratchClassifier(), "set_callbacks"),
                                       reason="no sklearn.callback (scikit-learn < 1.9)")

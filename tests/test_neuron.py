@@ -151,7 +151,7 @@ def test_verbose_prints(capsys):
 
 
 def test_prediction_of_a_row_does_not_depend_on_its_batch():
-    # BLAS gives a row other bits at another position or in a batch of another size (issue 10.1)
+    # BLAS gives a row other bits at another position or in a batch of another size; predictions must not
     rng = np.random.default_rng(0)
     X = rng.normal(size=(41, 300))
     clf = SingleNeuronClassifier(max_iter=3, tol=None, random_state=0).fit(X, np.arange(41) % 2)

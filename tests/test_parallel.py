@@ -1,4 +1,4 @@
-"""Grid searches on dask.distributed through joblib's Dask backend (issue 14.2), and skcnn.parallel.
+"""Grid searches on dask.distributed through joblib's Dask backend, and skcnn.parallel.
 
 One module-scoped LocalCluster (2 worker processes, 1 thread each, loopback,
 no dashboard) serves every test. A search on it must give the cv_results_ of
@@ -341,7 +341,7 @@ def test_tiny_cnn_grid_search_on_dask_matches_the_sequential_run(client):
     assert search.best_params_ == expected.best_params_
 
 
-# --- closing: a quiet close of a local cluster (issue 21.3) -------------------------------------
+# --- closing: a quiet close of a local cluster --------------------------------------------------
 
 def _linger_then_write(path, seconds):
     """Keep this worker process alive ``seconds`` after it is told to stop (a non-daemon thread is

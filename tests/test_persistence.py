@@ -1,4 +1,4 @@
-"""Safe persistence with skops (issue 13.3): every estimator and a Pipeline round-trip, and tampered files fail.
+"""Safe persistence with skops: every estimator and a Pipeline round-trip, and tampered files fail.
 
 skops stores an object tree, not pickled code: loading one runs only types the
 caller trusts. A fitted skcnn estimator needs only skcnn's own classes beyond

@@ -94,7 +94,7 @@ def test_installed_distribution_entry_point_found(tmp_path):
     assert out.stdout.split() == ["half", "True"]
 
 
-# --- built-in entries are declared by name and imported on first use (issue 21.5) ---
+# --- built-in entries are declared by name and imported on first use ---
 
 
 @pytest.fixture
