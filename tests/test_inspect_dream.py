@@ -64,8 +64,8 @@ def test_tiles_leave_no_seams(model):
     yy, xx = np.mgrid[0:32, 0:64]
     smooth = (0.5 + 0.2 * np.sin(xx / 11.0) + 0.1 * np.cos(yy / 5.0)).astype(np.float64)
     inspector = DreamInspector(model, jitter=0)
-    shifted = inspector.dream(smooth, "c1", method="tiles", loops=2, steps=8, step_size=0.1, random_state=0)
-    fixed = inspector.dream(smooth, "c1", method="tiles", loops=2, steps=8, step_size=0.1, random_state=0,
+    shifted = inspector.dream(smooth, "c1", method="tiles", loops=2, steps=8, learning_rate=0.025, random_state=0)
+    fixed = inspector.dream(smooth, "c1", method="tiles", loops=2, steps=8, learning_rate=0.025, random_state=0,
                             tile_shift=False)
     # the test can see seams: a fixed tile grid leaves them
     assert _seam_ratio(fixed.image, smooth, 8) > 1.5
@@ -117,7 +117,7 @@ def test_plot_dream_renders(model, photo, tmp_path):
         plot_dream(photo, result.image, intermediates=result.small, titles=["a"])
 
 
-# --------------------------------------------------------------- networks that see the whole image (issue 11.5)
+# --------------------------------------------------------------- networks that see the whole image
 @pytest.fixture(scope="module")
 def inception():
     keras.utils.set_random_seed(0)
@@ -140,7 +140,7 @@ def _rgb_photo(height, width, seed=0):
 def test_inception_dream_keeps_shape_and_each_octave_raises_the_objective(inception):
     photo = _rgb_photo(150, 210)
     result = _inception_inspector(inception).dream(photo, ["mixed3", "mixed5"], method="octaves", octaves=3,
-                                                   steps=3, step_size=0.05, random_state=0)
+                                                   steps=3, learning_rate=0.0125, random_state=0)
     assert result.image.shape == (150, 210, 3) and result.image.dtype == np.uint8
     assert len(result.objective_history) == 3 and all(len(h) == 4 for h in result.objective_history)
     for history in result.objective_history:
@@ -148,14 +148,32 @@ def test_inception_dream_keeps_shape_and_each_octave_raises_the_objective(incept
     assert np.abs(result.image.astype(float) - photo).mean() > 0.5
 
 
+def _tiled_gradient(inspector, layers):
+    """The inspector's tiled objective for ``layers`` (equal weights over each layer's maps) and its gradient."""
+    from skcnn.inspect._core import tiles
+    from skcnn.inspect._core.model import inference_copy
+    from skcnn.inspect._core.probe import Probe, Spec, value_and_gradient
+    from skcnn.inspect.dream import mean_objective
+
+    resolved = inspector.model_
+    indices = [resolved.layer_index(layer) for layer in layers]
+    sizes = [resolved.layer_shape(i)[2] for i in indices]
+    feed = inference_copy(resolved.submodel(indices), inspector.compute_dtype_)
+    objective = tiles.tiled_objective(feed, mean_objective, sizes, 3)
+    gradient = Probe(resolved).function("g", lambda *args: value_and_gradient(objective, *args), [
+        Spec((1, None, None, 3)), Spec((4,), "int32"), Spec((2,), "int32"), Spec((sum(sizes),))])
+    weights = np.concatenate([np.full(n, 1 / n) for n in sizes]).astype(np.float32)
+    return lambda image, grid, shift: gradient(image, np.asarray(grid, np.int32), np.asarray(shift, np.int32),
+                                               weights)[1]
+
+
 def test_tiled_gradient_with_roll_equals_the_whole_image_gradient(inception):
     _, tf = pytest.importorskip("skcnn._keras").import_keras()
     inspector = _inception_inspector(inception, compute_dtype="float32", tile_size=512)
-    _, gradient = inspector._climber((inspector.model_.layer_index("mixed3"),))
+    gradient = _tiled_gradient(inspector, ["mixed3"])
     image = keras.applications.inception_v3.preprocess_input(_rgb_photo(120, 140, seed=1).astype("float32"))
     shift = (37, 101)
-    weights = np.full(768, 1 / 768, dtype=np.float32)
-    _, tiled = gradient(tf.constant(image[None]), tf.constant([1, 1, 120, 140]), tf.constant(shift), weights)
+    tiled = gradient(image[None], [1, 1, 120, 140], shift)
     # Independent: the whole rolled image through a sub-model made here, its gradient rolled back.
     sub = keras.Model(inception.inputs[0], inception.get_layer("mixed3").output)
     sub.input_spec = None
@@ -166,7 +184,6 @@ def test_tiled_gradient_with_roll_equals_the_whole_image_gradient(inception):
     # float32, batch norms folded into the convolutions (the inspector's copy) against the network as built:
     # other roundings flip a few ReLUs near zero, so single values move by up to 1.3% of the largest on an
     # AMD EPYC (0.2% of the gradient's norm, Pearson 0.999998); a wrong roll or tile is off by ~100%
-    tiled = tiled.numpy()
     assert np.linalg.norm(tiled - whole) / np.linalg.norm(whole) < 1e-2
     np.testing.assert_allclose(tiled, whole, rtol=0, atol=3e-2 * np.abs(whole).max())
 
@@ -179,18 +196,16 @@ def test_many_tiles_give_the_whole_image_gradient_of_a_pointwise_network():
                               keras.layers.Conv2D(5, 1, activation="tanh", name="p1", kernel_initializer=init),
                               keras.layers.Conv2D(4, 1, activation="softplus", name="p2", kernel_initializer=init)])
     inspector = DreamInspector(model, tile_size=16, compute_dtype="float32")
-    _, gradient = inspector._climber((0, 1))
     image = np.random.default_rng(2).normal(size=(1, 40, 50, 3)).astype(np.float32)
-    grid = inspector._grid(40, 50)
-    assert grid.tolist() == [3, 4, 14, 13]  # 42x52 padded: the last tiles hold reflected rows
-    weights = np.concatenate([np.full(5, 1 / 5), np.full(4, 1 / 4)]).astype(np.float32)
-    _, tiled = gradient(tf.constant(image), tf.constant(grid), tf.constant([7, 29]), weights)
+    from skcnn.inspect._core.tiles import grid
+
+    assert grid(40, 50, 16).tolist() == [3, 4, 14, 13]  # 42x52 padded: the last tiles hold reflected rows
+    tiled = _tiled_gradient(inspector, ["p1", "p2"])(image, grid(40, 50, 16), [7, 29])
     x = tf.Variable(image)
     with tf.GradientTape() as tape:
         p1 = model.get_layer("p1")(x)
         loss = tf.reduce_mean(p1) + tf.reduce_mean(model.get_layer("p2")(p1))
     whole = tape.gradient(loss, x).numpy()
-    tiled = tiled.numpy()
     np.testing.assert_allclose(tiled / tiled.std(), whole / whole.std(), rtol=1e-4, atol=1e-5)
 
 
@@ -212,8 +227,8 @@ def test_rgb_tiles_dream_is_reproducible_and_bad_input_is_refused():
         inspector.dream(photo, ["c", "p"], maps=[0])
     with pytest.raises(ValueError, match=r"image must be \(height, width, 3\)"):
         inspector.dream(photo[..., 0], "c")
-    with pytest.raises(ValueError, match="cannot take an image"):
-        inspector.dream(photo, "out", method="tiles", loops=1, steps=1)
+    with pytest.raises(ValueError, match="cannot take an image of 2x2"):
+        inspector.dream(photo[:2, :2], "c", method="tiles", loops=1, steps=1)
     with pytest.raises(ValueError, match="come as a pair"):
         DreamInspector(model, preprocess=lambda x: x / 255)
     with pytest.raises(ValueError, match="tile_size must be"):
@@ -230,7 +245,7 @@ def test_dream_result_prints_short(model, photo):
 
 
 def test_objectives_run_no_python_side_import_inside_the_compiled_step(model, photo, monkeypatch):
-    """import_keras (os.environ) traced inside a tf.function made AutoGraph print the environment (issue 10.3)."""
+    """import_keras (os.environ) traced inside a tf.function made AutoGraph print the environment."""
     import skcnn.inspect.dream as dream
 
     def forbidden():
@@ -245,7 +260,7 @@ def test_objectives_run_no_python_side_import_inside_the_compiled_step(model, ph
         assert result.image.shape == photo.shape
     start = np.random.default_rng(0).normal(size=(3, 8, 8, 1)).astype(np.float32)
     weights = np.random.default_rng(1).uniform(size=(3, 6)).astype(np.float32)
-    by_name = GradientAscent(model, "c2", objective="mean").score(start, weights=weights)
+    by_name = GradientAscent(model, "c2", objective=dream.mean_objective).score(start, weights=weights)
     # The dream's "mean" runs as the engine's linear layer_mean path: the same numbers.
     linear = GradientAscent(model, "c2", objective="weights").score(start, weights=weights)
     np.testing.assert_allclose(by_name, linear, rtol=1e-5, atol=1e-7)

@@ -57,12 +57,13 @@ from .._repr import ShortReprMixin
 from .._validation import check_int, check_number
 from ..plugins import dream_objectives
 from ._ascent import GradientAscent, fast_dtype
+from ._core import tiles
 from ._core.model import import_keras, inference_copy, resolve_model
+from ._core.probe import Probe
 
-# TensorFlow is bound once, here, when the dream module is first used: the objectives below run inside
-# compiled functions, where a call to import_keras (os.environ, ...) would be Python run at trace time and
-# AutoGraph would try to convert it (and print the environment in its warning).
-_, tf = import_keras()
+# keras.ops is bound once, here, when the dream module is first used: the objectives below run inside
+# compiled functions, where a call to import_keras (os.environ, ...) would be Python run at trace time.
+ops = import_keras()[0].ops
 
 __all__ = ["DreamInspector", "DreamResult"]
 
@@ -74,15 +75,13 @@ _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 @dream_objectives.register("mean")
 def mean_objective(activations, weights):
     """Weighted mean activation of a layer's maps: ``sum_c w_c * mean_hw(a_c)`` per image."""
-    return tf.einsum("nhwc,nc->n", activations, weights) / tf.cast(
-        tf.shape(activations)[1] * tf.shape(activations)[2], activations.dtype)
+    return ops.mean(ops.einsum("nhwc,nc->nhw", activations, weights), axis=(1, 2))
 
 
 @dream_objectives.register("l2")
 def l2_objective(activations, weights):
     """Weighted mean squared activation: favours strong, sharp responses (classic DeepDream)."""
-    return tf.einsum("nhwc,nc->n", tf.square(activations), weights) / tf.cast(
-        tf.shape(activations)[1] * tf.shape(activations)[2], activations.dtype)
+    return ops.mean(ops.einsum("nhwc,nc->nhw", ops.square(activations), weights), axis=(1, 2))
 
 
 @dataclass(repr=False)
@@ -161,6 +160,61 @@ def _stratified_offsets(rng, size, steps, shift):
     return [int(v) for v in np.concatenate([rng.permutation(size) for _ in range(cycles)])[:steps]]
 
 
+def _level_sizes(method, size, *, loops, octaves, octave_scale, smallest):
+    """The image size of every level: ``loops`` times the full size (``"tiles"``), or a pyramid (``"octaves"``).
+
+    Pyramid levels grow by ``octave_scale`` up to the full size, are never
+    smaller than ``smallest`` and never repeat.
+    """
+    if method == "tiles":
+        return [tuple(size)] * loops
+    sizes = []
+    for k in reversed(range(octaves)):
+        level = tuple(max(m, int(round(s / octave_scale**k))) for s, m in zip(size, smallest))
+        if not sizes or level != sizes[-1]:
+            sizes.append(level)
+    return sizes
+
+
+def _pyramid(image, sizes, resize, climb):
+    """The one octave loop: climb each level, enlarge it to the next and add the detail the smaller level lacked.
+
+    ``resize(image, size)`` resizes (a copy at the same size), ``climb(image)``
+    climbs one level. Levels of equal size (the ``"tiles"`` method) add no
+    detail. Returns each climbed level enlarged to the last level's size.
+    """
+    levels = [resize(image, size) for size in sizes]
+    current, stages = levels[0], []
+    for k, size in enumerate(sizes):
+        if k:
+            current = resize(current, size) + (levels[k] - resize(levels[k - 1], size))
+        current = climb(current)
+        stages.append(resize(current, sizes[-1]))
+    return stages
+
+
+def _pixel_range(original, pixels):
+    """The range of an image's values: its dtype's for integers, else its own minimum and maximum."""
+    if np.issubdtype(original.dtype, np.integer):
+        info = np.iinfo(original.dtype)
+        return float(info.min), float(info.max)
+    return float(pixels.min()), float(pixels.max())
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What one dream climbs with, handed explicitly to every level: no state kept on the inspector."""
+
+    climber: object  # a GradientAscent (grayscale) or a compiled tiled climb (networks that see the whole image)
+    weights: np.ndarray
+    steps: int
+    learning_rate: float  # in units of the input range
+    scale: float  # the input range's width, model space
+    bounds: tuple  # (low, high) in model space: floats (grayscale) or per-channel arrays
+    rng: np.random.Generator
+    shift: bool
+
+
 class DreamInspector:
     """DeepDreams of a fitted CNN on images of any size.
 
@@ -172,22 +226,44 @@ class DreamInspector:
     objective : str or callable, default="mean"
         How a whole layer's maps combine: a name in
         :data:`skcnn.plugins.dream_objectives` (``"mean"``, ``"l2"``) or a
-        callable ``f(activations, weights) -> scores`` on TensorFlow tensors.
+        callable ``f(activations, weights) -> scores`` written with ``keras.ops``.
     pre_activation : bool or "auto", default="auto"
-        Passed to the engine: climb a dead map's value before its ReLU.
+        Grayscale networks: climb a dead map's value before its ReLU.
     jitter : int, default=1
-        Random shift (pixels) of the CNN-sized images at each step.
+        Grayscale networks: random shift (pixels) of the CNN-sized images at each step.
     clip : float or None, default=6.0
-        With preprocessing steps (a Pipeline's scaler), clip model-space
-        values to ``[-clip, clip]`` while ascending, so that pixels which never
-        varied in the training data (a StandardScaler leaves them unscaled)
-        cannot dominate. Without preprocessing no clipping is done.
+        With preprocessing steps (a Pipeline's scaler), keep model-space
+        values within ``[-clip, clip]`` as well as within the input range, so
+        that pixels which never varied in the training data (a StandardScaler
+        leaves them unscaled) cannot dominate. Without preprocessing it does nothing.
+    input_range : (float, float), optional
+        The range of the values the network takes (model space). Dreams stay
+        inside it, and ``learning_rate`` is measured in units of its width.
+        Default: the estimator's training range (``input_range_``), else the
+        image's own range (its dtype's, e.g. 0..255 for uint8; its minimum
+        and maximum for floats) taken to model space.
     compute_dtype : {"auto", "float32", "bfloat16"}, default="auto"
         Precision of the network's arithmetic while ascending. ``"auto"``
         takes bfloat16 where the hardware computes it natively (a GPU, or a
         CPU with AVX512-BF16/AMX: about twice as fast for tiles), else float32.
-    chunk_size : int, default=1024
-        Tiles per compiled call.
+    batch_size : int, default=1024
+        Grayscale networks: tiles per compiled call.
+    preprocess, deprocess : callable, optional
+        Networks with several input channels: pixels to model space and back
+        (given together); default: the model's own layers preprocess.
+    tile_size : int, default=512
+        Networks with several input channels: the largest tile of a gradient.
+    device : {"auto", "cpu", "gpu"} or str, optional
+        Where to compute.
+
+    Attributes
+    ----------
+    model_ : InspectedModel
+        The resolved network.
+    compute_dtype_ : str
+        The precision in use (``"auto"`` resolved).
+    whole_image_ : bool
+        True for a network with several input channels, which sees the whole image.
 
     Examples
     --------
@@ -199,20 +275,26 @@ class DreamInspector:
     ValueError: method must be one of ('rescale', 'octaves', 'tiles'); got 'nap'.
     """
 
-    def __init__(self, model, *, objective="mean", pre_activation="auto", jitter=1, clip=6.0,
-                 compute_dtype="auto", chunk_size=1024, preprocess=None, deprocess=None, tile_size=512,
+    def __init__(self, model, *, objective="mean", pre_activation="auto", jitter=1, clip=6.0, input_range=None,
+                 compute_dtype="auto", batch_size=1024, preprocess=None, deprocess=None, tile_size=512,
                  device=None):
-        self.model_ = resolve_model(model, device=device)
-        self.device = device
+        self.model_ = resolve_model(model, device=device, input_range=input_range)
+        self.device, self.input_range = device, input_range
+        if not (callable(objective) or isinstance(objective, str)):
+            raise ValueError(f"objective must be a name in dream_objectives ({', '.join(dream_objectives.names())}) "
+                             f"or a callable f(activations, weights); got {objective!r}.")
         self._objective_fn = objective if callable(objective) else dream_objectives.get(objective)
         self.objective = objective
+        if pre_activation not in (True, False, "auto"):
+            raise ValueError(f"pre_activation must be True, False or 'auto'; got {pre_activation!r}.")
         self.pre_activation = pre_activation
-        self.jitter = jitter
-        self.clip = clip
+        self.jitter = check_int(jitter, "jitter", low=0)
+        self.clip = None if clip is None else check_number(clip, "clip", strict=True)
         if compute_dtype not in ("auto", "float32", "bfloat16"):
             raise ValueError(f"compute_dtype must be 'auto', 'float32' or 'bfloat16'; got {compute_dtype!r}.")
         self.compute_dtype = compute_dtype
-        self.chunk_size = chunk_size
+        self.compute_dtype_ = fast_dtype() if compute_dtype == "auto" else compute_dtype
+        self.batch_size = check_int(batch_size, "batch_size")
         for name, value in (("preprocess", preprocess), ("deprocess", deprocess)):
             if value is not None and not callable(value):
                 raise ValueError(f"{name} must be None or a callable on image arrays; got {type(value).__name__}.")
@@ -223,7 +305,7 @@ class DreamInspector:
         self.deprocess = deprocess
         self.tile_size = check_int(tile_size, "tile_size", low=8)
         self._engines = {}
-        self._climbers = {}
+        self._probe = Probe(self.model_)
         self.whole_image_ = self.model_.input_shape[2] != 1
         if self.whole_image_ and self.model_.pre_steps:
             raise ValueError("A network with several input channels dreams on the whole image; a Pipeline's "
@@ -234,18 +316,49 @@ class DreamInspector:
                              "inverse_transform), so dreams cannot be mapped back to pixels.")
 
     # ----------------------------------------------------------------- pieces
-    def _engine(self, layer):
-        index = self.model_.layer_index(layer)
-        if index not in self._engines:
-            scaled = bool(self.model_.pre_steps) and self.clip is not None
-            value_range = (-float(self.clip), float(self.clip)) if scaled else None
-            self._engines[index] = GradientAscent(
+    def _has_maps(self, index):
+        try:
+            shape = self.model_.layers[index].output.shape
+        except (AttributeError, ValueError):
+            shape = self.model_.submodel([index]).outputs[0].shape
+        return len(shape) == 4
+
+    def _check_maps(self, indices):
+        """Dreams climb maps: a layer without height and width (Dense, Flatten) is refused with the ones that have them."""
+        for index in indices:
+            if not self._has_maps(index):
+                with_maps = [p for j, p in enumerate(self.model_.paths) if self._has_maps(j)]
+                listed = ", ".join(with_maps[:12]) + (f", ... ({len(with_maps) - 12} more)" if len(with_maps) > 12
+                                                       else "")
+                raise ValueError(f"dreams need a layer with maps (height, width, channels); layer "
+                                 f"{self.model_.paths[index]!r} has none. Layers with maps: {listed}.")
+
+    def _engine(self, index, bounds):
+        """The grayscale networks' climber: the one gradient-ascent engine, per layer and input range."""
+        key = (index, bounds)
+        if key not in self._engines:
+            self._engines[key] = GradientAscent(
                 self.model_, index, pre_activation=self.pre_activation,
                 # "mean" is the engine's linear layer_mean path (weights over the maps); others are callables.
-                objective="weights" if self.objective == "mean" else self.objective,
-                jitter=self.jitter, value_range=value_range, chunk_size=self.chunk_size,
-                compute_dtype=fast_dtype() if self.compute_dtype == "auto" else self.compute_dtype)
-        return self._engines[index]
+                objective="weights" if self.objective == "mean" else self._objective_fn,
+                jitter=self.jitter, value_range=bounds, chunk_size=self.batch_size, compute_dtype=self.compute_dtype_)
+        return self._engines[key]
+
+    def _gray_bounds(self, original, pixels):
+        """``(low, high)`` in model space for a grayscale network: the input range, capped by ``clip``."""
+        if self.model_.input_range is not None:
+            low, high = self.model_.input_range
+        else:
+            th, tw, _ = self.model_.input_shape
+            ends = [self.model_.to_model(np.full((1, th, tw, 1), v, np.float32), name="image")
+                    for v in _pixel_range(original, pixels)]
+            low, high = float(np.minimum(*ends).min()), float(np.maximum(*ends).max())
+        if self.model_.pre_steps and self.clip is not None:
+            low, high = max(low, -self.clip), min(high, self.clip)
+        if not low < high:
+            raise ValueError(f"the input range ({low}, {high}) is empty after clip={self.clip}: give a larger clip, "
+                             "clip=None or another input_range.")
+        return float(low), float(high)
 
     def _weights(self, n_maps, layer_name, maps, weights):
         if maps is None:
@@ -267,101 +380,47 @@ class DreamInspector:
             vector[chosen] = weights
         return vector
 
-    def _climb(self, engine, patches, vector, steps, step_size, seed):
+    def _climb(self, plan, patches, steps):
         """Ascend pixel-space patches ``(n, h, w, c)``; return them in pixel space and the mean score."""
-        x = self.model_.to_model(patches, name="image")
-        if engine.value_range is not None:
-            x = np.clip(x, *engine.value_range)
+        x = np.clip(self.model_.to_model(patches, name="image"), *plan.bounds)
         with self.model_.device_scope():
-            result = engine.run(x, steps=steps, learning_rate=step_size * self._unit,
-                                weights=np.broadcast_to(vector, (len(x), len(vector))), random_state=seed)
+            result = plan.climber.run(x, steps=steps, learning_rate=plan.learning_rate * plan.scale,
+                                      weights=np.broadcast_to(plan.weights, (len(x), len(plan.weights))),
+                                      random_state=int(plan.rng.integers(2**31)))
         change = self.model_.to_pixels(result.images) - self.model_.to_pixels(x)
         return patches + change.reshape(patches.shape), float(np.mean(result.scores))
 
-    def _ascend_tiled(self, engine, planes, vector, steps, step_size, rng, shift=True):
+    def _ascend_tiled(self, plan, planes):
         """Ascend planes ``(p, H, W)`` of any size, tile by tile, one step at a time with a random grid shift."""
         th, tw, _ = self.model_.input_shape
         p, H, W = planes.shape
         if (H, W) == (th, tw):
-            climbed, score = self._climb(engine, planes[..., None], vector, steps, step_size,
-                                         int(rng.integers(2**31)))
+            climbed, score = self._climb(plan, planes[..., None], plan.steps)
             return climbed[..., 0], score
+        shift = plan.shift
         ph, pw = -(-H // th) * th + (th if shift else 0), -(-W // tw) * tw + (tw if shift else 0)
         score = 0.0
         planes = planes.copy()
-        offsets_y, offsets_x = (_stratified_offsets(rng, size, steps, shift) for size in (th, tw))
+        offsets_y, offsets_x = (_stratified_offsets(plan.rng, size, plan.steps, shift) for size in (th, tw))
         for dy, dx in zip(offsets_y, offsets_x):
             padded = np.pad(planes, ((0, 0), (dy, ph - H - dy), (dx, pw - W - dx)), mode="reflect")
-            tiles = padded.reshape(p, ph // th, th, pw // tw, tw).transpose(0, 1, 3, 2, 4).reshape(-1, th, tw, 1)
-            climbed, score = self._climb(engine, tiles, vector, 1, step_size, int(rng.integers(2**31)))
+            tiles_ = padded.reshape(p, ph // th, th, pw // tw, tw).transpose(0, 1, 3, 2, 4).reshape(-1, th, tw, 1)
+            climbed, score = self._climb(plan, tiles_, 1)
             padded = climbed.reshape(p, ph // th, pw // tw, th, tw).transpose(0, 1, 3, 2, 4).reshape(p, ph, pw)
             planes = padded[:, dy:dy + H, dx:dx + W]
         return planes, score
 
     # ------------------------------------------------- networks that see the whole image
-    def _climber(self, indices):
-        """Compiled ``(climb, gradient)`` for the layers ``indices``: tiled gradients with a random roll."""
-        if indices in self._climbers:
-            return self._climbers[indices]
-        dtype = fast_dtype() if self.compute_dtype == "auto" else self.compute_dtype
-        feed = inference_copy(self.model_.submodel(list(indices)), dtype)  # batch norms folded; any image size
-        sizes = [self.model_.layer_shape(i)[2] for i in indices]
-        objective = self._objective_fn
-        channels = self.model_.input_shape[2]
-
-        def tiled_objective(image, grid, shift, weights):
-            """Sum over layers of the objective, over tiles of the rolled image: one batch of equal tiles."""
-            ny, nx, th, tw = grid[0], grid[1], grid[2], grid[3]
-            rolled = tf.roll(image, shift, axis=[1, 2])
-            pads = [[0, 0], [0, ny * th - tf.shape(image)[1]], [0, nx * tw - tf.shape(image)[2]], [0, 0]]
-            plain = tf.pad(rolled, pads)
-            # Reflected borders fill the last tiles, but carry no gradient back: each pixel counts once.
-            padded = plain + tf.stop_gradient(tf.pad(rolled, pads, mode="REFLECT") - plain)
-            tiles = tf.reshape(tf.transpose(tf.reshape(padded, [ny, th, nx, tw, channels]), [0, 2, 1, 3, 4]),
-                               [ny * nx, th, tw, channels])
-            outputs = feed(tiles, training=False)
-            outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-            total = 0.0
-            for output, vector in zip(outputs, tf.split(weights, sizes)):
-                output = tf.cast(output, tf.float32)
-                maps = tf.reshape(output, [ny * nx, 1, 1, -1]) if len(output.shape) == 2 else output
-                scores = objective(maps, tf.tile(vector[None], [ny * nx, 1]))
-                total += tf.reduce_mean(tf.cast(scores, tf.float32))
-            return total
-
-        def gradient(image, grid, shift, weights):
-            with tf.GradientTape(watch_accessed_variables=False) as tape:
-                tape.watch(image)
-                total = tiled_objective(image, grid, shift, weights)
-            return total, tape.gradient(total, image)
-
-        spec = [tf.TensorSpec([1, None, None, channels], tf.float32), tf.TensorSpec([4], tf.int32),
-                tf.TensorSpec([2], tf.int32), tf.TensorSpec([sum(sizes)], tf.float32)]
-        gradient_fn = tf.function(gradient, input_signature=spec)
-
-        @tf.function(input_signature=spec[:2] + spec[3:] + [
-            tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32), tf.TensorSpec([2], tf.int32),
-            tf.TensorSpec([], tf.bool), tf.TensorSpec([channels], tf.float32), tf.TensorSpec([channels], tf.float32)])
-        def climb(image, grid, weights, steps, step_size, seed, roll, low, high):
-            history = tf.TensorArray(tf.float32, size=steps + 1)
-            extent = tf.cast(tf.shape(image)[1:3], tf.float32) * tf.cast(roll, tf.float32)
-            for step in tf.range(steps):
-                draw = tf.random.stateless_uniform([2], seed=seed + tf.stack([step, 0]))
-                shift = tf.cast(tf.floor(draw * extent), tf.int32)
-                total, grad = gradient(image, grid, shift, weights)
-                grad = grad / (tf.math.reduce_std(grad) + 1e-8)
-                image = tf.clip_by_value(image + step_size * grad, low, high)
-                history = history.write(step, total)
-            history = history.write(steps, tiled_objective(image, grid, tf.zeros([2], tf.int32), weights))
-            return image, history.stack()
-
-        self._climbers[indices] = climb, gradient_fn
-        return self._climbers[indices]
-
-    def _grid(self, height, width):
-        """Tiles per axis and tile size: the fewest equal tiles of at most ``tile_size`` that cover the image."""
-        ny, nx = -(-height // self.tile_size), -(-width // self.tile_size)
-        return np.array([ny, nx, -(-height // ny), -(-width // nx)], dtype=np.int32)
+    def _whole_climber(self, indices):
+        """The compiled tiled climb for the layers ``indices`` (on an inference copy: batch norms folded)."""
+        key = ("dream climb", indices)
+        if key not in self._probe.compiled:
+            feed = inference_copy(self.model_.submodel(list(indices)), self.compute_dtype_)  # any image size
+            sizes = [self.model_.layer_shape(i)[2] for i in indices]
+            channels = self.model_.input_shape[2]
+            objective = tiles.tiled_objective(feed, self._objective_fn, sizes, channels)
+            self._probe.function(key, tiles.tiled_climb(objective), tiles.climb_specs(channels, sum(sizes)))
+        return self._probe.compiled[key]
 
     def _to_model_space(self, pixels):
         if self.preprocess is None:
@@ -373,23 +432,31 @@ class DreamInspector:
             return image.astype(np.float32)
         return np.asarray(self.deprocess(image.astype(np.float32)), dtype=np.float32)
 
-    def _climb_whole(self, climb, image, weights, steps, step, rng, roll, bounds):
-        """``steps`` steps on one model-space image ``(h, w, c)``; the image and the objective history."""
-        seed = rng.integers(0, 2**31 - 1, size=2).astype(np.int32)
-        with self.model_.device_scope():
-            try:
-                out, history = climb(tf.constant(image[None]), tf.constant(self._grid(*image.shape[:2])),
-                                     tf.constant(weights), tf.constant(int(steps), tf.int32),
-                                     tf.constant(float(step), tf.float32), tf.constant(seed), tf.constant(bool(roll)),
-                                     tf.constant(bounds[0]), tf.constant(bounds[1]))
-            except (ValueError, tf.errors.InvalidArgumentError) as exc:
-                raise ValueError(f"the network cannot take an image of {image.shape[0]}x{image.shape[1]} up to these "
-                                 f"layers (too small for its poolings, or fixed-size layers before them); use fewer "
-                                 f"octaves, a larger image or a smaller octave_scale.") from exc
-        return out.numpy()[0], history.numpy()
+    def _whole_bounds(self, original, pixels):
+        """Per-channel ``(low, high)`` in model space: the input range, else the image's range preprocessed."""
+        c = self.model_.input_shape[2]
+        if self.model_.input_range is not None:
+            return tuple(np.full(c, v, np.float32) for v in self.model_.input_range)
+        ends = [self._to_model_space(np.full((1, 1, c), v, np.float32)).reshape(c)
+                for v in _pixel_range(original, pixels)]
+        return np.minimum(*ends), np.maximum(*ends)
+
+    def _climb_whole(self, plan, image):
+        """``plan.steps`` steps on one model-space image ``(h, w, c)``; the image and the objective history."""
+        h, w = image.shape[:2]
+        shifts = plan.rng.integers(0, (h, w), size=(plan.steps, 2)) if plan.shift else np.zeros((plan.steps, 2))
+        try:
+            out, history = plan.climber(image[None].astype(np.float32), tiles.grid(h, w, self.tile_size),
+                                        plan.weights, shifts.astype(np.int32), np.arange(plan.steps + 1, dtype=np.int32),
+                                        plan.learning_rate, plan.scale, *plan.bounds)
+        except tiles.shape_errors() as exc:
+            raise ValueError(f"the network cannot take an image of {h}x{w} up to these layers (too small for its "
+                             f"poolings, or fixed-size layers before them); use fewer octaves, a larger image or a "
+                             f"smaller octave_scale.") from exc
+        return out[0], history
 
     def _dream_whole(self, original, layers, maps, weights, *, method, loops, octaves, octave_scale, steps,
-                     step_size, tile_shift, random_state, **_):
+                     learning_rate, tile_shift, random_state):
         c = self.model_.input_shape[2]
         if method == "rescale":
             raise ValueError("method='rescale' shrinks the image to a grayscale CNN's window; a network with "
@@ -398,48 +465,33 @@ class DreamInspector:
             raise ValueError(f"image must be (height, width, {c}) for a network with {c} input channels; got shape "
                              f"{original.shape}.")
         indices = tuple(self.model_.layer_index(layer) for layer in layers)
+        self._check_maps(indices)
         if len(indices) > 1 and (maps is not None or weights is not None):
             raise ValueError("maps and weights choose maps of one layer; with several layers every map counts.")
         vector = np.concatenate([self._weights(self.model_.layer_shape(i)[2], self.model_.paths[i], maps, weights)
                                  for i in indices])
-        climb, _ = self._climber(indices)
         pixels = original.astype(np.float32)
-        image = self._to_model_space(pixels)
-        if np.issubdtype(original.dtype, np.integer):
-            info = np.iinfo(original.dtype)
-            low, high = float(info.min), float(info.max)
-        else:
-            low, high = float(pixels.min()), float(pixels.max())
-        ends = [self._to_model_space(np.full((1, 1, c), v, np.float32)).reshape(c) for v in (low, high)]
-        bounds = (np.minimum(*ends), np.maximum(*ends))
-        step = step_size * (float(np.std(image)) or 1.0)
-        rng = np.random.default_rng(random_state)
-        H, W = original.shape[:2]
+        low, high = self._whole_bounds(original, pixels)
+        plan = _Plan(self._whole_climber(indices), vector, steps, learning_rate, float(np.mean(high - low)),
+                     (low, high), np.random.default_rng(random_state), bool(tile_shift))
         result = DreamResult(image=None, method=method)
-        if method == "tiles":
-            sizes, rounds = [(H, W)] * loops, None
-        else:
-            sizes = []
-            for k in reversed(range(octaves)):
-                size = (max(16, int(round(H / octave_scale**k))), max(16, int(round(W / octave_scale**k))))
-                if not sizes or size != sizes[-1]:
-                    sizes.append(size)
-            rounds = [_planes_resize(image, size) for size in sizes]
-        current = image if rounds is None else rounds[0]
-        for k, size in enumerate(sizes):
-            if rounds is not None and k:
-                lost = rounds[k] - _planes_resize(rounds[k - 1], size)
-                current = _planes_resize(current, size) + lost
-            current, history = self._climb_whole(climb, current, vector, steps, step, rng, tile_shift, bounds)
+
+        def climb(current):
+            current, history = self._climb_whole(plan, current)
             result.objective_history.append(history)
             result.scores.append(float(history[-1]))
-            result.intermediates.append(self._to_pixel_space(_planes_resize(current, (H, W))))
+            return current
+
+        sizes = _level_sizes(method, original.shape[:2], loops=loops, octaves=octaves, octave_scale=octave_scale,
+                             smallest=(16, 16))
+        stages = _pyramid(np.clip(self._to_model_space(pixels), low, high), sizes, _planes_resize, climb)
+        result.intermediates = [self._to_pixel_space(stage) for stage in stages]
         result.image = self._cast(result.intermediates[-1], original)
         return result
 
     # -------------------------------------------------------------------- API
     def dream(self, image, layers, maps=None, weights=None, *, method=None, loops=4, octaves=4,
-              octave_scale=1.3, steps=20, step_size=0.02, channels="luminance", tile_shift=True,
+              octave_scale=1.3, steps=20, learning_rate=0.003, channels="luminance", tile_shift=True,
               random_state=None):
         """Let the network dream on ``image``.
 
@@ -453,9 +505,9 @@ class DreamInspector:
             in their own units.
         layers : str, int or list of them
             Keras names or paths, aliases (``conv3``) or indices of the layers
-            to dream with. Several layers (networks with several channels):
-            the sum of their objectives, e.g. InceptionV3's
-            ``["mixed3", "mixed5"]``.
+            to dream with; layers with maps (height, width, channels) only.
+            Several layers (networks with several channels): the sum of their
+            objectives, e.g. InceptionV3's ``["mixed3", "mixed5"]``.
         maps : None, int or list of int
             None dreams with the whole layer; otherwise only these maps (one
             layer only).
@@ -474,11 +526,11 @@ class DreamInspector:
             a grayscale CNN's input, or than 16 pixels).
         steps : int, default=20
             Ascent steps per loop or level.
-        step_size : float, default=0.02
-            Length of each normalized step: in model-space units behind a
-            scaler (standard deviations for a StandardScaler), otherwise in
-            units of the image's own standard deviation, so that images in
-            [0, 255] and in [0, 1] dream alike.
+        learning_rate : float, default=0.003
+            Length of each step (the gradient divided by its root mean
+            square), in units of the input range's width (see ``input_range``;
+            for a StandardScaler's Pipeline, of the range capped by ``clip``),
+            so that images in [0, 255] and in [0, 1] dream alike.
         channels : {"luminance", "each"}, default="luminance"
             For RGB images and a grayscale network: dream on the luminance and
             add its change to every channel, or dream on each channel.
@@ -516,10 +568,41 @@ class DreamInspector:
             raise ValueError(f"method must be one of {_METHODS}; got {method!r}.")
         if channels not in _CHANNELS:
             raise ValueError(f"channels must be one of {_CHANNELS}; got {channels!r}.")
-        loops, octaves, steps = (check_int(v, name) for v, name in
-                                 ((loops, "loops"), (octaves, "octaves"), (steps, "steps")))
-        octave_scale = check_number(octave_scale, "octave_scale", low=1, strict=True)
-        step_size = check_number(step_size, "step_size", strict=True)
+        sizes = dict(loops=check_int(loops, "loops"), octaves=check_int(octaves, "octaves"),
+                     octave_scale=check_number(octave_scale, "octave_scale", low=1, strict=True))
+        steps = check_int(steps, "steps")
+        learning_rate = check_number(learning_rate, "learning_rate", strict=True)
+        original = self._check_image(image)
+        if self.whole_image_:
+            return self._dream_whole(original, layers, maps, weights, method=method, **sizes, steps=steps,
+                                     learning_rate=learning_rate, tile_shift=tile_shift, random_state=random_state)
+        if len(layers) != 1:
+            raise ValueError(f"a grayscale network dreams with one layer at a time; got layers={layers!r}.")
+        th, tw, _ = self.model_.input_shape
+        if original.shape[0] < th or original.shape[1] < tw:
+            raise ValueError(f"image must be at least the network's input size {th}x{tw}; got "
+                             f"{original.shape[0]}x{original.shape[1]}.")
+        index = self.model_.layer_index(layers[0])
+        self._check_maps((index,))
+        vector = self._weights(self.model_.layer_shape(index)[2], self.model_.paths[index], maps, weights)
+        pixels = original.astype(np.float32)
+        if original.ndim == 2:
+            planes = pixels[None]
+        elif channels == "each":
+            planes = np.moveaxis(pixels, 2, 0)
+        else:
+            planes = (pixels @ _LUMA)[None]
+        bounds = self._gray_bounds(original, planes)
+        plan = _Plan(self._engine(index, bounds), vector, steps, learning_rate, bounds[1] - bounds[0], bounds,
+                     np.random.default_rng(random_state), bool(tile_shift))
+        result = self._dream_gray(plan, planes, method, **sizes)
+        result.intermediates = [self._to_image(p, pixels, original, channels) for p in result.intermediates]
+        result.small = [q[0] if len(q) == 1 else np.moveaxis(q, 0, 2) for q in result.small]
+        result.image = self._cast(result.intermediates[-1], original)
+        result.method = method
+        return result
+
+    def _check_image(self, image):
         original = np.asarray(image)
         if original.ndim == 3 and original.shape[2] == 1 and not self.whole_image_:
             original = original[..., 0]
@@ -528,36 +611,23 @@ class DreamInspector:
                              f"{np.asarray(image).shape}.")
         if not (np.issubdtype(original.dtype, np.number) and np.all(np.isfinite(original))):
             raise ValueError("image must hold finite numbers (uint8 or float).")
-        if self.whole_image_:
-            return self._dream_whole(original, layers, maps, weights, method=method, loops=loops, octaves=octaves,
-                                     octave_scale=octave_scale, steps=steps, step_size=step_size,
-                                     tile_shift=tile_shift, random_state=random_state)
-        if len(layers) != 1:
-            raise ValueError(f"a grayscale network dreams with one layer at a time; got layers={layers!r}.")
-        th, tw, _ = self.model_.input_shape
-        if original.shape[0] < th or original.shape[1] < tw:
-            raise ValueError(f"image must be at least the network's input size {th}x{tw}; got "
-                             f"{original.shape[0]}x{original.shape[1]}.")
+        return original
 
-        engine = self._engine(layers[0])
-        vector = self._weights(engine.map_shape[2], engine.layer.name, maps, weights)
-        rng = np.random.default_rng(random_state)
-        pixels = original.astype(np.float32)
-        if original.ndim == 2:
-            planes = pixels[None]
-        elif channels == "each":
-            planes = np.moveaxis(pixels, 2, 0)
-        else:
-            planes = (pixels @ _LUMA)[None]
-        self._unit = 1.0 if self.model_.pre_steps else float(np.std(planes)) or 1.0
-        run = {"rescale": self._rescale, "octaves": self._octaves, "tiles": self._tiles}[method]
-        result = run(engine, planes, vector, loops=loops, octaves=octaves, octave_scale=octave_scale,
-                     steps=steps, step_size=step_size, rng=rng, shift=bool(tile_shift))
-        to_image = lambda p: self._to_image(p, pixels, original, channels)  # noqa: E731
-        result.intermediates = [to_image(p) for p in result.intermediates]
-        result.small = [q[0] if len(q) == 1 else np.moveaxis(q, 0, 2) for q in result.small]
-        result.image = self._cast(result.intermediates[-1], original)
-        result.method = method
+    def _dream_gray(self, plan, planes, method, *, loops, octaves, octave_scale):
+        """A grayscale network's dream of planes ``(p, H, W)``: the series' rescale, or the octave loop."""
+        if method == "rescale":
+            return self._rescale(plan, planes, loops)
+        result = DreamResult(image=None)
+
+        def climb(current):
+            current, score = self._ascend_tiled(plan, current)
+            result.scores.append(score)
+            return current
+
+        th, tw, _ = self.model_.input_shape
+        sizes = _level_sizes(method, planes.shape[1:], loops=loops, octaves=octaves, octave_scale=octave_scale,
+                             smallest=(th, tw))
+        result.intermediates = _pyramid(planes, sizes, _resize, climb)
         return result
 
     def _to_image(self, planes, pixels, original, channels):
@@ -574,49 +644,18 @@ class DreamInspector:
             return np.clip(np.rint(dreamed), info.min, info.max).astype(original.dtype)
         return dreamed.astype(original.dtype)
 
-    def _rescale(self, engine, planes, vector, *, loops, steps, step_size, rng, **_):
+    def _rescale(self, plan, planes, loops):
         th, tw, _ = self.model_.input_shape
         p, H, W = planes.shape
         small = _resize(planes, (th, tw))
         detail = planes - _resize(small, (H, W))
         result = DreamResult(image=None)
         for _ in range(loops):
-            small, score = self._climb(engine, small[..., None], vector, steps, step_size,
-                                       int(rng.integers(2**31)))
+            small, score = self._climb(plan, small[..., None], plan.steps)
             small = small[..., 0]
             result.small.append(small.copy())
             big = _resize(small, (H, W)) + detail
             result.intermediates.append(big)
             result.scores.append(score)
             small = _resize(big, (th, tw))
-        return result
-
-    def _octaves(self, engine, planes, vector, *, octaves, octave_scale, steps, step_size, rng, shift, **_):
-        th, tw, _ = self.model_.input_shape
-        p, H, W = planes.shape
-        sizes = []
-        for k in reversed(range(octaves)):
-            size = (max(th, int(round(H / octave_scale**k))), max(tw, int(round(W / octave_scale**k))))
-            if not sizes or size != sizes[-1]:
-                sizes.append(size)
-        levels = [_resize(planes, size) for size in sizes]
-        result = DreamResult(image=None)
-        current = levels[0].copy()
-        for k, size in enumerate(sizes):
-            if k:
-                enlarged = _resize(current, size)
-                lost = levels[k] - _resize(levels[k - 1], size)
-                current = enlarged + lost
-            current, score = self._ascend_tiled(engine, current, vector, steps, step_size, rng, shift)
-            result.intermediates.append(_resize(current, (H, W)))  # a copy when already full size
-            result.scores.append(score)
-        return result
-
-    def _tiles(self, engine, planes, vector, *, loops, steps, step_size, rng, shift, **_):
-        result = DreamResult(image=None)
-        current = planes
-        for _ in range(loops):
-            current, score = self._ascend_tiled(engine, current, vector, steps, step_size, rng, shift)
-            result.intermediates.append(current.copy())
-            result.scores.append(score)
         return result

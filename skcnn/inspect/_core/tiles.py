@@ -1,0 +1,109 @@
+"""Tiled gradients of a whole image: roll, cut into equal tiles, one batch through the network, roll back.
+
+A network that sees a whole image larger than it can take in one piece (or
+than memory allows) climbs it tile by tile. :func:`tiled_objective` rolls the
+image by an offset, pads it to a grid of equal tiles (reflected borders that
+carry no gradient back, so every pixel counts once), sends all tiles through
+the network as one batch and sums an objective over them; its gradient w.r.t.
+the image is the whole image's gradient, rolled back by the autodiff itself.
+:func:`tiled_climb` runs all steps of one level in one compiled call, with
+the one step rule (:func:`~skcnn.inspect._core.ascent.ascent_step`). Both are
+written with ``keras.ops`` and compiled by a :class:`~skcnn.inspect._core.probe.Probe`.
+
+Examples
+--------
+>>> import numpy as np, keras
+>>> from skcnn.inspect._core.model import resolve_model
+>>> from skcnn.inspect._core.probe import Probe
+>>> model = keras.Sequential([keras.Input((None, None, 1)), keras.layers.Conv2D(1, 1, use_bias=False,
+...     kernel_initializer="ones", name="c")])
+>>> probe = Probe(resolve_model(model))
+>>> objective = tiled_objective(model, lambda maps, w: keras.ops.mean(maps, axis=(1, 2, 3)), [1], 1)
+>>> climb = probe.function("climb", tiled_climb(objective), climb_specs(1, 1))
+>>> image = np.zeros((1, 6, 8, 1), "float32")
+>>> out, history = climb(image, grid(6, 8, 4), np.ones(1, "float32"), np.zeros((3, 2), "int32"),
+...                      np.arange(4, dtype="int32"), 0.5, 1.0, np.zeros(1, "float32"), np.ones(1, "float32"))
+>>> out.shape, history.round(3).tolist()
+((1, 6, 8, 1), [0.0, 0.5, 1.0, 1.0])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..._keras import import_keras
+from .ascent import ascent_step
+from .probe import Spec, as_list, value_and_gradient
+
+__all__ = ["grid", "tiled_objective", "tiled_climb", "climb_specs", "shape_errors"]
+
+
+def grid(height, width, tile_size):
+    """``[tiles down, tiles across, tile height, tile width]``: the fewest equal tiles of at most ``tile_size``."""
+    ny, nx = -(-height // tile_size), -(-width // tile_size)
+    return np.array([ny, nx, -(-height // ny), -(-width // nx)], dtype=np.int32)
+
+
+def tiled_objective(feed, objective, sizes, channels):
+    """``f(image, grid, shift, weights)``: the objective summed over layers, averaged over tiles of the rolled image.
+
+    ``feed`` maps a batch of tiles to one output per layer (maps
+    ``(n, h, w, c)``); ``objective(maps, weights)`` gives one value per tile;
+    ``weights`` holds ``sizes[k]`` weights for layer ``k``, one after the other.
+    """
+    ops = import_keras()[0].ops
+    bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+
+    def total(image, tiling, shift, weights):
+        ny, nx, th, tw = tiling[0], tiling[1], tiling[2], tiling[3]
+        rolled = ops.roll(image, shift, axis=[1, 2])
+        pads = [[0, 0], [0, ny * th - ops.shape(image)[1]], [0, nx * tw - ops.shape(image)[2]], [0, 0]]
+        plain = ops.pad(rolled, pads)
+        padded = plain + ops.stop_gradient(ops.pad(rolled, pads, mode="reflect") - plain)
+        tiles = ops.reshape(ops.transpose(ops.reshape(padded, [ny, th, nx, tw, channels]), [0, 2, 1, 3, 4]),
+                            [ny * nx, th, tw, channels])
+        value = 0.0
+        for k, output in enumerate(as_list(feed(tiles, training=False))):
+            vector = ops.tile(weights[None, bounds[k]:bounds[k + 1]], [ny * nx, 1])
+            value = value + ops.mean(ops.cast(objective(ops.cast(output, "float32"), vector), "float32"))
+        return value
+
+    return total
+
+
+def tiled_climb(objective):
+    """``climb(image, grid, weights, shifts, positions, learning_rate, scale, low, high) -> (image, history)``.
+
+    One step per row of ``shifts`` (the roll of that step); ``positions`` is
+    ``arange(steps + 1)``; ``history`` holds the objective before every step
+    and after the last one (unrolled). Steps follow
+    :func:`~skcnn.inspect._core.ascent.ascent_step` in units of ``scale``,
+    clipped into ``[low, high]`` (per channel).
+    """
+    ops = import_keras()[0].ops
+
+    def climb(image, tiling, weights, shifts, positions, learning_rate, scale, low, high):
+        def step(k, state):
+            x, history = state
+            value, grad = value_and_gradient(objective, x, tiling, ops.take(shifts, k, axis=0), weights)
+            x = ascent_step(x, grad, learning_rate, scale=scale, bounds=(low, high))
+            return x, ops.where(ops.equal(positions, k), value, history)
+
+        steps = ops.shape(shifts)[0]
+        image, history = ops.fori_loop(0, steps, step, (image, ops.zeros(ops.shape(positions), "float32")))
+        final = objective(image, tiling, ops.zeros((2,), "int32"), weights)
+        return image, ops.where(ops.equal(positions, steps), final, history)
+
+    return climb
+
+
+def climb_specs(channels, n_weights):
+    """The argument specs of :func:`tiled_climb` for one image of ``channels`` and ``n_weights`` weights."""
+    return [Spec((1, None, None, channels)), Spec((4,), "int32"), Spec((n_weights,)), Spec((None, 2), "int32"),
+            Spec((None,), "int32"), Spec(()), Spec(()), Spec((channels,)), Spec((channels,))]
+
+
+def shape_errors():
+    """The exceptions the backend raises when a network cannot take an image's size."""
+    _, tf = import_keras()
+    return (ValueError, tf.errors.InvalidArgumentError)
