@@ -16,16 +16,24 @@ batch of images with six methods, each returning an :class:`Attribution`
 - ``occlusion``: how much the logit drops when a window of the image is
   greyed out, averaged over the windows that cover each pixel.
 
-Every method runs as one compiled TensorFlow step over a chunk of images
-(the noisy copies, path points or occluded copies of a chunk included), so
-the only Python loop is over chunks, which bound memory. Seeds give the
-same maps on the same device.
+Every method is one compiled function of the inspection runtime's probe,
+run over a batch of images (the noisy copies, path points or occluded
+copies of a batch included), so the only Python loop is the runtime's batch
+loop, whose batch size bounds memory. Seeds give the same maps on the same
+device.
+
+Any Keras image model works whose explained output is a vector of class
+scores per image: the one output of a single-output model, or the one chosen
+with ``output=`` among several (a model with several outputs and no
+``output`` is refused with the list of them). "The logit" is that output's
+value before its softmax or sigmoid, where its last layer applies one.
 
 Two checks tell whether a map can be trusted. :meth:`~AttributionInspector.
-randomization_test` re-initializes the network's layers from the top
-(Adebayo et al., 2018, "Sanity checks for saliency maps") and measures how
-much the maps still look like the trained network's: a map that explains the
-model changes when the model does. :meth:`~AttributionInspector.deletion_auc`
+randomization_test` re-initializes the network's layers from the top, each
+weight with its layer's own initializer (Adebayo et al., 2018, "Sanity
+checks for saliency maps"), and measures by rank correlation, of the signed
+and of the absolute maps, how much the maps still look like the trained
+network's: a map that explains the model changes when the model does. :meth:`~AttributionInspector.deletion_auc`
 and :meth:`~AttributionInspector.insertion_auc` remove (or add) pixels in the
 map's order and integrate the class probability, against a random order.
 
@@ -42,12 +50,14 @@ import numpy as np
 
 from .._repr import ShortReprMixin
 from .._validation import check_int, check_number, check_per_image, is_int
+from ._core.batch import budget_batch_size, run_in_batches
 from ._core.model import InspectedModel, import_keras, resolve_model
+from ._core.probe import Probe, Spec, as_list, value_and_gradient
 
 __all__ = ["AttributionInspector", "Attribution", "RandomizationResult", "AUCResult"]
 
 _METHODS = ("saliency", "smoothgrad", "integrated_gradients", "gradcam", "gradcam_plus_plus", "occlusion")
-_BASELINES = ("black", "blur")
+_BASELINES = ("black", "blur", "mean")
 
 
 @dataclass(repr=False)
@@ -127,7 +137,13 @@ class RandomizationResult(ShortReprMixin):
         of them random (``"independent"``: only layer ``k``).
     correlations : ndarray of shape (len(layers), n)
         Spearman rank correlation of each image's map with its map from the
-        trained network, per stage (0 where a map is constant).
+        trained network, per stage (0 where a map is constant): the maps as
+        the method gives them, signed where they are signed.
+    absolute_correlations : ndarray of shape (len(layers), n)
+        The same for the absolute values of the maps (Quantus' MPRT ranks
+        these; Adebayo et al. show both). A signed map whose sign flips with
+        the weights can fall to 0 on ``correlations`` while its magnitudes,
+        and so this, stay high.
     maps : ndarray of shape (len(layers) + 1, n, height, width)
         The trained network's maps, then each stage's.
     mode : str
@@ -137,21 +153,27 @@ class RandomizationResult(ShortReprMixin):
     --------
     >>> import numpy as np
     >>> r = RandomizationResult("saliency", ["output", "conv1"], np.array([[0.2, 0.4], [0.0, 0.1]]),
-    ...                         np.zeros((3, 2, 4, 4)), "top-down")
-    >>> r.mean_correlation
-    array([0.3 , 0.05])
+    ...                         np.array([[0.9, 0.7], [0.5, 0.3]]), np.zeros((3, 2, 4, 4)), "top-down")
+    >>> r.mean_correlation, r.mean_absolute_correlation
+    (array([0.3 , 0.05]), array([0.8, 0.4]))
     """
 
     method: str
     layers: list
     correlations: np.ndarray
+    absolute_correlations: np.ndarray
     maps: np.ndarray
     mode: str = "top-down"
 
     @property
     def mean_correlation(self):
-        """Mean rank correlation over the images, per stage."""
+        """Mean rank correlation of the maps over the images, per stage."""
         return self.correlations.mean(axis=1)
+
+    @property
+    def mean_absolute_correlation(self):
+        """Mean rank correlation of the absolute maps over the images, per stage."""
+        return self.absolute_correlations.mean(axis=1)
 
 
 @dataclass(repr=False)
@@ -201,23 +223,33 @@ def _logit_split(keras, layer):
     return _split_activation(keras, layer)
 
 
-def _choose(tf, requested, logits):
+def _choose(ops, requested, logits):
     """The class per image: the requested index, or the predicted one where ``requested`` is -1."""
-    return tf.where(requested < 0, tf.argmax(logits, axis=1, output_type=tf.int32), requested)
+    return ops.where(requested < 0, ops.cast(ops.argmax(logits, axis=1), "int32"), requested)
 
 
-def _pick(tf, values, indices):
+def _pick(ops, values, indices):
     """``values[i, indices[i]]`` for a batch (a one-hot product: the gradient of a batched gather is None)."""
-    return tf.reduce_sum(values * tf.one_hot(indices, tf.shape(values)[1], dtype=values.dtype), axis=1)
+    return ops.sum(values * ops.one_hot(indices, values.shape[1], dtype=values.dtype), axis=1)
 
 
-def _interpolation(tf, size_out, size_in):
-    """``(size_out, size_in)`` bilinear weights that put the corners of both grids on each other (dynamic sizes)."""
-    position = tf.linspace(0.0, tf.cast(size_in - 1, tf.float32), size_out)
-    low = tf.clip_by_value(tf.floor(position), 0.0, tf.cast(tf.maximum(size_in - 2, 0), tf.float32))
+def _fold(ops, t):
+    """``(n, k, ...)`` -> ``(n * k, ...)``."""
+    return ops.reshape(t, (-1,) + tuple(ops.shape(t)[2:]))
+
+
+def _unfold(ops, t, k):
+    """``(n * k, ...)`` -> ``(n, k, ...)``."""
+    return ops.reshape(t, (-1, k) + tuple(ops.shape(t)[1:]))
+
+
+def _interpolation(size_out, size_in):
+    """``(size_out, size_in)`` bilinear weights that put the corners of both grids on each other."""
+    position = np.linspace(0.0, size_in - 1.0, size_out)
+    low = np.clip(np.floor(position), 0, max(size_in - 2, 0)).astype(int)
     weight = (position - low)[:, None]
-    low = tf.cast(low, tf.int32)
-    return tf.one_hot(low, size_in) * (1.0 - weight) + tf.one_hot(low + 1, size_in) * weight
+    eye = np.eye(size_in + 1)[:, :size_in]
+    return eye[low] * (1.0 - weight) + eye[low + 1] * weight
 
 
 def _rank_correlation(a, b):
@@ -234,9 +266,60 @@ def _rank_correlation(a, b):
     return np.where(norm > 0, corr, 0.0)
 
 
+def _draw_normal(seed, shape):
+    from ._core.ops import normal  # loads the backend: imported on first use
+
+    return normal(seed, shape)
+
+
 def _seed_pair(random_state):
     rng = np.random.default_rng(random_state)
     return int(rng.integers(2**31 - 1))
+
+
+def _class_scores(resolved):
+    """The number of class scores of the explained output; a ValueError for any other kind of output."""
+    index = resolved.output_index  # several outputs and none chosen: the runtime's error, listing them
+    shape = resolved.output_shape
+    if len(shape) == 1 and shape[0] is not None:
+        return shape[0]
+    name = resolved.output_names[index]
+    fix = ("choose another output with output=" if len(resolved.output_names) > 1 else
+           "give a model with a classification head (e.g. GlobalAveragePooling2D then Dense(n_classes))")
+    raise ValueError(f"model's output {name!r} gives values of shape {shape} per image; attribution explains a "
+                     f"vector of class scores per image, shape (n_classes,): {fix}.")
+
+
+def _initializers(layer):
+    """``{id(variable): initializer}`` from the layer's ``*_initializer`` attributes (``kernel``, ``alpha``, ...)."""
+    found = {}
+    for attribute, initializer in vars(layer).items():
+        if not attribute.endswith("_initializer") or not callable(initializer):
+            continue
+        stem = attribute[:-len("_initializer")]
+        for name in (stem, f"{stem}_kernel"):
+            variable = getattr(layer, name, None)
+            if variable is not None and hasattr(variable, "assign"):
+                found[id(variable)] = initializer
+    return found
+
+
+def _reinitialize(keras, layer, rng):
+    """Every weight of ``layer`` drawn anew from its own initializer, seeded from ``rng``.
+
+    A weight without a known initializer gets Keras' defaults: Glorot-uniform
+    for a kernel (two or more axes), zeros otherwise.
+    """
+    known = _initializers(layer)
+    for variable in layer.weights:
+        initializer = known.get(id(variable))
+        if initializer is None:
+            initializer = (keras.initializers.GlorotUniform() if len(variable.shape) >= 2
+                           else keras.initializers.Zeros())
+        config = initializer.get_config()
+        if "seed" in config:
+            initializer = type(initializer).from_config({**config, "seed": int(rng.integers(2**31 - 1))})
+        variable.assign(keras.ops.cast(initializer(tuple(variable.shape), dtype=variable.dtype), variable.dtype))
 
 
 class AttributionInspector:
@@ -247,9 +330,14 @@ class AttributionInspector:
     model : KerasCNNClassifier, Pipeline or keras.Model
         A fitted classifier, a Pipeline ending in one (its preceding steps
         must act on each pixel by an affine map, as scalers do), or any Keras
-        image model with one input ``(height, width, channels)``.
+        image model with one input ``(height, width, channels)``:
+        Sequential, functional, nested or subclassed (built).
+    output : str or int, optional
+        Which output to explain, for a model with several (the name of the
+        layer that gives it, or its position in ``model.outputs``); it must
+        give a vector of class scores per image.
     batch_size : int, optional
-        Model evaluations per compiled call: a chunk holds
+        Model evaluations per compiled call: a batch holds
         ``batch_size // evaluations_per_image`` images (at least one), so
         SmoothGrad's samples and IG's steps share the budget. Default: about
         four million values in the largest layer output per call (193
@@ -262,7 +350,17 @@ class AttributionInspector:
     Attributes
     ----------
     model_ : InspectedModel
-        The resolved model with its layers and pre-processing.
+        The resolved model with its layers, outputs and pre-processing; the
+        explained output is ``model_.output_index``.
+    n_classes_ : int
+        Size of the explained output (the valid ``target`` indices).
+
+    Raises
+    ------
+    ValueError
+        At construction, for a bad ``batch_size``, ``output`` or ``device``, a
+        model with several outputs and no ``output``, or an explained output
+        that is not a vector of class scores (a feature map, for instance).
 
     Examples
     --------
@@ -280,31 +378,37 @@ class AttributionInspector:
     ('c', (4, 8, 8))
     """
 
-    def __init__(self, model, *, batch_size=None, device=None):
+    def __init__(self, model, *, output=None, batch_size=None, device=None):
+        self.output = output
         self.batch_size = None if batch_size is None else check_int(batch_size, "batch_size")
         self.device = device
-        self.model_ = resolve_model(model, device=device)
-        self._fns = {}
+        self.model_ = resolve_model(model, device=device, output=output)
+        self.n_classes_ = _class_scores(self.model_)
+        self._probe = Probe(self.model_)
         self._scale = None
 
     # ------------------------------------------------------------------ network
     def _forward(self, layer_index=None):
-        """A callable ``x -> (maps or None, logits, probabilities)`` on model-space float32 images.
+        """A function ``(x, delta=None) -> (maps or None, logits, probabilities)`` on model-space images.
 
-        The logits are the last layer's value before its softmax or sigmoid
-        (``_split_activation``, the engine's own split). ``maps`` are the
-        outputs of ``layers[layer_index]`` as the forward pass computes them
-        (the layer's ``call`` is wrapped while the graph is traced), so the
-        logits' gradient with respect to them exists, in nested models too.
+        The logits are the explained output's value before its softmax or
+        sigmoid (``_split_activation``, the engine's own split). ``maps`` are
+        the outputs of ``layers[layer_index]`` as the forward pass computes
+        them (the layer's ``call`` is wrapped while the graph is traced, in
+        nested models too), plus ``delta``: a zero ``delta`` leaves every value
+        as it is, and the gradient with respect to it is the gradient with
+        respect to the maps.
         """
-        keras, tf = import_keras()
+        keras, _ = import_keras()
+        ops = keras.ops
         resolved = self.model_
-        last = len(resolved.layers) - 1
+        last = resolved.output_layer
+        position = resolved.model.outputs[resolved.output_index]._keras_history[2]
         split = _logit_split(keras, resolved.layers[last])
         sub = resolved.submodel([last], inputs_of=split is not None)
         layer = None if layer_index is None else resolved.layers[layer_index]
 
-        def forward(x):
+        def forward(x, delta=None):
             seen = []
             if layer is not None:
                 own = layer.__dict__.get("call")  # an instance-level call someone set, restored afterwards
@@ -313,37 +417,31 @@ class AttributionInspector:
                 def recording(*args, **kwargs):
                     out = call(*args, **kwargs)
                     seen.append(out)
-                    return out
+                    return out if delta is None else out + ops.cast(delta, out.dtype)
 
                 object.__setattr__(layer, "call", recording)
             try:
-                head = sub(x, training=False)
+                head = as_list(sub(x, training=False))[0]
             finally:
                 if layer is not None and own is not None:
                     object.__setattr__(layer, "call", own)
                 elif layer is not None:
                     object.__delattr__(layer, "call")
-            head = head[0] if isinstance(head, (list, tuple)) else head
+            head = head[position] if isinstance(head, (list, tuple)) else head
             if layer is not None and not seen:
                 raise ValueError(f"layer {resolved.paths[layer_index]!r} does not feed the model's output.")
-            maps = tf.cast(seen[-1], tf.float32) if seen else None
+            maps = ops.cast(seen[-1], "float32") if seen else None
             if split is None:
-                logits = tf.cast(head, tf.float32)
+                logits = ops.cast(head, "float32")
                 return maps, logits, logits
             linear, activation = split
             z = linear(head)
-            return maps, tf.cast(z, tf.float32), tf.cast(activation(z), tf.float32)
+            return maps, ops.cast(z, "float32"), ops.cast(activation(z), "float32")
 
         return forward
 
-    def _compiled(self, key, build):
-        if key not in self._fns:
-            self._fns[key] = build()
-        return self._fns[key]
-
     def _spec(self):
-        _, tf = import_keras()
-        return tf.TensorSpec([None, *self.model_.input_shape], tf.float32)
+        return Spec((None, *self.model_.input_shape))
 
     # -------------------------------------------------------------- batching
     def _largest_output(self, values_per_image):
@@ -358,21 +456,15 @@ class AttributionInspector:
                 sizes.append(int(np.prod(shape)))
         return max(sizes) if len(sizes) == 1 else max(sizes[1:])
 
-    def _chunks(self, n, per_image, values_per_image):
-        budget = self.batch_size or max(1, 2**22 // self._largest_output(values_per_image))
-        size = max(1, budget // max(1, per_image))
-        return [(start, min(n, start + size)) for start in range(0, n, size)]
+    def _batch(self, per_image, values_per_image):
+        """Images per compiled call when each takes ``per_image`` model evaluations."""
+        if self.batch_size is not None:
+            return budget_batch_size(1, self.batch_size, per_image=per_image)
+        return budget_batch_size(self._largest_output(values_per_image), per_image=per_image)
 
     def _run(self, fn, per_image, arrays, *extra):
-        """Call ``fn(*chunk_of_each_array, *extra)`` chunk by chunk; concatenate each output."""
-        n = len(arrays[0])
-        outputs = None
-        for start, stop in self._chunks(n, per_image, arrays[0][0].size):
-            with self.model_.device_scope():
-                out = fn(*[a[start:stop] for a in arrays], *extra)
-            out = [np.asarray(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
-            outputs = [[o] for o in out] if outputs is None else [acc + [o] for acc, o in zip(outputs, out)]
-        return [np.concatenate(parts) for parts in outputs]
+        """``fn(*batch_of_each_array, *extra)`` batch by batch on the model's device; each output concatenated."""
+        return run_in_batches(fn, arrays, self._batch(per_image, arrays[0][0].size), *extra)
 
     # ---------------------------------------------------------------- inputs
     def _images(self, X):
@@ -421,27 +513,23 @@ class AttributionInspector:
                 h, w = pixels.shape[1:3]
                 s = max(h, w) / 8.0 if sigma is None else sigma
                 return self.model_.to_model(gaussian_filter(pixels, sigma=(0, s, s, 0), mode="nearest"), name=name)
+            if baseline == "mean":
+                means = pixels.mean(axis=(1, 2), keepdims=True, dtype=np.float64).astype(pixels.dtype)
+                return self.model_.to_model(np.broadcast_to(means, pixels.shape), name=name)
             raise ValueError(f"{name} must be one of {_BASELINES} or an array of images; got {baseline!r}.")
         return self._in_model_space(baseline, pixels, name)
 
     def _logits(self, x):
-        _, tf = import_keras()
+        def logits(images):
+            _, z, p = forward(images)
+            return z, p
 
-        def build():
-            forward = self._forward()
-
-            @tf.function(input_signature=[self._spec()], autograph=False)
-            def logits(images):
-                _, z, p = forward(images)
-                return z, p
-
-            return logits
-
-        return self._run(self._compiled("logits", build), 1, [x])
+        forward = self._forward()
+        return self._run(self._probe.function("logits", logits, [self._spec()]), 1, [x])
 
     def _targets(self, target, n):
         """Class indices ``(n,)`` from ``target``: -1 for the predicted class (None); labels where classes are known."""
-        k = int(self.model_.model.outputs[0].shape[-1])
+        k = self.n_classes_
         if target is None:
             return np.full(n, -1, dtype=np.int32)
         values = np.asarray(target)
@@ -458,8 +546,9 @@ class AttributionInspector:
                                  f"got {missing[0]!r}.")
             return np.array([index[v] for v in values.tolist()], dtype=np.int32)
         if not all(is_int(v) for v in values.tolist()) or values.min() < 0 or values.max() >= k:
-            raise ValueError(f"target must hold class indices in [0, {k}) for a model with {k} outputs; got "
-                             f"{values.tolist()[:5]}.")
+            name = self.model_.output_names[self.model_.output_index]
+            raise ValueError(f"target must hold class indices in [0, {k}) for the model's output {name!r} of {k} "
+                             f"class scores; got {values.tolist()[:5]}.")
         return values.astype(np.int32)
 
     def _as_target(self, attribution):
@@ -492,43 +581,40 @@ class AttributionInspector:
         return grads.max(axis=3) if absolute else grads.sum(axis=3)
 
     # --------------------------------------------------------------- gradients
-    def _gradient_fn(self, noisy):
-        _, tf = import_keras()
+    def _gradient_fn(self, noisy, samples=1):
+        """Saliency (``noisy=False``) or SmoothGrad over ``samples`` noisy copies: ``(gradients, clean logits)``."""
+        keras, _ = import_keras()
+        ops = keras.ops
+        forward = self._forward()
 
-        def build():
-            forward = self._forward()
+        def objective(images, targets):
+            _, logits, _ = forward(images)
+            return _pick(ops, logits, targets), logits
 
-            @tf.function(input_signature=[self._spec(), tf.TensorSpec([None], tf.int32),
-                                          self._spec(),
-                                          tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int32),
-                                          tf.TensorSpec([], tf.bool)], autograph=False)
-            def gradients(x, requested, sigma, samples, seed, absolute):
-                # SmoothGrad: every image repeated `samples` times with noise, one gradient pass for all copies;
-                # saliency: the images themselves, whose logits are the clean ones.
-                n = tf.shape(x)[0]
-                if noisy:
-                    _, clean, _ = forward(x)
-                    targets = _choose(tf, requested, clean)
-                    tiled = tf.repeat(x, samples, axis=0)
-                    tiled = tiled + tf.random.stateless_normal(tf.shape(tiled), seed=seed) * tf.repeat(
-                        sigma, samples, axis=0)
-                else:
-                    tiled = x
-                with tf.GradientTape(watch_accessed_variables=False) as tape:
-                    tape.watch(tiled)
-                    _, logits, _ = forward(tiled)
-                    if not noisy:
-                        clean, targets = logits, _choose(tf, requested, logits)
-                    total = tf.reduce_sum(_pick(tf, logits, tf.repeat(targets, samples) if noisy else targets))
-                grads = tape.gradient(total, tiled)
-                grads = tf.where(absolute, tf.abs(grads), grads)
-                if noisy:
-                    grads = tf.reduce_mean(tf.reshape(grads, tf.concat([[n, samples], tf.shape(x)[1:]], 0)), axis=1)
-                return grads, clean
+        def saliency(x, requested, absolute):
+            def chosen(images):  # the targets follow from the same pass that is differentiated
+                _, logits, _ = forward(images)
+                return _pick(ops, logits, _choose(ops, requested, logits)), logits
 
-            return gradients
+            _, grads, clean = value_and_gradient(chosen, x)
+            return ops.where(absolute, ops.abs(grads), grads), clean
 
-        return self._compiled(("gradients", noisy), build)
+        def smoothgrad(x, requested, sigma, index, seed, absolute):
+            # every image repeated `samples` times with noise: one gradient pass for all copies of a batch
+            _, clean, _ = forward(x)
+            targets = ops.repeat(_choose(ops, requested, clean), samples, axis=0)
+            tiled = ops.repeat(x, samples, axis=0)
+            noise = _draw_normal(ops.stack([seed, index[0]]), ops.shape(tiled))
+            _, grads, _ = value_and_gradient(objective, tiled + noise * ops.repeat(sigma, samples, axis=0), targets)
+            grads = ops.where(absolute, ops.abs(grads), grads)
+            return ops.mean(_unfold(ops, grads, samples), axis=1), clean
+
+        image, flag = self._spec(), Spec((), "bool")
+        if noisy:
+            return self._probe.function(("smoothgrad", samples), smoothgrad,
+                                        [image, Spec((None,), "int32"), image, Spec((None,), "int32"),
+                                         Spec((), "int32"), flag])
+        return self._probe.function("saliency", saliency, [image, Spec((None,), "int32"), flag])
 
     def saliency(self, X, target=None, *, absolute=True):
         """The gradient of the class logit with respect to the input pixels.
@@ -560,8 +646,7 @@ class AttributionInspector:
         True
         """
         x, pixels, requested = self._setup(X, target)
-        grads, logits = self._run(self._gradient_fn(False), 1, [x, requested, x], np.int32(1),
-                                  np.zeros(2, np.int32), bool(absolute))
+        grads, logits = self._run(self._gradient_fn(False), 1, [x, requested], bool(absolute))
         return self._result("saliency", self._reduce(grads, absolute), requested, logits, pixels)
 
     def smoothgrad(self, X, target=None, *, n_samples=50, noise=0.15, absolute=True, random_state=None):
@@ -604,15 +689,10 @@ class AttributionInspector:
         scale = self._pixel_scale()
         if scale is not None:
             sigma = sigma * np.abs(scale)
-        seed = np.array([_seed_pair(random_state), 0], dtype=np.int32)
-        fn = self._gradient_fn(True)
-        parts = []
-        for start, stop in self._chunks(len(x), n_samples + 1, x[0].size):
-            with self.model_.device_scope():
-                out = fn(x[start:stop], requested[start:stop], sigma[start:stop].astype(np.float32),
-                         np.int32(n_samples), seed + np.array([0, start], np.int32), bool(absolute))
-            parts.append([np.asarray(o) for o in out])
-        grads, logits = (np.concatenate(p) for p in zip(*parts))
+        index = np.arange(len(x), dtype=np.int32)  # a batch's noise is seeded by its first image's position
+        grads, logits = self._run(self._gradient_fn(True, n_samples), n_samples + 1,
+                                  [x, requested, sigma.astype(np.float32), index],
+                                  np.int32(_seed_pair(random_state)), bool(absolute))
         return self._result("smoothgrad", self._reduce(grads, absolute), requested, logits, pixels)
 
     def integrated_gradients(self, X, target=None, *, baseline="black", steps=50):
@@ -649,34 +729,28 @@ class AttributionInspector:
         True
         """
         steps = check_int(steps, "steps")
-        _, tf = import_keras()
         x, pixels, requested = self._setup(X, target)
         base = self._baseline(baseline, pixels)
+        keras, _ = import_keras()
+        ops = keras.ops
+        forward = self._forward()
 
-        def build():
-            forward = self._forward()
+        def objective(path, targets):
+            _, logits, _ = forward(path)
+            return _pick(ops, logits, targets)
 
-            @tf.function(input_signature=[self._spec(), self._spec(), tf.TensorSpec([None], tf.int32),
-                                          tf.TensorSpec([None], tf.float32)], autograph=False)
-            def integrate(x, b, requested, alphas):
-                n, k = tf.shape(x)[0], tf.shape(alphas)[0]
-                _, ends, _ = forward(tf.concat([x, b], axis=0))
-                clean, base_logits = ends[:n], ends[n:]
-                targets = _choose(tf, requested, clean)
-                a = tf.reshape(alphas, [1, -1, 1, 1, 1])
-                path = b[:, None] + a * (x - b)[:, None]
-                path = tf.reshape(path, tf.concat([[n * k], tf.shape(x)[1:]], axis=0))
-                with tf.GradientTape(watch_accessed_variables=False) as tape:
-                    tape.watch(path)
-                    _, logits, _ = forward(path)
-                    total = tf.reduce_sum(_pick(tf, logits, tf.repeat(targets, k)))
-                grads = tape.gradient(total, path)
-                mean = tf.reduce_mean(tf.reshape(grads, tf.concat([[n, k], tf.shape(x)[1:]], axis=0)), axis=1)
-                return (x - b) * mean, _pick(tf, base_logits, targets), clean
+        def integrate(x, b, requested, alphas):
+            n, k = ops.shape(x)[0], ops.shape(alphas)[0]
+            _, ends, _ = forward(ops.concatenate([x, b], axis=0))
+            clean, base_logits = ends[:n], ends[n:]
+            targets = _choose(ops, requested, clean)
+            path = _fold(ops, b[:, None] + ops.reshape(alphas, (1, -1, 1, 1, 1)) * (x - b)[:, None])
+            _, grads = value_and_gradient(objective, path, ops.repeat(targets, k, axis=0))
+            return (x - b) * ops.mean(_unfold(ops, grads, k), axis=1), _pick(ops, base_logits, targets), clean
 
-            return integrate
-
-        fn = self._compiled("integrated_gradients", build)
+        image = self._spec()
+        fn = self._probe.function("integrated_gradients", integrate,
+                                  [image, image, Spec((None,), "int32"), Spec((None,))])
         alphas = ((np.arange(steps) + 0.5) / steps).astype(np.float32)
         attributions, base_scores, logits = self._run(fn, steps + 2, [x, base, requested], alphas)
         maps = attributions.sum(axis=3)
@@ -703,42 +777,46 @@ class AttributionInspector:
                              f"{resolved.layer_name(index)!r} outputs {tuple(shape)}.")
         return index
 
+    def _cam_fn(self, index, plus):
+        """The compiled ``(x, requested) -> (coarse maps, logits)`` of Grad-CAM or Grad-CAM++ at ``layers[index]``."""
+        keras, _ = import_keras()
+        ops = keras.ops
+        resolved = self.model_
+        forward = self._forward(index)
+        shape = resolved.layer_shape(index)
+        to_layer = resolved.submodel([index]) if None in shape else None
+
+        def objective(delta, x, requested):
+            maps, logits, _ = forward(x, delta)
+            return _pick(ops, logits, _choose(ops, requested, logits)), maps, logits
+
+        def cam(x, requested):
+            if to_layer is None:
+                delta = ops.zeros((ops.shape(x)[0],) + tuple(shape))
+            else:  # maps whose size follows the image's
+                delta = ops.zeros_like(ops.cast(as_list(to_layer(x, training=False))[0], "float32"))
+            _, grads, maps, logits = value_and_gradient(objective, delta, x, requested)
+            if plus:
+                # Grad-CAM++ (Chattopadhyay et al., 2018) with the exponential of the logit as the score:
+                # its derivatives are powers of the gradient, so the weights need no second pass.
+                g2 = ops.square(grads)
+                denominator = 2.0 * g2 + ops.sum(maps, axis=(1, 2), keepdims=True) * g2 * grads
+                alpha = ops.divide_no_nan(g2, denominator)
+                alpha = ops.divide_no_nan(alpha, ops.sum(alpha, axis=(1, 2), keepdims=True))
+                weights = ops.sum(alpha * ops.relu(grads), axis=(1, 2))
+            else:
+                weights = ops.mean(grads, axis=(1, 2))
+            return ops.relu(ops.einsum("nijk,nk->nij", maps, weights)), logits
+
+        return self._probe.function(("gradcam_plus_plus" if plus else "gradcam", index), cam,
+                                    [self._spec(), Spec((None,), "int32")])
+
     def _cam(self, X, target, layer, plus):
-        _, tf = import_keras()
         index = self._cam_layer(layer)
         x, pixels, requested = self._setup(X, target)
-
-        def build():
-            forward = self._forward(index)
-
-            @tf.function(input_signature=[self._spec(), tf.TensorSpec([None], tf.int32)], autograph=False)
-            def cam(x, requested):
-                with tf.GradientTape(watch_accessed_variables=False) as tape:
-                    tape.watch(x)
-                    maps, logits, _ = forward(x)
-                    total = tf.reduce_sum(_pick(tf, logits, _choose(tf, requested, logits)))
-                grads = tape.gradient(total, maps)
-                if plus:
-                    # Grad-CAM++ (Chattopadhyay et al., 2018) with the exponential of the logit as the score:
-                    # its derivatives are powers of the gradient, so the weights need no second pass.
-                    g2, g3 = tf.square(grads), tf.pow(grads, 3)
-                    total = tf.reduce_sum(maps, axis=[1, 2], keepdims=True)
-                    denominator = 2.0 * g2 + total * g3
-                    alpha = tf.math.divide_no_nan(g2, denominator)
-                    norm = tf.reduce_sum(alpha, axis=[1, 2], keepdims=True)
-                    alpha = tf.math.divide_no_nan(alpha, norm)
-                    weights = tf.reduce_sum(alpha * tf.nn.relu(grads), axis=[1, 2])
-                else:
-                    weights = tf.reduce_mean(grads, axis=[1, 2])
-                coarse = tf.nn.relu(tf.einsum("nijk,nk->nij", maps, weights))
-                rows = _interpolation(tf, tf.shape(x)[1], tf.shape(coarse)[1])
-                cols = _interpolation(tf, tf.shape(x)[2], tf.shape(coarse)[2])
-                return tf.einsum("ai,nij,bj->nab", rows, coarse, cols), logits
-
-            return cam
-
-        fn = self._compiled(("gradcam_plus_plus" if plus else "gradcam", index), build)
-        maps, logits = self._run(fn, 1, [x, requested])
+        coarse, logits = self._run(self._cam_fn(index, plus), 1, [x, requested])
+        rows, cols = (_interpolation(x.shape[axis], coarse.shape[axis]) for axis in (1, 2))
+        maps = np.einsum("ai,nij,bj->nab", rows, coarse.astype(np.float64), cols)
         return self._result("gradcam_plus_plus" if plus else "gradcam", maps, requested, logits, pixels,
                             layer=self.model_.layer_name(index))
 
@@ -797,6 +875,23 @@ class AttributionInspector:
         return self._cam(X, target, layer, plus=True)
 
     # --------------------------------------------------------------- occlusion
+    def _occluder(self):
+        """``(x, fill, requested, masks) -> (summed logit drops per pixel, logits)``, every mask a copy of x."""
+        keras, _ = import_keras()
+        ops = keras.ops
+        forward = self._forward()
+
+        def occlude(x, b, requested, masks):
+            p = ops.shape(masks)[0]
+            _, own, _ = forward(x)
+            targets = _choose(ops, requested, own)
+            _, logits, _ = forward(_fold(ops, x[:, None] * (1.0 - masks[None]) + b[:, None] * masks[None]))
+            picked = _unfold(ops, _pick(ops, logits, ops.repeat(targets, p, axis=0)), p)
+            drop = _pick(ops, own, targets)[:, None] - picked
+            return ops.einsum("np,pij->nij", drop, masks[..., 0]), own
+
+        return occlude
+
     def occlusion(self, X, target=None, *, window=None, stride=None, fill="black"):
         """How much the class logit drops when a square window is covered, per pixel.
 
@@ -829,7 +924,6 @@ class AttributionInspector:
         >>> a.maps.shape
         (2, 6, 6)
         """
-        _, tf = import_keras()
         x, pixels, requested = self._setup(X, target)
         h, w = x.shape[1:3]
         window = max(1, min(h, w) // 7) if window is None else check_int(window, "window")
@@ -848,25 +942,8 @@ class AttributionInspector:
             masks[k, top:top + window, left:left + window] = 1.0
         coverage = masks[..., 0].sum(axis=0)
 
-        def build():
-            forward = self._forward()
-
-            @tf.function(input_signature=[self._spec(), self._spec(), tf.TensorSpec([None], tf.int32),
-                                          tf.TensorSpec([None, None, None, 1], tf.float32)], autograph=False)
-            def occlude(x, b, requested, masks):
-                n, p = tf.shape(x)[0], tf.shape(masks)[0]
-                _, own, _ = forward(x)
-                targets = _choose(tf, requested, own)
-                copies = x[:, None] * (1.0 - masks[None]) + b[:, None] * masks[None]
-                copies = tf.reshape(copies, tf.concat([[n * p], tf.shape(x)[1:]], axis=0))
-                _, logits, _ = forward(copies)
-                picked = tf.reshape(_pick(tf, logits, tf.repeat(targets, p)), [n, p])
-                drop = _pick(tf, own, targets)[:, None] - picked
-                return tf.einsum("np,pij->nij", drop, masks[..., 0]), own
-
-            return occlude
-
-        fn = self._compiled("occlusion", build)
+        fn = self._probe.function("occlusion", self._occluder(),
+                                  [self._spec(), self._spec(), Spec((None,), "int32"), Spec((None, None, None, 1))])
         summed, logits = self._run(fn, len(masks) + 1, [x, covered, requested], masks)
         maps = np.where(coverage > 0, summed / np.maximum(coverage, 1), 0.0)
         return self._result("occlusion", maps, requested, logits, pixels)
@@ -906,13 +983,22 @@ class AttributionInspector:
                            **options):
         """Adebayo et al.'s model-randomization check: whether the maps change when the network does.
 
-        A copy of the network has its layers re-initialized (kernels as Keras
-        initializes them by default, Glorot-uniform; biases to zero), from the
-        output layer down, one more at every stage (``"top-down"``, cascading)
-        or one at a time with the others trained (``"independent"``). Each
-        stage's maps for the trained network's classes are compared with the
-        trained network's maps by rank correlation: a method that explains the
-        model falls toward 0; one that only shows edges of the input does not.
+        A copy of the network has its layers re-initialized, from the output
+        layer down, one more at every stage (``"top-down"``, cascading) or one
+        at a time with the others trained (``"independent"``). Every layer
+        with weights takes part (the layers of a nested model count one by
+        one), and each weight is drawn anew from its layer's own initializer,
+        as when the layer was built: a kernel from ``kernel_initializer``, a
+        bias from ``bias_initializer``, a PReLU's slopes from
+        ``alpha_initializer`` (zeros by default), a batch normalization's
+        ``gamma``, ``beta`` and moving statistics from theirs (a weight with
+        none: Glorot-uniform for a kernel, zeros otherwise). Each stage's maps
+        for the trained network's classes are compared with the trained
+        network's maps by Spearman rank correlation, of the maps as they are
+        and of their absolute values: a method that explains the model falls
+        toward 0; one that only shows edges of the input does not. Signed
+        maps can lose their sign's ranking and keep their magnitudes', so
+        read both (Adebayo et al. report both).
 
         Parameters
         ----------
@@ -927,6 +1013,7 @@ class AttributionInspector:
             Which layers, in which order: every layer with a kernel from the
             top, or the given ones in the given order (cascading).
         random_state : int, numpy Generator or None, default=0
+            Seeds the initializers' draws.
         **options
             Passed to the method (``n_samples``, ``steps``, ``layer``, ...).
 
@@ -940,59 +1027,81 @@ class AttributionInspector:
         >>> model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(2, 3, activation="relu", name="c"),
         ...                           keras.layers.Flatten(), keras.layers.Dense(2, name="d")])
         >>> r = AttributionInspector(model).randomization_test(np.random.default_rng(0).random((3, 6, 6)))
-        >>> r.layers, r.correlations.shape
-        (['d', 'c'], (2, 3))
+        >>> r.layers, r.correlations.shape, r.absolute_correlations.shape
+        (['d', 'c'], (2, 3), (2, 3))
         """
         keras, _ = import_keras()
         if method not in _METHODS:
             raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}.")
-        resolved = self.model_
-        with_kernel = [i for i, layer in enumerate(resolved.layers)  # nested models count by their own layers
-                       if not isinstance(layer, keras.Model)
-                       and any(len(v.shape) >= 2 for v in layer.trainable_weights)]
-        mode = "top-down"
-        if isinstance(layers, str) and layers in ("top-down", "independent"):
-            mode = layers
-            order = with_kernel[::-1]
-        elif isinstance(layers, str):
-            raise ValueError(f"layers must be 'top-down', 'independent' or a list of layer names; got {layers!r}.")
-        else:
-            order = [resolved.layer_index(layer) for layer in layers]
-            if not order:
-                raise ValueError("layers must name at least one layer.")
-        if not order:
-            raise ValueError("the model has no layer with a kernel to re-initialize.")
+        order, mode = self._randomized_layers(keras, layers)
         original = self.attribute(X, method, target, **options)
-        copy = keras.models.clone_model(resolved.model)
-        copy.set_weights(resolved.model.get_weights())
-        twin = AttributionInspector(InspectedModel(copy, resolved.pre_steps, resolved.classes_, device=resolved.device),
-                                    batch_size=self.batch_size)
-        trained = [[v.numpy() for v in layer.weights] for layer in twin.model_.layers]
+        twin = self._twin(keras)
+        trained = [[np.asarray(v) for v in layer.weights] for layer in twin.model_.layers]
         rng = np.random.default_rng(random_state)
-        stages, maps = [], [original.maps]
+        maps = [original.maps]
         for index in order:
-            layer = twin.model_.layers[index]
             if mode == "independent":
                 for other, values in zip(twin.model_.layers, trained):
                     for variable, value in zip(other.weights, values):
                         variable.assign(value)
-            for variable in layer.trainable_weights:
-                shape = tuple(variable.shape)
-                if len(shape) >= 2:
-                    receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
-                    limit = np.sqrt(6.0 / (receptive * (shape[-2] + shape[-1])))
-                    variable.assign(rng.uniform(-limit, limit, size=shape).astype(variable.dtype))
-                else:
-                    variable.assign(np.zeros(shape, dtype=variable.dtype))
-            result = twin.attribute(X, method, self._as_target(original), **options)
-            stages.append(resolved.paths[index])
-            maps.append(result.maps)
+            _reinitialize(keras, twin.model_.layers[index], rng)
+            maps.append(twin.attribute(X, method, self._as_target(original), **options).maps)
         maps = np.stack(maps)
-        correlations = np.stack([_rank_correlation(original.maps, m) for m in maps[1:]])
-        return RandomizationResult(method=method, layers=stages, correlations=correlations, maps=maps, mode=mode)
+        signed = np.stack([_rank_correlation(maps[0], m) for m in maps[1:]])
+        absolute = np.stack([_rank_correlation(np.abs(maps[0]), np.abs(m)) for m in maps[1:]])
+        return RandomizationResult(method=method, layers=[self.model_.paths[i] for i in order], correlations=signed,
+                                   absolute_correlations=absolute, maps=maps, mode=mode)
+
+    def _randomized_layers(self, keras, layers):
+        """``(indices into model_.layers in the order they are randomized, mode)``."""
+        resolved = self.model_
+        with_weights = [i for i, layer in enumerate(resolved.layers)  # nested models count by their own layers
+                        if not isinstance(layer, keras.Model) and layer.weights]
+        if isinstance(layers, str) and layers in ("top-down", "independent"):
+            if not with_weights:
+                raise ValueError("the model has no layer with weights to re-initialize.")
+            return with_weights[::-1], layers
+        if isinstance(layers, str) or not isinstance(layers, (list, tuple)):
+            raise ValueError(f"layers must be 'top-down', 'independent' or a list of layer names; got {layers!r}.")
+        order = [resolved.layer_index(layer) for layer in layers]
+        if not order:
+            raise ValueError("layers must name at least one layer.")
+        return order, "top-down"
+
+    def _twin(self, keras):
+        """An inspector of a copy of the network (same weights, same explained output), for re-initializing."""
+        resolved = self.model_
+        try:
+            copy = keras.models.clone_model(resolved.model)
+        except Exception as exc:  # noqa: BLE001 - Keras raises several kinds when a layer cannot be rebuilt
+            raise ValueError(
+                f"randomization_test re-initializes a copy of the network made by keras.models.clone_model, which "
+                f"cannot rebuild this one ({type(exc).__name__} while cloning); give its custom layers and models "
+                "get_config() and from_config(), or build the network functionally.") from None
+        copy.set_weights(resolved.model.get_weights())
+        twin = InspectedModel(copy, resolved.pre_steps, resolved.classes_, device=resolved.device,
+                              output=resolved.output, input_range=resolved.input_range)
+        return AttributionInspector(twin, batch_size=self.batch_size)
+
+    def _curve_fn(self):
+        """``(x, fill, targets, ranks, counts, insert) -> (n, len(counts))`` probabilities as pixels go or come."""
+        keras, _ = import_keras()
+        ops = keras.ops
+        forward = self._forward()
+
+        def curve(x, b, targets, ranks, counts, insert):
+            k = ops.shape(counts)[0]
+            hidden = ops.cast(ranks[:, None] < counts[None, :, None, None], "float32")[..., None]
+            start, end = ops.where(insert, b, x), ops.where(insert, x, b)
+            _, _, probabilities = forward(_fold(ops, start[:, None] * (1.0 - hidden) + end[:, None] * hidden))
+            return _unfold(ops, _pick(ops, probabilities, ops.repeat(targets, k, axis=0)), k)
+
+        image = self._spec()
+        return self._probe.function("order_curve", curve, [image, image, Spec((None,), "int32"),
+                                                           Spec((None, None, None), "int32"), Spec((None,), "int32"),
+                                                           Spec((), "bool")])
 
     def _order_curve(self, X, attribution, target, steps, fill, random_state, insert):
-        _, tf = import_keras()
         steps = check_int(steps, "steps")
         if target is None and isinstance(attribution, Attribution):
             target = self._as_target(attribution)
@@ -1015,25 +1124,7 @@ class AttributionInspector:
         fractions = np.linspace(0.0, 1.0, steps + 1)
         counts = np.round(fractions * size).astype(np.int32)
 
-        def build():
-            forward = self._forward()
-
-            @tf.function(input_signature=[self._spec(), self._spec(), tf.TensorSpec([None], tf.int32),
-                                          tf.TensorSpec([None, None, None], tf.int32), tf.TensorSpec([None], tf.int32),
-                                          tf.TensorSpec([], tf.bool)], autograph=False)
-            def curve(x, b, targets, ranks, counts, insert):
-                n, k = tf.shape(x)[0], tf.shape(counts)[0]
-                hidden = tf.cast(ranks[:, None] < counts[None, :, None, None], tf.float32)[..., None]
-                start, end = tf.where(insert, b, x), tf.where(insert, x, b)
-                copies = start[:, None] * (1.0 - hidden) + end[:, None] * hidden
-                copies = tf.reshape(copies, tf.concat([[n * k], tf.shape(x)[1:]], axis=0))
-                _, _, probabilities = forward(copies)
-                picked = _pick(tf, probabilities, tf.repeat(targets, k))
-                return tf.reshape(picked, [n, k])
-
-            return curve
-
-        fn = self._compiled("order_curve", build)
+        fn = self._curve_fn()
         flag = bool(insert)
         rank_maps = [r.reshape(len(maps), h, w).astype(np.int32) for r in (ranks, random_ranks)]
         curve, = self._run(fn, steps + 1, [x, covered, targets, rank_maps[0]], counts, flag)
