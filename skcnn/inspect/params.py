@@ -11,8 +11,8 @@ luminance and two colour-opponent axes with the colour axes scaled down, so
 steps change brightness more than hue, as natural images do.
 
 Both are invertible, so any start image (multiscale, precursor, a photo) can
-be encoded; :class:`ImageParam` does the two directions on TensorFlow tensors
-inside the engine's compiled step.
+be encoded; :class:`ImageParam` does the two directions on backend tensors
+(``keras.ops``) inside the engine's compiled step.
 
 Examples
 --------
@@ -29,10 +29,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._keras import import_keras
+from ._core import ops as _ops
 
-# TensorFlow is bound once, when this module is first imported (by the engine): the functions below run
-# inside tf.function, where nothing Python-side such as import_keras may be called (issue 10.3).
-_, tf = import_keras()
+# Keras is bound once, when this module is first imported (by the engine): the methods below run inside
+# compiled functions, where nothing Python-side such as import_keras may be called (AutoGraph would print
+# os.environ).
+keras, _ = import_keras()
+ops = keras.ops
 
 __all__ = ["ImageParam", "fft_scale", "COLOR_BASIS"]
 
@@ -103,6 +106,8 @@ class ImageParam:
         self.basis = basis
         self.inverse = None if basis is None else np.linalg.inv(basis).astype(np.float32)
         self.scale = fft_scale(h, w, decay) if param == "fft" else None
+        # the scale of both parts of each frequency, broadcast over the last axis of the parameters
+        self._scale = None if self.scale is None else self.scale[..., None]
         self.param_shape = (c, h, w // 2 + 1, 2) if param == "fft" else (h, w, c)
 
     @property
@@ -112,31 +117,33 @@ class ImageParam:
 
     # ------------------------------------------------------------ tensors
     def decode(self, p):
-        """Parameters ``(n,) + param_shape`` -> images ``(n, h, w, c)`` (TensorFlow)."""
-        h, w, _ = self.shape
+        """Parameters ``(n,) + param_shape`` -> images ``(n, h, w, c)`` (backend tensors)."""
         x = p
         if self.param == "fft":
-            spectrum = tf.complex(p[..., 0], p[..., 1]) * tf.cast(self.scale, tf.complex64)
-            x = tf.transpose(tf.signal.irfft2d(spectrum, fft_length=[h, w]), [0, 2, 3, 1])
+            real, imag = ops.unstack(p * self._scale, 2, axis=-1)
+            x = _ops.irfft2(real, imag, self.shape[:2])
+            # (n, c, h, w) -> (n, h, w, c), in the colour basis when there is one
+            return ops.einsum("nchw,dc->nhwd", x, self.basis) if self.basis is not None else ops.transpose(
+                x, (0, 2, 3, 1))
         if self.basis is not None:
-            x = tf.einsum("nhwc,dc->nhwd", x, self.basis)
+            x = ops.einsum("nhwc,dc->nhwd", x, self.basis)
         return x
 
     def encode(self, x):
-        """Images ``(n, h, w, c)`` -> parameters (TensorFlow); ``decode(encode(x)) == x``."""
-        h, w, _ = self.shape
-        if self.basis is not None:
-            x = tf.einsum("nhwc,dc->nhwd", x, self.inverse)
+        """Images ``(n, h, w, c)`` -> parameters (backend tensors); ``decode(encode(x)) == x``."""
         if self.param == "fft":
-            spectrum = tf.signal.rfft2d(tf.transpose(x, [0, 3, 1, 2]), fft_length=[h, w])
-            spectrum = spectrum / tf.cast(self.scale, tf.complex64)
-            x = tf.stack([tf.math.real(spectrum), tf.math.imag(spectrum)], axis=-1)
+            x = ops.einsum("nhwc,dc->ndhw", x, self.inverse) if self.basis is not None else ops.transpose(
+                x, (0, 3, 1, 2))
+            real, imag = _ops.rfft2(x, self.shape[:2])
+            return ops.stack([real, imag], axis=-1) / self._scale
+        if self.basis is not None:
+            x = ops.einsum("nhwc,dc->nhwd", x, self.inverse)
         return x
 
     def decode_numpy(self, p):
         """:meth:`decode` on NumPy arrays."""
-        return self.decode(tf.constant(np.asarray(p, dtype=np.float32))).numpy()
+        return ops.convert_to_numpy(self.decode(ops.convert_to_tensor(np.asarray(p, dtype=np.float32))))
 
     def encode_numpy(self, x):
         """:meth:`encode` on NumPy arrays."""
-        return self.encode(tf.constant(np.asarray(x, dtype=np.float32))).numpy()
+        return ops.convert_to_numpy(self.encode(ops.convert_to_tensor(np.asarray(x, dtype=np.float32))))

@@ -1,7 +1,7 @@
 """Small random transforms applied to the image before every ascent step.
 
 Each function here returns a transform ``t(images, seed) -> images`` on
-TensorFlow tensors ``(n, h, w, c)``; ``seed`` is a stateless seed (two int32)
+backend tensors ``(n, h, w, c)`` (written with ``keras.ops``); ``seed`` is a stateless seed (two int32)
 that changes every step, and one draw serves the whole batch. The engine
 composes a list of them inside its compiled step, then centre-crops (or
 reflect-pads) the result back to the model's input size. An image that has
@@ -25,10 +25,13 @@ import numpy as np
 
 from .._validation import check_int
 from .._keras import import_keras
+from ._core import ops as _ops
 
-# TensorFlow is bound once, when this module is first imported (by the engine): the functions below run
-# inside tf.function, where nothing Python-side such as import_keras may be called (issue 10.3).
-_, tf = import_keras()
+# Keras is bound once, when this module is first imported (by the engine): the functions below run inside
+# compiled functions, where nothing Python-side such as import_keras may be called (AutoGraph would print
+# os.environ).
+keras, _ = import_keras()
+ops = keras.ops
 
 __all__ = ["pad", "jitter", "roll", "random_scale", "random_rotate", "standard", "resolve", "compose", "fit_to"]
 
@@ -44,24 +47,23 @@ def pad(width, mode="reflect"):
     Examples
     --------
     >>> import numpy as np
-    >>> pad(2)(np.zeros((1, 4, 4, 1), "float32"), [0, 0]).shape
-    TensorShape([1, 8, 8, 1])
+    >>> tuple(pad(2)(np.zeros((1, 4, 4, 1), "float32"), [0, 0]).shape)
+    (1, 8, 8, 1)
     """
     width = check_int(width, "width", low=0)
     if mode not in ("reflect", "constant"):
         raise ValueError(f"mode must be 'reflect' or 'constant'; got {mode!r}.")
 
     def transform(images, seed):
-        return tf.pad(images, [[0, 0], [width, width], [width, width], [0, 0]], mode=mode.upper())
+        return ops.pad(images, [[0, 0], [width, width], [width, width], [0, 0]], mode=mode)
 
     return _named(transform, "pad")
 
 
-def _uniform(seed, low, high, salt, dtype=None):
-    seed = tf.cast(seed, tf.int32) + tf.constant([salt, 7 * salt + 1], tf.int32)
-    if dtype is None:
-        return tf.random.stateless_uniform([], seed=seed, minval=low, maxval=high)
-    return tf.random.stateless_uniform([], seed=seed, minval=low, maxval=high, dtype=dtype)
+def _uniform(seed, low, high, salt, dtype="float32"):
+    """One number from ``[low, high)``, drawn from ``seed`` with ``salt`` added (one salt per use)."""
+    seed = ops.cast(seed, "int32") + np.array([salt, 7 * salt + 1], np.int32)
+    return _ops.uniform(seed, [], low, high, dtype)
 
 
 def jitter(distance):
@@ -73,21 +75,21 @@ def jitter(distance):
     Examples
     --------
     >>> import numpy as np
-    >>> jitter(2)(np.ones((1, 9, 9, 1), "float32"), [0, 0]).shape
-    TensorShape([1, 7, 7, 1])
+    >>> tuple(jitter(2)(np.ones((1, 9, 9, 1), "float32"), [0, 0]).shape)
+    (1, 7, 7, 1)
     """
     distance = check_int(distance, "distance", low=0)
 
     def transform(images, seed):
-        images = tf.convert_to_tensor(images)
+        images = ops.convert_to_tensor(images)
         if not distance:
             return images
-        h, w = images.shape[1] - distance, images.shape[2] - distance
-        dy = _uniform(seed, 0, distance + 1, 11, tf.int32)
-        dx = _uniform(seed, 0, distance + 1, 13, tf.int32)
-        out = images[:, dy:dy + h, dx:dx + w, :]
-        out.set_shape([images.shape[0], h, w, images.shape[3]])
-        return out
+        _, h, w, c = images.shape
+        dy = _uniform(seed, 0, distance + 1, 11, "int32")
+        dx = _uniform(seed, 0, distance + 1, 13, "int32")
+        zero = ops.zeros_like(dy)
+        return ops.slice(images, ops.stack([zero, dy, dx, zero]),
+                         [ops.shape(images)[0], h - distance, w - distance, c])
 
     return _named(transform, "jitter")
 
@@ -98,15 +100,14 @@ def roll(distance):
     Examples
     --------
     >>> import numpy as np
-    >>> roll(1)(np.arange(4.0, dtype="float32").reshape(1, 2, 2, 1), [0, 0]).shape
-    TensorShape([1, 2, 2, 1])
+    >>> tuple(roll(1)(np.arange(4.0, dtype="float32").reshape(1, 2, 2, 1), [0, 0]).shape)
+    (1, 2, 2, 1)
     """
     distance = check_int(distance, "distance", low=0)
 
     def transform(images, seed):
-        shift = tf.random.stateless_uniform([2], seed=tf.cast(seed, tf.int32), minval=-distance,
-                                            maxval=distance + 1, dtype=tf.int32)
-        return tf.roll(images, shift=shift, axis=[1, 2])
+        shift = _ops.uniform(ops.cast(seed, "int32"), [2], -distance, distance + 1, "int32")
+        return ops.roll(images, shift, axis=[1, 2])
 
     return _named(transform, "roll")
 
@@ -114,29 +115,26 @@ def roll(distance):
 def _affine(images, zoom, angle):
     """Zoom by ``zoom`` and rotate by ``angle`` (radians) about the centre, bilinear, edges extended.
 
-    The resampling is a sparse matrix (four weights per output pixel) applied
-    to all images and channels at once; its gradient is the transposed matrix.
+    Each output pixel is a weighted sum of its four source pixels: one gather
+    of all images and channels at once, then one weighted sum; the gradient
+    scatters back through the same four indices.
     """
-    images = tf.convert_to_tensor(images)
-    n, h, w, c = images.shape
+    images = ops.convert_to_tensor(images)
+    _, h, w, c = images.shape
     rows, cols = np.meshgrid(np.arange(h, dtype=np.float32) - (h - 1) / 2, np.arange(w, dtype=np.float32) - (w - 1) / 2,
                              indexing="ij")
-    rows, cols = tf.constant(rows.ravel()), tf.constant(cols.ravel())
-    cos, sin = tf.cos(angle) / zoom, tf.sin(angle) / zoom
-    src_y = tf.clip_by_value(sin * cols + cos * rows + (h - 1) / 2, 0.0, h - 1.0)
-    src_x = tf.clip_by_value(cos * cols - sin * rows + (w - 1) / 2, 0.0, w - 1.0)
-    y0, x0 = tf.floor(src_y), tf.floor(src_x)
+    rows, cols = rows.ravel(), cols.ravel()
+    cos, sin = ops.cos(angle) / zoom, ops.sin(angle) / zoom
+    src_y = ops.clip(sin * cols + cos * rows + (h - 1) / 2, 0.0, h - 1.0)
+    src_x = ops.clip(cos * cols - sin * rows + (w - 1) / 2, 0.0, w - 1.0)
+    y0, x0 = ops.floor(src_y), ops.floor(src_x)
     fy, fx = src_y - y0, src_x - x0
-    y0, x0 = tf.cast(y0, tf.int64), tf.cast(x0, tf.int64)
-    y1, x1 = tf.minimum(y0 + 1, h - 1), tf.minimum(x0 + 1, w - 1)
-    # Four entries per output pixel, output pixels in order: the indices are already sorted by row.
-    out = tf.repeat(tf.range(h * w, dtype=tf.int64), 4)
-    source = tf.reshape(tf.stack([y0 * w + x0, y0 * w + x1, y1 * w + x0, y1 * w + x1], axis=1), [-1])
-    weights = tf.reshape(tf.stack([(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx], axis=1), [-1])
-    matrix = tf.SparseTensor(tf.stack([out, source], axis=1), weights, [h * w, h * w])
-    flat = tf.reshape(tf.transpose(images, [1, 2, 0, 3]), [h * w, -1])
-    moved = tf.sparse.sparse_dense_matmul(matrix, flat)
-    return tf.transpose(tf.reshape(moved, [h, w, -1, c]), [2, 0, 1, 3])
+    y0, x0 = ops.cast(y0, "int32"), ops.cast(x0, "int32")
+    y1, x1 = ops.minimum(y0 + 1, h - 1), ops.minimum(x0 + 1, w - 1)
+    source = ops.stack([y0 * w + x0, y0 * w + x1, y1 * w + x0, y1 * w + x1])  # (4, h * w)
+    weights = ops.stack([(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx])
+    taps = ops.take(ops.reshape(images, (-1, h * w, c)), source, axis=1)  # (n, 4, h * w, c)
+    return ops.reshape(ops.einsum("nkpc,kp->npc", taps, weights), (-1, h, w, c))
 
 
 def random_scale(low=0.9, high=1.1):
@@ -145,8 +143,8 @@ def random_scale(low=0.9, high=1.1):
     Examples
     --------
     >>> import numpy as np
-    >>> random_scale()(np.ones((2, 6, 6, 3), "float32"), [0, 0]).shape
-    TensorShape([2, 6, 6, 3])
+    >>> tuple(random_scale()(np.ones((2, 6, 6, 3), "float32"), [0, 0]).shape)
+    (2, 6, 6, 3)
     """
     low, high = float(low), float(high)
     if not 0 < low <= high:
@@ -168,8 +166,8 @@ def random_rotate(degrees=10.0):
     Examples
     --------
     >>> import numpy as np
-    >>> random_rotate(5)(np.ones((1, 6, 6, 1), "float32"), [0, 0]).shape
-    TensorShape([1, 6, 6, 1])
+    >>> tuple(random_rotate(5)(np.ones((1, 6, 6, 1), "float32"), [0, 0]).shape)
+    (1, 6, 6, 1)
     """
     limit = math.radians(float(degrees))
 
@@ -192,15 +190,15 @@ def compose(transforms, size):
     Examples
     --------
     >>> import numpy as np
-    >>> compose(standard((12, 12)), (12, 12))(np.ones((2, 12, 12, 1), "float32"), np.array([1, 2])).shape
-    TensorShape([2, 12, 12, 1])
+    >>> tuple(compose(standard((12, 12)), (12, 12))(np.ones((2, 12, 12, 1), "float32"), np.array([1, 2])).shape)
+    (2, 12, 12, 1)
     """
     transforms = list(transforms)
 
     def apply(images, seed):
         zoom, angle = None, None
         for k, t in enumerate(transforms):
-            salted = seed + tf.constant([0, 104729], tf.int32) * (k + 1)
+            salted = ops.cast(seed, "int32") + np.array([0, 104729 * (k + 1)], np.int32)
             if hasattr(t, "affine"):
                 z, a = t.affine(salted)
                 zoom, angle = (z, a) if zoom is None else (zoom * z, angle + a)
@@ -270,18 +268,18 @@ def fit_to(images, size):
     Examples
     --------
     >>> import numpy as np
-    >>> fit_to(np.zeros((1, 9, 5, 1), "float32"), (7, 7)).shape
-    TensorShape([1, 7, 7, 1])
+    >>> tuple(fit_to(np.zeros((1, 9, 5, 1), "float32"), (7, 7)).shape)
+    (1, 7, 7, 1)
     """
     h, w = (int(v) for v in size)
-    images = tf.convert_to_tensor(images)
+    images = ops.convert_to_tensor(images)
     H, W = images.shape[1], images.shape[2]
     if H is None or W is None:
         raise ValueError("fit_to needs images of a known height and width.")
     grow_h, grow_w = max(0, h - H), max(0, w - W)
     if grow_h or grow_w:
-        images = tf.pad(images, [[0, 0], [grow_h // 2, grow_h - grow_h // 2], [grow_w // 2, grow_w - grow_w // 2],
-                                 [0, 0]], mode="REFLECT")
+        images = ops.pad(images, [[0, 0], [grow_h // 2, grow_h - grow_h // 2], [grow_w // 2, grow_w - grow_w // 2],
+                                  [0, 0]], mode="reflect")
         H, W = H + grow_h, W + grow_w
     top, left = (H - h) // 2, (W - w) // 2
     return images[:, top:top + h, left:left + w, :]
