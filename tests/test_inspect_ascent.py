@@ -36,13 +36,13 @@ def _acts(model, name, x):
 
 
 # ------------------------------------------------------------ fast_dtype
-class _FakeTF:
+class _FakeKeras:
     def __init__(self, gpus):
         self.gpus = gpus
-        self.config = self
+        self.distribution = self
 
-    def list_physical_devices(self, kind):
-        return ["/physical_device:GPU:0"] * self.gpus if kind == "GPU" else []
+    def list_devices(self, kind):
+        return ["gpu:0"] * self.gpus if kind == "gpu" else []
 
 
 def _probe(monkeypatch, tmp_path, *, gpus=0, cpuinfo=None, keras_fails=False):
@@ -50,7 +50,7 @@ def _probe(monkeypatch, tmp_path, *, gpus=0, cpuinfo=None, keras_fails=False):
     def fake_import():
         if keras_fails:
             raise ImportError("no tensorflow")
-        return None, _FakeTF(gpus)
+        return _FakeKeras(gpus), None
 
     monkeypatch.setattr(_ascent, "import_keras", fake_import)
     real_open = builtins.open
@@ -289,7 +289,7 @@ def test_engine_defaults_are_the_documented_ones():
     defaults = {name: p.default for name, p in inspect.signature(GradientAscent).parameters.items()
                 if p.default is not inspect.Parameter.empty}
     assert defaults == dict(layer=None, objective="map", pre_activation=False, jitter=0, alpha_l2=0.0, alpha_tv=0.0,
-                            value_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False,
+                            input_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False,
                             crop="auto", param="pixel", decorrelate=False, transforms=None, device=None)
     run = {name: p.default for name, p in inspect.signature(GradientAscent.run).parameters.items()
            if p.default is not inspect.Parameter.empty}
@@ -308,39 +308,41 @@ def test_engine_keeps_its_settings():
     assert (engine.objective, engine._objective_fn, engine.pre_activation) == ("weights", None, "auto")
     assert (engine.jitter, engine.alpha_l2, engine.alpha_tv, engine.chunk_size) == (2, 0.5, 0.25, 7)
     assert (engine.compute_dtype, engine.jit_compile, engine.crop, engine.crop_) == ("bfloat16", True, False, None)
-    assert (engine.param, engine.decorrelate, engine.transforms, engine.value_range) == ("fft", True, "standard", None)
+    assert (engine.param, engine.decorrelate, engine.transforms, engine.input_range) == ("fft", True, "standard", None)
     assert (engine._param.param, engine._param.basis is not None, engine._param.shape) == ("fft", True, (8, 8, 3))
     from skcnn.inspect import transforms as T
 
     assert len(engine._transforms) == 1 + len(T.resolve("standard", (8, 8)))  # the jitter roll first
-    assert engine._compiled == {}
+    assert engine._probe.compiled == {}
     plain = GradientAscent(model)
     assert (plain.layer_index, plain.layer, plain.map_shape, plain._transforms) == (None, None, None, [])
     assert plain.model_.device is None and plain.crop == "auto" and plain.jit_compile is False
-    ranged = GradientAscent(model, value_range=(-1, 2))
-    assert ranged.value_range == (-1.0, 2.0) and isinstance(ranged.value_range[0], float)
+    ranged = GradientAscent(model, input_range=(-1, 2))
+    assert ranged.input_range == (-1.0, 2.0) and isinstance(ranged.input_range[0], float)
+    assert ranged.model_.input_scale == 3.0 and GradientAscent(model).input_range is None
     assert callable(GradientAscent(model, "c1", objective=lambda a, w: a[..., 0])._objective_fn)
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(objective="nope"), "objective must be 'map', 'weights', an Objective, a callable or a registered dream "
-                             "objective; got 'nope'. Registered dream objectives: "),
-    (dict(objective=3), "objective must be an Objective, 'map', 'weights', a callable or a name; got 3."),
+    (dict(objective="nope"), "objective must be an Objective (or a list of them), 'map', 'weights' or a callable "
+                             "f(activations, weights); got 'nope'. A registered dream objective is looked up by "
+                             "DreamInspector; pass the function itself here."),
+    (dict(objective=3), "objective must be an Objective (or a list of them), 'map', 'weights' or a callable "
+                        "f(activations, weights); got 3."),
     (dict(pre_activation="yes"), "pre_activation must be True, False or 'auto'; got 'yes'."),
     (dict(pre_activation=None), "pre_activation must be True, False or 'auto'; got None."),
     (dict(jitter=-1), "jitter must be an int >= 0, got -1."),
     (dict(alpha_l2=-1.0), "alpha_l2 must be a number >= 0, got -1.0."),
     (dict(alpha_tv="x"), "alpha_tv must be a number >= 0, got 'x'."),
-    (dict(value_range=(1, 1)), "value_range must be None or a pair (low, high) with low < high; got (1, 1)."),
-    (dict(value_range=(2, 1)), "value_range must be None or a pair (low, high) with low < high; got (2, 1)."),
-    (dict(value_range="ab"), "value_range must be None or a pair (low, high) with low < high; got 'ab'."),
-    (dict(value_range=(0, 1, 2)), "value_range must be None or a pair"),
+    (dict(input_range=(1, 1)), "input_range must be None or (low, high) with finite low < high; got (1, 1)."),
+    (dict(input_range=(2, 1)), "input_range must be None or (low, high) with finite low < high; got (2, 1)."),
+    (dict(input_range="ab"), "input_range must be None or (low, high) with finite low < high; got 'ab'."),
+    (dict(input_range=(0, 1, 2)), "input_range must be None or (low, high)"),
+    (dict(input_range=(0, np.inf)), "input_range must be None or (low, high) with finite low < high"),
     (dict(chunk_size=0), "chunk_size must be an int >= 1, got 0."),
     (dict(compute_dtype="float16"), "compute_dtype must be one of ('float32', 'bfloat16'); got 'float16'."),
     (dict(crop="yes"), "crop must be True, False or 'auto'; got 'yes'."),
     (dict(crop=None), "crop must be True, False or 'auto'; got None."),
-    (dict(value_range=(0, 1), param="fft"), "value_range works with param='pixel' and decorrelate=False only."),
-    (dict(value_range=(0, 1), decorrelate=True), "value_range works with param='pixel' and decorrelate=False only."),
 ])
 def test_engine_errors_name_the_parameter(kwargs, message):
     import re
@@ -354,7 +356,7 @@ def test_engine_accepts_its_edge_settings():
     assert GradientAscent(model, pre_activation=True).pre_activation is True
     assert GradientAscent(model, crop=True).crop is True and GradientAscent(model, crop=False).crop is False
     assert GradientAscent(model, jitter=0)._transforms == []
-    assert GradientAscent(model, value_range=(0.0, 0.5)).value_range == (0.0, 0.5)
+    assert GradientAscent(model, input_range=(0.0, 0.5)).input_range == (0.0, 0.5)
 
 
 def test_images_are_checked_and_given_a_channel_axis():
@@ -385,9 +387,9 @@ def test_images_are_checked_and_given_a_channel_axis():
 
 # ----------------------------------------------------- the feed, no trace
 def _fed(engine, n, **kwargs):
-    keys, feed = engine._plan(n, kwargs.pop("objective", None), kwargs.pop("maps", None), kwargs.pop("points", None),
-                              kwargs.pop("spatial", None), kwargs.pop("weights", None))
-    return keys, feed
+    plan = engine._plan(n, kwargs.pop("objective", None), kwargs.pop("maps", None), kwargs.pop("points", None),
+                        kwargs.pop("spatial", None), kwargs.pop("weights", None))
+    return plan.keys, plan.feed
 
 
 def test_map_plan_feeds_one_hot_maps_times_the_spatial_weights():
@@ -513,21 +515,25 @@ def test_objective_plan_feeds_the_diversity_weight():
     np.testing.assert_allclose(div, [3.0, 0.0])
 
 
-def test_chunks_and_padding():
-    engine = GradientAscent(_model(), chunk_size=3)
-    assert engine._chunks(7) == [(0, 3), (3, 6), (6, 7)]
-    assert engine._chunks(3) == [(0, 3)] and engine._chunks(1) == [(0, 1)]
-    a = np.arange(2 * 2, dtype=np.float32).reshape(2, 2)
-    same, count = engine._pad([a], 5, 3)
-    assert count == 2 and same[0] is a  # no XLA: shapes may vary
-    xla = GradientAscent(_model(), chunk_size=5, jit_compile=True)
-    b = np.arange(3 * 2, dtype=np.float32).reshape(3, 2)
-    (padded, other), count = xla._pad([b, b + 10], 8, 5)
-    assert count == 3
-    np.testing.assert_array_equal(padded, [[0, 1], [2, 3], [4, 5], [4, 5], [4, 5]])  # the last image repeated
-    np.testing.assert_array_equal(other, padded + 10)
-    full = np.zeros((5, 2))
-    assert xla._pad([full], 5, 0)[0][0] is full
+def test_chunks_and_xla_padding_give_each_image_its_own_result():
+    """Chunks of 3 (the last padded to 3 under XLA) match one step written out for all 7 images at once."""
+    import tensorflow as tf
+
+    model = _model()
+    x = _start(7, seed=30)
+    maps = np.array([0, 1, 2, 0, 1, 2, 1])
+    sub = keras.Model(model.inputs[0], model.get_layer("c1").output)
+
+    def value(xt):
+        return tf.reduce_mean(tf.gather(sub(xt), maps, axis=3, batch_dims=1), axis=[1, 2])
+
+    for jit in (False, True):
+        result = GradientAscent(model, "c1", chunk_size=3, jit_compile=jit).run(x, maps=maps, steps=1,
+                                                                               learning_rate=0.3)
+        before, after = _step_by_hand(value, x, 0.3)
+        np.testing.assert_allclose(result.objective_history[0], before, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(result.images, after, rtol=1e-4, atol=1e-5)
+        assert result.scores.shape == result.climbed.shape == (7,)
 
 
 def test_progress_bar_only_for_several_chunks_when_asked(monkeypatch):
@@ -792,12 +798,42 @@ def test_diversity_weight_scales_the_term():
     np.testing.assert_allclose(both, want, rtol=1e-5, atol=1e-6)
 
 
-def test_value_range_clips_every_step():
+def test_input_range_clips_every_step():
     model = _model()
     x = np.clip(_start(2, seed=20), -0.2, 0.2)
-    result = GradientAscent(model, "c1", value_range=(-0.25, 0.25)).run(x, maps=1, steps=3, learning_rate=0.5)
+    result = GradientAscent(model, "c1", input_range=(-0.25, 0.25)).run(x, maps=1, steps=3, learning_rate=0.5)
     assert result.images.min() >= -0.25 and result.images.max() <= 0.25
     assert np.isclose(np.abs(result.images).max(), 0.25)
+
+
+@pytest.mark.parametrize("given", [True, False])
+def test_a_step_is_in_units_of_the_input_range_and_stays_inside_it(given):
+    """One step written out: x + lr * (high - low) * g / rms(g), clipped into the range; the range is the
+    engine's input_range, or the resolved model's when none is given."""
+    import tensorflow as tf
+
+    model = _model()
+    x = _start(2, seed=31)
+    low, high = -1.0, 3.0
+    sub = keras.Model(model.inputs[0], model.get_layer("c1").output)
+    engine = (GradientAscent(model, "c1", input_range=(low, high)) if given else
+              GradientAscent(resolve_model(model, input_range=(low, high)), "c1"))
+    assert engine.input_range == (low, high)
+    result = engine.run(x, maps=[0, 2], steps=1, learning_rate=0.1)
+    _, moved = _step_by_hand(lambda xt: tf.stack([tf.reduce_mean(sub(xt)[0, ..., 0]),
+                                                  tf.reduce_mean(sub(xt)[1, ..., 2])]), x, 0.1 * (high - low))
+    want = np.clip(moved, low, high)
+    assert np.any(moved < low) or np.any(moved > high) or given  # the clip matters for some pixel
+    np.testing.assert_allclose(result.images, want, rtol=1e-4, atol=1e-5)
+
+
+def test_other_parameterizations_end_inside_the_input_range():
+    model = _model()
+    result = GradientAscent(model, "c1", param="fft", input_range=(-0.1, 0.1)).run(
+        _start(2, seed=32), maps=1, steps=3, learning_rate=0.5)
+    assert result.images.min() >= -0.1 and result.images.max() <= 0.1
+    assert np.isclose(np.abs(result.images).max(), 0.1)
+    np.testing.assert_allclose(result.scores, GradientAscent(model, "c1").score(result.images, maps=1), rtol=1e-5)
 
 
 def test_transform_seeds_differ_between_chunks_and_follow_random_state():
@@ -819,7 +855,7 @@ def test_engine_built_plainly_has_the_documented_settings():
     engine = GradientAscent(_model())
     assert (engine.objective, engine.pre_activation, engine.jitter, engine.alpha_l2, engine.alpha_tv) == (
         "map", False, 0, 0.0, 0.0)
-    assert (engine.value_range, engine.chunk_size, engine.compute_dtype, engine.jit_compile, engine.crop) == (
+    assert (engine.input_range, engine.chunk_size, engine.compute_dtype, engine.jit_compile, engine.crop) == (
         None, 512, "float32", False, "auto")
     assert (engine.param, engine.decorrelate, engine.transforms) == ("pixel", False, None)
 
@@ -843,21 +879,19 @@ def test_run_shows_a_progress_bar_only_when_asked(monkeypatch):
     assert made == ["ascent (2 images)", "oip (2 images)"]
 
 
-def test_objective_names_and_lists_are_checked_when_the_engine_is_built(monkeypatch):
+def test_objective_lists_are_checked_and_names_are_not_looked_up_when_the_engine_is_built():
     import re
 
-    from skcnn.inspect.dream import l2_objective, mean_objective
-    from skcnn.plugins import dream_objectives
+    from skcnn.inspect.dream import l2_objective
 
-    assert GradientAscent(_model(), "c1", objective="mean")._objective_fn is mean_objective
-    assert GradientAscent(_model(), "c1", objective="l2")._objective_fn is l2_objective
+    assert GradientAscent(_model(), "c1", objective=l2_objective)._objective_fn is l2_objective
     with pytest.raises(TypeError, match="objective must be an Objective"):
         GradientAscent(_model(), objective=[channel("c1", 0), "c1"])
-    with pytest.raises(ValueError, match=re.escape(f"Registered dream objectives: {dream_objectives.names()}.")):
-        GradientAscent(_model(), objective="nope")
-    monkeypatch.setattr(dream_objectives, "names", lambda: [])
-    with pytest.raises(ValueError, match=re.escape("Registered dream objectives: (none).")):
-        GradientAscent(_model(), objective="nope")
+    for name in ("mean", "l2"):  # registered dream objectives: the dream inspector resolves them, not the engine
+        with pytest.raises(ValueError, match="^" + re.escape(f"objective must be an Objective (or a list of them), "
+                                                             f"'map', 'weights' or a callable f(activations, "
+                                                             f"weights); got {name!r}.")):
+            GradientAscent(_model(), "c1", objective=name)
 
 
 def test_a_crop_of_unequal_rows_and_columns():
@@ -886,7 +920,7 @@ def test_the_network_runs_in_inference_mode():
 
 def test_a_term_after_a_linear_one_adds_to_it():
     """Terms are summed in the order of their layers; a diversity or callable term comes after a map term."""
-    from skcnn.inspect.objectives import Objective, _Callable
+    from skcnn.inspect.objectives import FunctionTerm, Objective
 
     model = _model()
     x = _start(3, seed=25)
@@ -898,7 +932,7 @@ def test_a_term_after_a_linear_one_adds_to_it():
     def fn(acts, weights):  # weights: one row per image
         return weights[:, 0] * acts[:, 0, 0, 1] + weights[:, 1] * acts[:, 1, 1, 0]
 
-    legacy = Objective([(3.0, _Callable("c2", fn, [1.0, -2.0], "fn"))])
+    legacy = Objective([(3.0, FunctionTerm("c2", fn, [1.0, -2.0], "fn"))])
     got = GradientAscent(model).score(x, objective=[channel("c1", 0) + legacy, legacy, channel("c1", 0)])
     by_fn = 3.0 * (c2[:, 0, 0, 1] - 2.0 * c2[:, 1, 1, 0])
     want = [c1[0, ..., 0].mean() + by_fn[0], by_fn[1], c1[2, ..., 0].mean()]  # the third has no callable term
@@ -971,7 +1005,7 @@ def test_objective_given_at_construction_is_the_default_of_score_and_run():
 
 
 def test_a_batch_of_one_spatial_points_weights_or_objective_is_repeated_to_every_image():
-    """(1, ...) means the same as one item, as it does for baselines and fills (issue 21.6)."""
+    """(1, ...) means the same as one item, as it does for baselines and fills."""
     engine = GradientAscent(_model(), "c1")
     x = _start(3)
     grid = np.random.default_rng(4).random((6, 6))

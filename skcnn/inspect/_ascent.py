@@ -14,9 +14,10 @@ linearly with the batch. The older forms are uses of the same path:
 - ``objective="weights"``: a weighted sum of the layer's maps per image
   (``weights`` of shape ``(n, maps)``), averaged over the map area: the
   dream's ``layer_mean``;
-- a callable ``f(activations, weights) -> scores`` (TensorFlow tensors:
-  ``(n, h, w, maps)`` float32 and ``(n, k)``, returning ``(n,)``), or the name
-  of one in :data:`skcnn.plugins.dream_objectives`.
+- a callable ``f(activations, weights) -> scores`` (tensors: ``(n, h, w,
+  maps)`` float32 and ``(n, k)``, returning ``(n,)``), such as the dream
+  objectives registered in :data:`skcnn.plugins.dream_objectives` (the engine
+  takes the function; it looks up no name).
 
 What the steps change is an image parameterization (:mod:`.params`: pixels,
 or a 1/frequency-scaled Fourier spectrum, optionally in a decorrelated colour
@@ -28,22 +29,29 @@ the layers' values before their activation functions, either always or
 (``"auto"``) only for images whose objective is still zero after a ReLU,
 where the post-activation gradient is zero.
 
-Batches are cut into chunks of ``chunk_size`` images, which bounds memory;
-each chunk runs all its steps inside one ``tf.function``, traced once per
-structure of objective (which layers, which kinds of term), whatever the
-number of images, steps or the learning rate.
+Batches are cut into chunks of ``chunk_size`` images (the one batch loop of
+:mod:`._core.batch`), which bounds memory; each chunk runs all its steps in
+one compiled call of the runtime's :class:`~._core.probe.Probe`, compiled once
+per structure of objective (which layers, which kinds of term), whatever the
+number of images, steps or the learning rate. Every step is the runtime's
+step rule (:func:`~._core.ascent.ascent_step`), in units of the input range
+when one is known.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from .._repr import ShortReprMixin
 from .._validation import check_int, check_number, check_per_image
-from ._core.model import import_keras, resolve_model
-from .objectives import Objective, as_objectives
+from ._core.ascent import ascent_step
+from ._core.batch import batch_bounds, batch_seeds, run_in_batches
+from ._core.model import check_input_range, import_keras, resolve_model
+from ._core.probe import Probe, Spec, as_list, value_and_gradient
+from .objectives import FunctionTerm, LinearTerm, Objective, as_objectives
 from .params import ImageParam
 from .transforms import compose as compose_transforms
 from .transforms import roll
@@ -197,9 +205,8 @@ def _with_dtype(keras, model, dtype):
 def fast_dtype():
     """``"bfloat16"`` where the hardware computes it natively (a GPU, or a CPU with AVX512-BF16/AMX)."""
     try:
-        _, tf = import_keras()
-
-        if tf.config.list_physical_devices("GPU"):
+        keras, _ = import_keras()
+        if keras.distribution.list_devices("gpu"):
             return "bfloat16"
     except Exception:  # noqa: BLE001 - any doubt means float32
         return "float32"
@@ -222,7 +229,7 @@ class GradientAscent:
         Keras name, alias (``conv3``) or index of the layer of the
         ``"map"``/``"weights"``/callable objectives; not needed for
         :class:`~skcnn.inspect.objectives.Objective` objectives.
-    objective : Objective, list of Objective, {"map", "weights"}, callable or str, default="map"
+    objective : Objective, list of Objective, {"map", "weights"} or callable, default="map"
         What each image maximizes (see the module description). A list holds
         one objective per image; objectives can also be given to :meth:`run`.
     pre_activation : bool or "auto", default=False
@@ -237,9 +244,12 @@ class GradientAscent:
     alpha_tv : float, default=0.0
         Weight of the total-variation penalty (mean squared neighbour
         differences) per image.
-    value_range : (float, float), optional
-        Clip the images to this range (model space) after every step
-        (``param="pixel"`` without ``decorrelate`` only).
+    input_range : (float, float), optional
+        ``(low, high)`` of the network's input (model space); None: the
+        resolved model's own (a fitted estimator's ``input_range_``). With a
+        range, ``learning_rate`` is in units of ``high - low`` and the images
+        stay inside it: clipped after every step (``param="pixel"`` without
+        ``decorrelate``) or at the end (other parameterizations).
     chunk_size : int, default=512
         Images per compiled call; bounds the memory.
     compute_dtype : {"float32", "bfloat16"}, default="float32"
@@ -281,28 +291,12 @@ class GradientAscent:
     """
 
     def __init__(self, model, layer=None, *, objective="map", pre_activation=False, jitter=0, alpha_l2=0.0, alpha_tv=0.0,
-                 value_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False, crop="auto",
+                 input_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False, crop="auto",
                  param="pixel", decorrelate=False, transforms=None, device=None):
-        self.model_ = resolve_model(model, device=device)
+        self.model_ = resolve_model(model, device=device, input_range=check_input_range(input_range))
+        self.input_range = self.model_.input_range
         self.objective = objective
-        self._objective_fn = None
-        if isinstance(objective, (Objective, list, tuple)):
-            as_objectives(objective)  # type check
-        elif callable(objective):
-            self._objective_fn = objective
-        elif isinstance(objective, str) and objective not in _OBJECTIVES:
-            from ..plugins import dream_objectives
-
-            try:
-                self._objective_fn = dream_objectives.get(objective)
-            except ValueError:
-                raise ValueError(
-                    f"objective must be 'map', 'weights', an Objective, a callable or a registered dream objective; "
-                    f"got {objective!r}. Registered dream objectives: {dream_objectives.names() or '(none)'}."
-                ) from None
-        elif not isinstance(objective, str):
-            raise ValueError(f"objective must be an Objective, 'map', 'weights', a callable or a name; got "
-                             f"{objective!r}.")
+        self._objective_fn = _check_objective(objective)
         self.layer_index = None if layer is None else self.model_.layer_index(layer)
         self.layer = None if layer is None else self.model_.layers[self.layer_index]
         self.map_shape = None if layer is None else self.model_.layer_shape(self.layer_index)
@@ -312,16 +306,6 @@ class GradientAscent:
         self.jitter = check_int(jitter, "jitter", low=0)
         self.alpha_l2 = check_number(alpha_l2, "alpha_l2")
         self.alpha_tv = check_number(alpha_tv, "alpha_tv")
-        if value_range is not None:
-            try:
-                low, high = (float(v) for v in value_range)
-            except (TypeError, ValueError):
-                low, high = 1.0, 0.0
-            if not low < high:
-                raise ValueError(f"value_range must be None or a pair (low, high) with low < high; got "
-                                 f"{value_range!r}.")
-            value_range = (low, high)
-        self.value_range = value_range
         self.chunk_size = check_int(chunk_size, "chunk_size")
         if compute_dtype not in _DTYPES:
             raise ValueError(f"compute_dtype must be one of {_DTYPES}; got {compute_dtype!r}.")
@@ -334,160 +318,23 @@ class GradientAscent:
         self.param = param
         self.decorrelate = decorrelate
         self._param = ImageParam(self.model_.input_shape, param, decorrelate)
-        if value_range is not None and not self._param.identity:
-            raise ValueError("value_range works with param='pixel' and decorrelate=False only.")
         self.transforms = transforms
         self._transforms = ([roll(self.jitter)] if self.jitter else []) + resolve_transforms(
             transforms, self.model_.input_shape[:2])
-        self._compiled = {}
+        self._probe = Probe(self.model_)
 
     # -------------------------------------------------------------- building
-    def _layer_model(self, index):
-        return self.model_.layers[index]
-
-    def _build(self, keys):
-        """Compile the ascent and the score for one structure of objective parts (``keys``)."""
-        keras, tf = import_keras()
-        dtype = self.compute_dtype
-        layers = sorted({key[1] for key in keys})
-        split_layers = set()
-        for key in keys:
-            wants_pre = key[0] == "logit" or self.pre_activation
-            if wants_pre and _split_activation(keras, self._layer_model(key[1])) is not None:
-                split_layers.add(key[1])
-        splits = {}
-        for index in split_layers:
-            layer = self._layer_model(index)
-            if dtype != "float32":  # a twin of the layer computes in the same precision as the cloned feed
-                config = layer.get_config()
-                config["dtype"] = f"mixed_{dtype}"
-                twin = type(layer).from_config(config)
-                twin.build(layer.input.shape)
-                twin.set_weights(layer.get_weights())
-                layer = twin
-            splits[index] = _split_activation(keras, layer)
-        # The crop: one layer, read whole (no logits), on a plain chain.
-        cropping = self.crop is True or (self.crop == "auto" and dtype == "float32")
-        reads_logits = any(key[0] == "logit" for key in keys)
-        plan = _crop_chain(self.model_, layers[0]) if cropping and len(layers) == 1 and not reads_logits else None
-        crop = None if plan is None else plan[:2]
-        post_layers = [i for i in layers if i not in split_layers]
-        pre_layers = [i for i in layers if i in split_layers]
-        if plan is not None:
-            rows, cols, chain = plan
-            feeds = [(_cropped_feed(keras, self.model_, chain[:-1] if pre_layers else chain, rows, cols, dtype),
-                      layers)]
-        else:
-            feeds = [(_with_dtype(keras, self.model_.submodel(group, inputs_of=inputs_of), dtype), group)
-                     for group, inputs_of in ((post_layers, False), (pre_layers, True)) if group]
-        shapes = {i: self.model_.layer_shape(i) for i in layers}
-        always_pre = self.pre_activation is True
-        auto = self.pre_activation == "auto"
-
-        def as_maps(t, index):
-            h, w, c = shapes[index]
-            return tf.reshape(tf.cast(t, tf.float32), [-1, h, w, c])
-
-        def activations(x):
-            """``{layer: (post, pre)}``: pre is None for layers that are not split."""
-            if crop is not None:
-                x = x[:, :crop[0], :crop[1], :]
-            acts = {}
-            for feed, group in feeds:
-                outs = feed(x, training=False)
-                outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
-                for index, out in zip(group, outs):
-                    if index in splits:
-                        linear, activation = splits[index]
-                        pre = linear(out)
-                        acts[index] = (as_maps(activation(pre), index), as_maps(pre, index))
-                    else:
-                        acts[index] = (as_maps(out, index), None)
-            return acts
-
-        def value(acts, feed_values, use_pre):
-            total = 0.0
-            for key, data in zip(keys, feed_values):
-                post, pre = acts[key[1]]
-                if key[0] == "logit":
-                    act = post if pre is None else pre  # a layer without activation gives its logits as is
-                else:
-                    act = pre if (use_pre and pre is not None) else post
-                if key[0] in ("linear", "logit"):
-                    total += tf.reduce_sum(act * data, axis=[1, 2, 3])
-                elif key[0] == "diversity":
-                    total += data * _gram_dissimilarity(tf, act)
-                else:
-                    total += tf.reshape(tf.cast(key[2](act, data), tf.float32), [-1])
-            return total
-
-        split_any = bool(splits) and any(key[0] != "logit" for key in keys if key[1] in splits)
-
-        def forward(x, feed_values):
-            """(objective after the activations, value that is climbed) per image."""
-            acts = activations(x)
-            post = value(acts, feed_values, False)
-            if not split_any or not (always_pre or auto):
-                return post, post
-            pre = value(acts, feed_values, True)
-            if always_pre:
-                return post, pre
-            return post, tf.where(post > 0.0, post, pre)
-
-        l2, tv, value_range = self.alpha_l2, self.alpha_tv, self.value_range
-        param, transforms = self._param, self._transforms
-        size = self.model_.input_shape[:2]
-
-        def penalty(x):
-            total = 0.0
-            if l2:
-                total += l2 * tf.reduce_mean(tf.square(x), axis=[1, 2, 3])
-            if tv:
-                dy = x[:, 1:, :, :] - x[:, :-1, :, :]
-                dx = x[:, :, 1:, :] - x[:, :, :-1, :]
-                total += tv * (tf.reduce_mean(tf.square(dy), axis=[1, 2, 3])
-                               + tf.reduce_mean(tf.square(dx), axis=[1, 2, 3]))
-            return total
-
-        transform = compose_transforms(transforms, size)
-
-        ih, iw, ic = self.model_.input_shape
-        feed_specs = [tf.TensorSpec([None] + list(shapes[key[1]]), tf.float32) if key[0] in ("linear", "logit")
-                      else tf.TensorSpec([None], tf.float32) if key[0] == "diversity"
-                      else tf.TensorSpec([None, key[3]], tf.float32) for key in keys]
-        image_spec = tf.TensorSpec([None, ih, iw, ic], tf.float32)
-        signature = [image_spec, feed_specs, tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32),
-                     tf.TensorSpec([2], tf.int32)]
-
-        @tf.function(input_signature=signature, jit_compile=self.jit_compile)
-        def ascend(x, feed_values, steps, learning_rate, seed):
-            history = tf.TensorArray(tf.float32, size=steps)
-            p = param.encode(x)
-            for step in tf.range(steps):
-                with tf.GradientTape(watch_accessed_variables=False) as tape:
-                    tape.watch(p)
-                    moved = transform(param.decode(p), seed + tf.stack([step, 0]))
-                    post, climbed = forward(moved, feed_values)
-                    gain = climbed - penalty(moved) if (l2 or tv) else climbed
-                    total = tf.reduce_sum(gain)
-                grad = tape.gradient(total, p)
-                axes = list(range(1, len(param.param_shape) + 1))
-                rms = tf.sqrt(tf.reduce_mean(tf.square(grad), axis=axes, keepdims=True))
-                p = p + learning_rate * grad / (rms + 1e-8)
-                if value_range is not None:
-                    p = tf.clip_by_value(p, value_range[0], value_range[1])
-                history = history.write(step, post)
-            x = param.decode(p)
-            final, climbed = forward(x, feed_values)
-            return x, final, climbed, history.stack()
-
-        @tf.function(input_signature=signature[:2], jit_compile=self.jit_compile)
-        def score(x, feed_values):
-            return forward(x, feed_values)
-
-        self.crop_ = crop
-        self._compiled[keys] = (ascend, score)
-        return ascend, score
+    def _compiled(self, plan, name):
+        """The compiled ``"ascend"`` or ``"score"`` of one structure of objective (the plan's keys)."""
+        key = (name, plan.keys, tuple(t.shape for t in plan.tables))
+        if key not in self._probe.compiled:
+            step = _Step(self, plan.terms, [t.shape for t in plan.tables])
+            self.crop_ = step.network.crop
+            image = Spec((None, *self.model_.input_shape))
+            data = [Spec((None, *t.shape)) for t in plan.tables]
+            specs = [image, data] + ([Spec((), "int32"), Spec(()), Spec((2,), "int32")] if name == "ascend" else [])
+            self._probe.function(key, getattr(step, name), specs, jit_compile=self.jit_compile)
+        return self._probe.compiled[key]
 
     # ------------------------------------------------------------- arguments
     def _images(self, images):
@@ -503,26 +350,19 @@ class GradientAscent:
         return images
 
     def _plan(self, n, objective, maps, points, spatial, weights):
-        """``(keys, feed(start, stop) -> list of arrays)``: the objective of every image, fed by chunk."""
+        """A :class:`_Plan`: the objective of every image as terms and per-image tables of their data."""
         if objective is None:
             objective = self.objective
         if isinstance(objective, (Objective, list, tuple)):
-            return self._objective_plan(as_objectives(objective, None if isinstance(objective, Objective) else n), n)
+            return _objective_plan(self.model_, as_objectives(objective, None if isinstance(objective, Objective)
+                                                              else n), n)
         if self.layer_index is None:
             raise ValueError(f"objective={objective!r} needs the engine's layer: give GradientAscent(model, layer), "
                              f"or pass an Objective (channel(...), ...), which names its own layer.")
-        h, w, c = self.map_shape
+        c = self.map_shape[2]
         mode = "callable" if self._objective_fn is not None else objective
         if mode == "map":
-            if maps is None:
-                raise ValueError("maps is required with objective='map': one map index per image (or one for all).")
-            maps = np.broadcast_to(np.asarray(maps), (n,)) if np.ndim(maps) == 0 else np.asarray(maps)
-            if maps.shape != (n,) or not np.issubdtype(maps.dtype, np.integer):
-                raise ValueError(f"maps must be an int or {n} ints (one per image); got shape {maps.shape}, "
-                                 f"dtype {maps.dtype}.")
-            if np.any((maps < 0) | (maps >= c)):
-                raise ValueError(f"maps must lie in [0, {c}) for layer {self.layer.name!r} with {c} maps; got "
-                                 f"values from {maps.min()} to {maps.max()}.")
+            maps = self._maps(n, maps)
         spatial = self._spatial(n, points, spatial)
         if weights is None:
             if mode == "weights":
@@ -533,26 +373,35 @@ class GradientAscent:
             width = (np.shape(weights)[-1] if np.ndim(weights) else 0) if mode == "callable" else c
             weights = check_per_image(weights, n, (width,), "weights", image=False, dtype=np.float32,
                                       note="one weight per map")
-        index = self.layer_index
         if mode == "callable":
-            keys = (("callable", index, self._objective_fn, weights.shape[1]),)
-
-            def feed(start, stop):
-                return [np.ascontiguousarray(weights[start:stop])]
-
             if not np.all(spatial == spatial[:1, :1, :1]):
                 raise ValueError("points and spatial work with objective='map' or 'weights' only.")
-            return keys, feed
+            term = FunctionTerm(self.layer_index, self._objective_fn, np.zeros(weights.shape[1]))
+            return _Plan((term.key(self.model_),), (term,), [_Rows(weights.shape[1:], lambda a, b: weights[a:b])])
 
-        def feed(start, stop):
+        def mix(start, stop):
             if mode == "map":
-                mix = np.zeros((stop - start, c), dtype=np.float32)
-                mix[np.arange(stop - start), maps[start:stop]] = 1.0
+                onehot = np.zeros((stop - start, c), dtype=np.float32)
+                onehot[np.arange(stop - start), maps[start:stop]] = 1.0
             else:
-                mix = weights[start:stop]
-            return [np.ascontiguousarray(spatial[start:stop, :, :, None] * mix[:, None, None, :])]
+                onehot = weights[start:stop]
+            return spatial[start:stop, :, :, None] * onehot[:, None, None, :]
 
-        return (("linear", index),), feed
+        term = _Weighted(self.layer_index)
+        return _Plan((term.key(self.model_),), (term,), [_Rows(self.map_shape, mix)])
+
+    def _maps(self, n, maps):
+        c = self.map_shape[2]
+        if maps is None:
+            raise ValueError("maps is required with objective='map': one map index per image (or one for all).")
+        maps = np.broadcast_to(np.asarray(maps), (n,)) if np.ndim(maps) == 0 else np.asarray(maps)
+        if maps.shape != (n,) or not np.issubdtype(maps.dtype, np.integer):
+            raise ValueError(f"maps must be an int or {n} ints (one per image); got shape {maps.shape}, "
+                             f"dtype {maps.dtype}.")
+        if np.any((maps < 0) | (maps >= c)):
+            raise ValueError(f"maps must lie in [0, {c}) for layer {self.layer.name!r} with {c} maps; got "
+                             f"values from {maps.min()} to {maps.max()}.")
+        return maps
 
     def _spatial(self, n, points, spatial):
         h, w, _ = self.map_shape
@@ -574,56 +423,6 @@ class GradientAscent:
             spatial[i, r, col] = 1.0
         return spatial
 
-    def _objective_plan(self, objectives, n):
-        if len(objectives) == 1 and n > 1:
-            objectives = objectives * n
-        if len(objectives) != n:
-            raise ValueError(f"objective holds {len(objectives)} objectives for {n} images.")
-        unique, which = [], []
-        seen = {}
-        for objective in objectives:
-            if id(objective) not in seen:
-                seen[id(objective)] = len(unique)
-                unique.append(objective.parts(self.model_))
-            which.append(seen[id(objective)])
-        which = np.asarray(which)
-        keys = []
-        for parts in unique:
-            keys.extend(key for key in parts if key not in keys)
-        keys = tuple(sorted(keys, key=lambda k: (k[1], k[0], id(k[2]) if len(k) > 2 else 0)))
-        tables = []
-        for key in keys:
-            if key[0] in ("linear", "logit"):
-                blank = np.zeros(self.model_.layer_shape(key[1]), dtype=np.float32)
-            elif key[0] == "callable":
-                blank = np.zeros(key[3], dtype=np.float32)
-            else:
-                blank = np.float32(0.0)
-            tables.append(np.stack([np.asarray(parts.get(key, blank), dtype=np.float32) for parts in unique]))
-
-        def feed(start, stop):
-            return [np.ascontiguousarray(table[which[start:stop]]) for table in tables]
-
-        return keys, feed
-
-    def _compiled_for(self, keys):
-        if keys not in self._compiled:
-            with self.model_.device_scope():
-                self._build(keys)
-        return self._compiled[keys]
-
-    def _chunks(self, n):
-        size = self.chunk_size
-        return [(start, min(start + size, n)) for start in range(0, n, size)]
-
-    def _pad(self, arrays, stop, start):
-        """Pad the last chunk to the full chunk size under XLA, so one compiled shape serves all chunks."""
-        count = stop - start
-        if not self.jit_compile or count == self.chunk_size:
-            return arrays, count
-        fill = self.chunk_size - count
-        return [np.concatenate([a, np.repeat(a[-1:], fill, axis=0)]) for a in arrays], count
-
     # ------------------------------------------------------------------- API
     def map_values(self, images, layer, *, point=None, batch_size=2048):
         """Every map's value for every image in one forward pass: ``(n, maps)``.
@@ -640,37 +439,14 @@ class GradientAscent:
         >>> GradientAscent(model).map_values(np.ones((3, 6, 6, 1)), "c").shape
         (3, 2)
         """
-        keras, tf = import_keras()
         images = self._images(images)
         index = self.model_.layer_index(layer)
-        key = ("map_values", index, None if point is None else tuple(int(v) for v in point))
-        if key not in self._compiled:
-            split = _split_activation(keras, self.model_.layers[index]) if self.pre_activation else None
-            with self.model_.device_scope():
-                feed = self.model_.submodel([index], inputs_of=split is not None)
-            h, w, c = self.model_.layer_shape(index)
-
-            def reduce(t):
-                t = tf.reshape(tf.cast(t, tf.float32), [-1, h, w, c])
-                return tf.reduce_mean(t, axis=[1, 2]) if point is None else t[:, point[0], point[1], :]
-
-            @tf.function(input_signature=[tf.TensorSpec([None] + list(self.model_.input_shape), tf.float32)])
-            def values(x):
-                out = feed(x, training=False)
-                out = out[0] if isinstance(out, (list, tuple)) else out
-                if split is None:
-                    return reduce(out)
-                pre = split[0](out)
-                post = reduce(split[1](pre))
-                return tf.where(post > 0.0, post, reduce(pre))
-
-            self._compiled[key] = values
-        values = self._compiled[key]
-        out = np.empty((len(images), self.model_.layer_shape(index)[2]), dtype=np.float32)
-        for start in range(0, len(images), int(batch_size)):
-            with self.model_.device_scope():
-                out[start:start + batch_size] = values(tf.constant(images[start:start + batch_size])).numpy()
-        return out
+        point = None if point is None else tuple(int(v) for v in point)
+        key = ("map_values", index, point)
+        if key not in self._probe.compiled:
+            values = _MapValues(self, index, point)
+            self._probe.function(key, values, [Spec((None, *self.model_.input_shape))])
+        return run_in_batches(self._probe.compiled[key], [images], check_int(batch_size, "batch_size"))[0]
 
     def run(self, images, *, steps, learning_rate, objective=None, maps=None, points=None, spatial=None,
             weights=None, random_state=None, verbose=0, description="ascent"):
@@ -685,7 +461,8 @@ class GradientAscent:
         learning_rate : float
             Step length: each step moves an image's parameters by
             ``learning_rate`` times their gradient divided by its root mean
-            square.
+            square, in units of the input range when one is known
+            (``input_range``).
         objective : Objective or list of Objective, optional
             One objective for all images or one per image (default: the
             engine's ``objective``).
@@ -700,7 +477,7 @@ class GradientAscent:
             Weights of the maps (``objective="weights"``), or what a callable
             objective receives.
         random_state : int, optional
-            Seeds the transforms.
+            Seeds the transforms (one seed per chunk of images).
         verbose : int, default=0
             Show a progress bar over the chunks when > 0.
         description : str
@@ -710,34 +487,27 @@ class GradientAscent:
         -------
         AscentResult
         """
-        check_int(steps, "steps", low=0)
-        check_number(learning_rate, "learning_rate", strict=True)
+        steps = check_int(steps, "steps", low=0)
+        learning_rate = check_number(learning_rate, "learning_rate", strict=True)
         images = self._images(images)
-        keys, feed = self._plan(len(images), objective, maps, points, spatial, weights)
+        plan = self._plan(len(images), objective, maps, points, spatial, weights)
         if steps == 0:
-            scores, climbed = self._scores(images, keys, feed)
+            scores, climbed = self._scores(images, plan)
             return AscentResult(images.copy(), scores, np.empty((0, len(images)), np.float32), climbed)
-        ascend, _ = self._compiled_for(keys)
-        _, tf = import_keras()
-        random = bool(self._transforms)
-        seed0 = np.random.default_rng(random_state).integers(0, 2**31 - 1, size=2) if random else (0, 0)
-        out = np.empty_like(images)
-        scores = np.empty(len(images), dtype=np.float32)
-        climbed = np.empty(len(images), dtype=np.float32)
-        history = np.empty((int(steps), len(images)), dtype=np.float32)
-        chunks = self._chunks(len(images))
-        for k, (start, stop) in enumerate(_progress(chunks, verbose, description, len(images))):
-            (x, *values), count = self._pad([images[start:stop]] + feed(start, stop), stop, start)
-            seed = tf.constant([int(seed0[0]), (int(seed0[1]) + 7919 * k) % (2**31 - 1)], tf.int32)
-            with self.model_.device_scope():
-                x, final, value, hist = ascend(tf.constant(x), [tf.constant(v) for v in values],
-                                               tf.constant(int(steps), tf.int32),
-                                               tf.constant(float(learning_rate), tf.float32), seed)
-            out[start:stop] = x.numpy()[:count]
-            scores[start:stop] = final.numpy()[:count]
-            climbed[start:stop] = value.numpy()[:count]
-            history[:, start:stop] = hist.numpy()[:, :count]
-        return AscentResult(out, scores, history, climbed)
+        ascend = self._compiled(plan, "ascend")
+        bounds = batch_bounds(len(images), self.chunk_size)
+        seeds = np.repeat(batch_seeds(random_state, len(bounds)), [stop - start for start, stop in bounds])
+        ticks = iter(_progress(bounds, verbose, description, len(images)))
+
+        def climb(x, seed, *tables):
+            next(ticks, None)
+            return ascend(x, list(tables), np.int32(steps), np.float32(learning_rate),
+                          np.array([seed[0], 0], dtype=np.int32))
+
+        out, scores, climbed, history = run_in_batches(climb, [images, seeds, *plan.tables], self.chunk_size,
+                                                       pad=self.jit_compile)
+        next(ticks, None)
+        return AscentResult(out, scores, np.ascontiguousarray(history.T), climbed)
 
     def score(self, images, *, objective=None, maps=None, points=None, spatial=None, weights=None):
         """Each image's objective (after the activation functions), without any step.
@@ -747,32 +517,247 @@ class GradientAscent:
         ndarray of shape (n,)
         """
         images = self._images(images)
-        return self._scores(images, *self._plan(len(images), objective, maps, points, spatial, weights))[0]
+        return self._scores(images, self._plan(len(images), objective, maps, points, spatial, weights))[0]
 
-    def _scores(self, images, keys, feed):
+    def _scores(self, images, plan):
         """(objective after the activations, climbed value) per image."""
-        _, score = self._compiled_for(keys)
-        _, tf = import_keras()
-        scores = np.empty(len(images), dtype=np.float32)
-        climbed = np.empty(len(images), dtype=np.float32)
-        for start, stop in self._chunks(len(images)):
-            (x, *values), count = self._pad([images[start:stop]] + feed(start, stop), stop, start)
-            with self.model_.device_scope():
-                post, value = score(tf.constant(x), [tf.constant(v) for v in values])
-            scores[start:stop] = post.numpy()[:count]
-            climbed[start:stop] = value.numpy()[:count]
-        return scores, climbed
+        score = self._compiled(plan, "score")
+        post, climbed = run_in_batches(lambda x, *tables: score(x, list(tables)), [images, *plan.tables],
+                                       self.chunk_size, pad=self.jit_compile)
+        return post, climbed
 
 
-def _gram_dissimilarity(tf, act):
-    """Minus each image's mean cosine similarity between its Gram matrix and the other images' in the batch."""
-    n = tf.shape(act)[0]
-    flat = tf.reshape(act, [n, -1, tf.shape(act)[3]])
-    gram = tf.reshape(tf.einsum("npc,npd->ncd", flat, flat), [n, -1])
-    unit = gram / (tf.norm(gram, axis=1, keepdims=True) + 1e-8)
-    similarity = tf.matmul(unit, unit, transpose_b=True)
-    others = tf.reduce_sum(similarity, axis=1) - tf.linalg.diag_part(similarity)
-    return -others / tf.maximum(tf.cast(n, tf.float32) - 1.0, 1.0)
+def _check_objective(objective):
+    """The function of a callable objective, None for the others; a ValueError for what is none of them."""
+    if isinstance(objective, (Objective, list, tuple)):
+        as_objectives(objective)  # type check
+        return None
+    if callable(objective):
+        return objective
+    if isinstance(objective, str) and objective in _OBJECTIVES:
+        return None
+    raise ValueError(f"objective must be an Objective (or a list of them), 'map', 'weights' or a callable "
+                     f"f(activations, weights); got {objective!r}. A registered dream objective is looked up by "
+                     f"DreamInspector; pass the function itself here.")
+
+
+class _Rows:
+    """A per-image table whose rows are made on demand: ``rows[start:stop]`` is one batch's."""
+
+    def __init__(self, shape, make, n=None):
+        self.shape, self.make, self.n = tuple(shape), make, n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, rows):
+        return np.ascontiguousarray(self.make(rows.start, rows.stop), dtype=np.float32)
+
+
+class _Plan(NamedTuple):
+    """What a batch climbs: ``keys`` (the compiled structure), one term per key, and a table of data per key."""
+
+    keys: tuple
+    terms: tuple
+    tables: list
+
+    def feed(self, start, stop):
+        """The tables' rows for images ``start:stop``."""
+        return [table[start:stop] for table in self.tables]
+
+
+class _Weighted(LinearTerm):
+    """The ``"map"``/``"weights"`` objectives: weights over a layer given per image by the plan."""
+
+    def weights(self, shape, name):  # pragma: no cover - the plan feeds the weights
+        raise NotImplementedError
+
+
+def _objective_plan(model, objectives, n):
+    """The plan of one Objective per image: equal objectives share their rows of the tables."""
+    if len(objectives) == 1 and n > 1:
+        objectives = objectives * n
+    if len(objectives) != n:
+        raise ValueError(f"objective holds {len(objectives)} objectives for {n} images.")
+    unique, which, seen = [], [], {}
+    for objective in objectives:
+        if id(objective) not in seen:
+            seen[id(objective)] = len(unique)
+            unique.append(objective.parts(model))
+        which.append(seen[id(objective)])
+    which = np.asarray(which)
+    terms = {}
+    for parts in unique:
+        for key, (term, _) in parts.items():
+            terms.setdefault(key, term)
+    keys = tuple(sorted(terms, key=lambda k: (k[1], str(k[0]), repr(k[2:]))))
+    tables = []
+    for key in keys:
+        blank = np.zeros_like(next(parts[key][1] for parts in unique if key in parts))
+        table = np.stack([parts[key][1] if key in parts else blank for parts in unique]).astype(np.float32)
+        tables.append(_Rows(table.shape[1:], lambda a, b, table=table: table[which[a:b]], n))
+    return _Plan(keys, tuple(terms[key] for key in keys), tables)
+
+
+class _Network:
+    """The activations one structure of objective reads: ``{layer: (after, before the activation or None)}``.
+
+    Layers whose terms read the value before the activation function (a
+    logit, or ``pre_activation``) are split into their linear part and their
+    activation. With ``crop``, a layer on a plain chain of valid convolutions
+    and poolings is computed from the part of the input it reads only.
+    """
+
+    def __init__(self, engine, terms):
+        keras = import_keras()[0]
+        model, dtype = engine.model_, engine.compute_dtype
+        self.layers = sorted({model.layer_index(t.layer) for t in terms})
+        wants_pre = {model.layer_index(t.layer) for t in terms if t.reads == "logits" or engine.pre_activation}
+        self.splits = {i: _split_activation(keras, _twin(model.layers[i], dtype)) for i in sorted(wants_pre)
+                       if _split_activation(keras, model.layers[i]) is not None}
+        cropping = engine.crop is True or (engine.crop == "auto" and dtype == "float32")
+        reads_logits = any(t.reads == "logits" for t in terms)
+        plan = (_crop_chain(model, self.layers[0]) if cropping and len(self.layers) == 1 and not reads_logits
+                else None)
+        self.crop = None if plan is None else plan[:2]
+        post = [i for i in self.layers if i not in self.splits]
+        pre = [i for i in self.layers if i in self.splits]
+        if plan is not None:
+            rows, cols, chain = plan
+            self.feeds = [(_cropped_feed(keras, model, chain[:-1] if pre else chain, rows, cols, dtype), self.layers)]
+        else:
+            self.feeds = [(_with_dtype(keras, model.submodel(group, inputs_of=inputs_of), dtype), group)
+                          for group, inputs_of in ((post, False), (pre, True)) if group]
+        self.shapes = {i: model.layer_shape(i) for i in self.layers}
+
+    def __call__(self, x):
+        ops = import_keras()[0].ops
+        if self.crop is not None:
+            x = x[:, :self.crop[0], :self.crop[1], :]
+        acts = {}
+        for feed, group in self.feeds:
+            for index, out in zip(group, as_list(feed(x, training=False))):
+                as_maps = lambda t: ops.reshape(ops.cast(t, "float32"), (-1, *self.shapes[index]))  # noqa: E731
+                if index in self.splits:
+                    linear, activation = self.splits[index]
+                    value = linear(out)
+                    acts[index] = (as_maps(activation(value)), as_maps(value))
+                else:
+                    acts[index] = (as_maps(out), None)
+        return acts
+
+
+def _twin(layer, dtype):
+    """The layer itself in float32, else a copy computing in ``mixed_<dtype>`` (as the cloned feed does)."""
+    if dtype == "float32":
+        return layer
+    config = layer.get_config()
+    config["dtype"] = f"mixed_{dtype}"
+    twin = type(layer).from_config(config)
+    twin.build(layer.input.shape)
+    twin.set_weights(layer.get_weights())
+    return twin
+
+
+class _Step:
+    """The compiled computations of one structure of objective: :meth:`ascend` and :meth:`score`."""
+
+    def __init__(self, engine, terms, shapes):
+        self.network = _Network(engine, terms)
+        model = engine.model_
+        self.terms = [(t, model.layer_index(t.layer)) for t in terms]
+        self.pre = engine.pre_activation
+        self.climbs_pre = any(t.reads != "logits" and i in self.network.splits for t, i in self.terms)
+        self.alpha_l2, self.alpha_tv = engine.alpha_l2, engine.alpha_tv
+        self.param, self.transform = engine._param, compose_transforms(engine._transforms, model.input_shape[:2])
+        self.scale, self.range = model.input_scale, model.input_range
+        self.bounds = self.range if self.param.identity else None  # a range bounds the pixels, not a spectrum
+
+    def objective(self, acts, data, use_pre):
+        """The sum of the terms' values, each from its layer after (or, ``use_pre``, before) the activation."""
+        total = 0.0
+        for (term, index), values in zip(self.terms, data):
+            post, pre = acts[index]
+            if term.reads == "logits":
+                act = post if pre is None else pre  # a layer without activation gives its logits as they are
+            else:
+                act = pre if (use_pre and pre is not None) else post
+            total = total + term.value(act, values)
+        return total
+
+    def score(self, x, data):
+        """(objective after the activations, value that is climbed) per image."""
+        ops = import_keras()[0].ops
+        acts = self.network(x)
+        post = self.objective(acts, data, False)
+        if not self.climbs_pre or self.pre is False:
+            return post, post
+        pre = self.objective(acts, data, True)
+        return (post, pre) if self.pre is True else (post, ops.where(post > 0.0, post, pre))
+
+    def penalty(self, x):
+        """``alpha_l2 * mean(x**2) + alpha_tv * (mean squared neighbour differences)`` per image."""
+        ops = import_keras()[0].ops
+        total = 0.0
+        if self.alpha_l2:
+            total = total + self.alpha_l2 * ops.mean(ops.square(x), axis=(1, 2, 3))
+        if self.alpha_tv:
+            dy = x[:, 1:, :, :] - x[:, :-1, :, :]
+            dx = x[:, :, 1:, :] - x[:, :, :-1, :]
+            total = total + self.alpha_tv * (ops.mean(ops.square(dy), axis=(1, 2, 3))
+                                             + ops.mean(ops.square(dx), axis=(1, 2, 3)))
+        return total
+
+    def gain(self, p, data, seed):
+        """(climbed value minus the penalties, objective after the activations) of parameters ``p``."""
+        moved = self.transform(self.param.decode(p), seed)
+        post, climbed = self.score(moved, data)
+        return climbed - self.penalty(moved) if (self.alpha_l2 or self.alpha_tv) else climbed, post
+
+    def ascend(self, x, data, steps, learning_rate, seed):
+        """``steps`` steps from ``x``: (images, final objective, final climbed value, history ``(n, steps)``)."""
+        ops = import_keras()[0].ops
+
+        def body(step, carry):
+            p, history = carry
+            _, grad, post = value_and_gradient(self.gain, p, data, seed + ops.stack([0, step]))
+            p = ascent_step(p, grad, learning_rate, scale=self.scale, bounds=self.bounds)
+            p = ops.reshape(p, (-1, *self.param.param_shape))  # a transform may hide the static shape
+            return p, history + post[:, None] * ops.one_hot(step, steps)[None, :]
+
+        start = (self.param.encode(x), ops.zeros((ops.shape(x)[0], steps)))
+        p, history = ops.fori_loop(0, steps, body, start)
+        x = self.param.decode(p)
+        if self.range is not None and self.bounds is None:
+            x = ops.clip(x, self.range[0], self.range[1])
+        post, climbed = self.score(x, data)
+        return x, post, climbed, history
+
+
+class _MapValues:
+    """Every map's mean (or value at one point) of one layer; with pre_activation, the value before the
+    activation where the one after it is zero."""
+
+    def __init__(self, engine, index, point):
+        keras = import_keras()[0]
+        model = engine.model_
+        self.split = _split_activation(keras, model.layers[index]) if engine.pre_activation else None
+        self.feed = model.submodel([index], inputs_of=self.split is not None)
+        self.shape, self.point = model.layer_shape(index), point
+
+    def reduce(self, t):
+        ops = import_keras()[0].ops
+        t = ops.reshape(ops.cast(t, "float32"), (-1, *self.shape))
+        return ops.mean(t, axis=(1, 2)) if self.point is None else t[:, self.point[0], self.point[1], :]
+
+    def __call__(self, x):
+        ops = import_keras()[0].ops
+        out = as_list(self.feed(x, training=False))[0]
+        if self.split is None:
+            return self.reduce(out)
+        pre = self.split[0](out)
+        post = self.reduce(self.split[1](pre))
+        return ops.where(post > 0.0, post, self.reduce(pre))
 
 
 def _progress(items, verbose, description, n_images):

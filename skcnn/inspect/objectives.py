@@ -18,10 +18,12 @@ channel("conv3", 7)``, ``2 * neuron("conv2", 0)``, ``sum(...)``. A list of
 objectives runs as one batch in :class:`~skcnn.inspect.GradientAscent` and
 :meth:`~skcnn.inspect.OIPInspector.render`, one objective per image.
 
-All terms but :func:`diversity` (and registered callables) are linear in the
-layer's activations: each is a weight array over the layer's points and maps,
-so one compiled graph serves every mix of them and the batch is fed as
-weights.
+Each term is an object (a :class:`Term`) that names the layer it reads and
+computes its value per image from that layer's activations; a new kind of
+term is one subclass. All terms but :class:`Diversity` and
+:class:`FunctionTerm` are linear in the activations (:class:`LinearTerm`): a
+weight array over the layer's points and maps, so one compiled graph serves
+every mix of them and the batch is fed as weights.
 
 Examples
 --------
@@ -41,62 +43,247 @@ import numpy as np
 
 from .._validation import is_int
 
-__all__ = ["Objective", "channel", "neuron", "layer_mean", "class_logit", "direction", "diversity",
+__all__ = ["Objective", "Term", "LinearTerm", "Channel", "Neuron", "LayerMean", "ClassLogit", "Direction",
+           "Diversity", "FunctionTerm", "channel", "neuron", "layer_mean", "class_logit", "direction", "diversity",
            "as_objectives"]
 
 
-class _Term:
-    """One term at one layer. ``kind`` is ``"linear"``, ``"logit"``, ``"diversity"`` or ``"callable"``."""
+class Term:
+    """One term of an objective: the layer it reads and its value per image from that layer's activations.
 
-    kind = "linear"
+    A new kind of term is one subclass that writes :meth:`value` (with
+    ``keras.ops``); the engine needs nothing else. What differs per image
+    reaches the compiled step as :meth:`data` (one array per image, summed
+    over the equal terms of an objective and times their coefficients), so
+    :meth:`value` must be linear in ``data`` and give zero for zero data (an
+    image whose objective lacks the term gets zeros). Terms with the same
+    :meth:`key` share one input of the compiled step.
 
-    def __init__(self, layer, text):
-        self.layer = layer
-        self.text = text
+    Parameters
+    ----------
+    layer : str or int
+        Keras name, alias (``"conv3"``) or index of the layer it reads.
 
-    def key(self, resolved):
-        """What the engine must compute for this term: ``(kind, layer index[, extra])``."""
-        return (self.kind, resolved.layer_index(self.layer))
+    Attributes
+    ----------
+    layer : str or int
+    reads : {"output", "logits"}
+        ``"output"``: the layer's output (or its value before the activation
+        function when the engine climbs it, see ``pre_activation``);
+        ``"logits"``: always the value before the activation function.
 
-    def weights(self, resolved):  # pragma: no cover - every linear term overrides it
-        raise NotImplementedError
+    Examples
+    --------
+    >>> import keras
+    >>> class Peak(Term):
+    ...     def value(self, activations, data):  # data: the coefficient, one per image
+    ...         return data * keras.ops.max(activations, axis=(1, 2, 3))
+    >>> 2 * Objective([(1.0, Peak("conv3"))])
+    2 * Peak(layer='conv3')
+    """
+
+    reads = "output"
+
+    def __init__(self, layer):
+        self.layer = _layer(layer)
+
+    def key(self, model):
+        """What identifies the compiled computation: equal keys share one input (their data add up)."""
+        return (type(self), model.layer_index(self.layer), repr(self))
+
+    def data(self, model):
+        """This term's data for one image, before its coefficient: by default ``1.0`` (the coefficient alone)."""
+        return np.float32(1.0)
+
+    def value(self, activations, data):
+        """Per-image values ``(n,)`` from the layer's ``activations`` ``(n, h, w, maps)`` and ``data`` ``(n, ...)``."""
+        raise NotImplementedError(f"{type(self).__name__} must define value(activations, data).")
 
     def __repr__(self):
-        return self.text
+        fields = ", ".join(f"{name}={value!r}" for name, value in vars(self).items() if not name.startswith("_"))
+        return f"{type(self).__name__}({fields})"
 
 
-class _Linear(_Term):
-    """``sum(activations * weights)`` with weights over the layer's ``(h, w, maps)``, built by ``make(shape)``."""
+def _ops():
+    from .._keras import import_keras
 
-    def __init__(self, layer, text, make, kind="linear"):
-        super().__init__(layer, text)
-        self._make = make
-        self.kind = kind
+    return import_keras()[0].ops
+
+
+class LinearTerm(Term):
+    """``sum(activations * weights)``: weights over the layer's ``(h, w, maps)``, given by :meth:`weights`.
+
+    Every linear term of a layer shares one input of the compiled step, so one
+    graph serves any mix of channels, neurons, directions and layer means.
+    """
+
+    def __init__(self, layer):
+        super().__init__(layer)
         self._cache = {}
 
-    def weights(self, resolved):
-        shape = resolved.layer_shape(resolved.layer_index(self.layer))
+    def key(self, model):
+        return (self._kind, model.layer_index(self.layer))
+
+    _kind = "linear"
+
+    def weights(self, shape, name):  # pragma: no cover - every linear term overrides it
+        """The weights, an array of ``shape`` ``(h, w, maps)``; ``name`` is the layer's, for messages."""
+        raise NotImplementedError
+
+    def data(self, model):
+        index = model.layer_index(self.layer)
+        shape = model.layer_shape(index)
         if shape not in self._cache:
-            self._cache[shape] = np.asarray(self._make(shape, self.layer), dtype=np.float32)
+            self._cache[shape] = np.asarray(self.weights(shape, model.layer_name(index)), dtype=np.float32)
         return self._cache[shape]
 
+    def value(self, activations, data):
+        return _ops().sum(activations * data, axis=(1, 2, 3))
 
-class _Diversity(_Term):
-    kind = "diversity"
+
+class Channel(LinearTerm):
+    """The mean of map ``n`` (see :func:`channel`)."""
+
+    def __init__(self, layer, n):
+        super().__init__(layer)
+        self.n = _index(n, "n")
+
+    def weights(self, shape, name):
+        _check_map(shape, self.n, name)
+        w = np.zeros(shape)
+        w[:, :, self.n] = 1.0 / (shape[0] * shape[1])
+        return w
+
+    def __repr__(self):
+        return f"channel({self.layer!r}, {self.n})"
 
 
-class _Callable(_Term):
-    """A registered or user function ``f(activations, weights) -> (n,)`` (legacy dream objectives)."""
+class Neuron(LinearTerm):
+    """One point of map ``n`` (see :func:`neuron`)."""
 
-    kind = "callable"
+    def __init__(self, layer, n, point=None):
+        super().__init__(layer)
+        self.n, self.point = _index(n, "n"), check_point(point)
 
-    def __init__(self, layer, fn, vector, text):
-        super().__init__(layer, text)
+    def weights(self, shape, name):
+        _check_map(shape, self.n, name)
+        row, col = (shape[0] // 2, shape[1] // 2) if self.point is None else self.point
+        if not (0 <= row < shape[0] and 0 <= col < shape[1]):
+            raise ValueError(f"point ({row}, {col}) lies outside the {shape[0]}x{shape[1]} maps of layer {name!r}.")
+        w = np.zeros(shape)
+        w[row, col, self.n] = 1.0
+        return w
+
+    def __repr__(self):
+        return f"neuron({self.layer!r}, {self.n}" + ("" if self.point is None else f", point={self.point}") + ")"
+
+
+class LayerMean(LinearTerm):
+    """The mean of a whole layer (see :func:`layer_mean`)."""
+
+    def weights(self, shape, name):
+        return np.full(shape, 1.0 / float(np.prod(shape)))
+
+    def __repr__(self):
+        return f"layer_mean({self.layer!r})"
+
+
+class ClassLogit(LinearTerm):
+    """Output ``n`` before the output layer's activation (see :func:`class_logit`)."""
+
+    _kind = "logit"
+    reads = "logits"
+
+    def __init__(self, n, layer=-1):
+        super().__init__(layer)
+        self.n = _index(n, "n")
+
+    def weights(self, shape, name):
+        _check_map(shape, self.n, name)
+        w = np.zeros(shape)
+        w[..., self.n] = 1.0 / (shape[0] * shape[1])
+        return w
+
+    def __repr__(self):
+        return f"class_logit({self.n})" if self.layer == -1 else f"class_logit({self.n}, layer={self.layer!r})"
+
+
+class Direction(LinearTerm):
+    """The projection on a unit vector over the maps or a unit pattern over the layer (see :func:`direction`)."""
+
+    def __init__(self, layer, vector, text):
+        super().__init__(layer)
+        vector = np.asarray(vector, dtype=np.float64)
+        norm = np.linalg.norm(vector)
+        if not np.isfinite(norm) or norm == 0:
+            raise ValueError("vector must be finite and not all zeros.")
+        self.unit, self._text = vector / norm, text
+
+    def weights(self, shape, name):
+        unit = self.unit
+        if unit.ndim == 1:
+            if unit.shape[0] != shape[2]:
+                raise ValueError(f"vector has {unit.shape[0]} values; layer {name!r} has {shape[2]} maps.")
+            return np.broadcast_to(unit / (shape[0] * shape[1]), shape)
+        if unit.shape != tuple(shape):
+            raise ValueError(f"vector has shape {unit.shape}; layer {name!r} has shape {tuple(shape)}.")
+        return unit
+
+    def __repr__(self):
+        return self._text
+
+
+class Diversity(Term):
+    """Minus each image's mean cosine similarity between its Gram matrix and the other images' (see :func:`diversity`)."""
+
+    def key(self, model):
+        return ("diversity", model.layer_index(self.layer))
+
+    def value(self, activations, data):
+        ops = _ops()
+        n, maps = ops.shape(activations)[0], ops.shape(activations)[3]
+        flat = ops.reshape(activations, (n, -1, maps))
+        gram = ops.reshape(ops.einsum("npc,npd->ncd", flat, flat), (n, -1))
+        unit = gram / (ops.norm(gram, axis=1, keepdims=True) + 1e-8)
+        similarity = ops.matmul(unit, ops.transpose(unit))
+        others = ops.sum(similarity, axis=1) - ops.diagonal(similarity)
+        return -data * others / ops.maximum(ops.cast(n, "float32") - 1.0, 1.0)
+
+    def __repr__(self):
+        return f"diversity({self.layer!r})"
+
+
+class FunctionTerm(Term):
+    """``fn(activations, weights) -> (n,)`` with a weight vector per image (the dreams' registered objectives).
+
+    Parameters
+    ----------
+    layer : str or int
+    fn : callable
+        Takes the layer's activations ``(n, h, w, maps)`` float32 and the
+        weights ``(n, k)``; returns one value per image.
+    vector : array-like of shape (k,)
+        The weights, times the term's coefficient.
+    """
+
+    def __init__(self, layer, fn, vector=(), text=None):
+        super().__init__(layer)
         self.fn = fn
         self.vector = np.asarray(vector, dtype=np.float32).ravel()
+        self._text = text or f"FunctionTerm({self.layer!r}, {getattr(fn, '__name__', fn)!r})"
 
-    def key(self, resolved):
-        return ("callable", resolved.layer_index(self.layer), self.fn, len(self.vector))
+    def key(self, model):
+        return ("callable", model.layer_index(self.layer), self.fn, len(self.vector))
+
+    def data(self, model):
+        return self.vector
+
+    def value(self, activations, data):
+        ops = _ops()
+        return ops.reshape(ops.cast(self.fn(activations, data), "float32"), (-1,))
+
+    def __repr__(self):
+        return self._text
 
 
 class Objective:
@@ -161,26 +348,21 @@ class Objective:
         return "".join(parts) or "Objective(())"
 
     # ------------------------------------------------------------- engine
-    def layers(self, resolved):
-        """Layer indices the objective reads (in the target's order)."""
-        return sorted({t.key(resolved)[1] for _, t in self.terms})
+    def layers(self, model):
+        """Layer indices the objective reads (in the model's order)."""
+        return sorted({t.key(model)[1] for _, t in self.terms})
 
-    def parts(self, resolved):
-        """``{key: (coefficient or weights)}``: linear keys map to summed ``(h, w, maps)`` weights.
+    def parts(self, model):
+        """``{key: (term, data)}``: the terms of equal key merged, their data times their coefficients summed.
 
-        The other keys map to their summed coefficient (callables: coefficient
-        times their vector).
+        The term is the first of its key; the engine calls its
+        :meth:`Term.value` on the summed data.
         """
         out = {}
         for c, t in self.terms:
-            key = t.key(resolved)
-            if t.kind in ("linear", "logit"):
-                value = c * t.weights(resolved)
-            elif t.kind == "callable":
-                value = c * t.vector
-            else:
-                value = np.float32(c)
-            out[key] = value if key not in out else out[key] + value
+            key = t.key(model)
+            value = c * np.asarray(t.data(model), dtype=np.float32)
+            out[key] = (t, value) if key not in out else (out[key][0], out[key][1] + value)
         return out
 
 
@@ -233,15 +415,7 @@ def channel(layer, n):
     >>> channel("conv3", 5) - channel("conv3", 7)
     channel('conv3', 5) - channel('conv3', 7)
     """
-    layer, n = _layer(layer), _index(n, "n")
-
-    def make(shape, name):
-        _check_map(shape, n, name)
-        w = np.zeros(shape)
-        w[:, :, n] = 1.0 / (shape[0] * shape[1])
-        return w
-
-    return Objective([(1.0, _Linear(layer, f"channel({layer!r}, {n})", make))])
+    return Objective([(1.0, Channel(layer, n))])
 
 
 def neuron(layer, n, point=None):
@@ -262,19 +436,7 @@ def neuron(layer, n, point=None):
     >>> neuron("conv3", 2, point=(0, 1))
     neuron('conv3', 2, point=(0, 1))
     """
-    layer, n, point = _layer(layer), _index(n, "n"), check_point(point)
-
-    def make(shape, name):
-        _check_map(shape, n, name)
-        row, col = (shape[0] // 2, shape[1] // 2) if point is None else point
-        if not (0 <= row < shape[0] and 0 <= col < shape[1]):
-            raise ValueError(f"point ({row}, {col}) lies outside the {shape[0]}x{shape[1]} maps of layer {name!r}.")
-        w = np.zeros(shape)
-        w[row, col, n] = 1.0
-        return w
-
-    text = f"neuron({layer!r}, {n}" + ("" if point is None else f", point={point}") + ")"
-    return Objective([(1.0, _Linear(layer, text, make))])
+    return Objective([(1.0, Neuron(layer, n, point))])
 
 
 def layer_mean(layer):
@@ -285,9 +447,7 @@ def layer_mean(layer):
     >>> sum(layer_mean(name) for name in ("mixed3", "mixed5"))
     layer_mean('mixed3') + layer_mean('mixed5')
     """
-    layer = _layer(layer)
-    return Objective([(1.0, _Linear(layer, f"layer_mean({layer!r})", lambda shape, name: np.full(
-        shape, 1.0 / float(np.prod(shape)))))])
+    return Objective([(1.0, LayerMean(layer))])
 
 
 def class_logit(n, layer=-1):
@@ -302,16 +462,7 @@ def class_logit(n, layer=-1):
     >>> class_logit(4)
     class_logit(4)
     """
-    n = _index(n, "n")
-
-    def make(shape, name):
-        _check_map(shape, n, name)
-        w = np.zeros(shape)
-        w[..., n] = 1.0 / (shape[0] * shape[1])
-        return w
-
-    return Objective([(1.0, _Linear(_layer(layer), f"class_logit({n})" if layer == -1 else
-                                    f"class_logit({n}, layer={layer!r})", make, kind="logit"))])
+    return Objective([(1.0, ClassLogit(n, layer))])
 
 
 def _signature_pattern(signature, label):
@@ -363,22 +514,7 @@ def direction(layer, vector, label=None):
 
 
 def _direction(layer, vector, text):
-    vector = np.asarray(vector, dtype=np.float64)
-    norm = np.linalg.norm(vector)
-    if not np.isfinite(norm) or norm == 0:
-        raise ValueError("vector must be finite and not all zeros.")
-    unit = vector / norm
-
-    def make(shape, name):
-        if unit.ndim == 1:
-            if unit.shape[0] != shape[2]:
-                raise ValueError(f"vector has {unit.shape[0]} values; layer {name!r} has {shape[2]} maps.")
-            return np.broadcast_to(unit / (shape[0] * shape[1]), shape)
-        if unit.shape != tuple(shape):
-            raise ValueError(f"vector has shape {unit.shape}; layer {name!r} has shape {tuple(shape)}.")
-        return unit
-
-    return Objective([(1.0, _Linear(layer, text, make))])
+    return Objective([(1.0, Direction(layer, vector, text))])
 
 
 def diversity(layer):
@@ -392,8 +528,7 @@ def diversity(layer):
     >>> channel("conv3", 1) + 0.5 * diversity("conv3")
     channel('conv3', 1) + 0.5 * diversity('conv3')
     """
-    layer = _layer(layer)
-    return Objective([(1.0, _Diversity(layer, f"diversity({layer!r})"))])
+    return Objective([(1.0, Diversity(layer))])
 
 
 def as_objectives(objective, n=None):
