@@ -1,6 +1,6 @@
 """DreamInspector against the TensorFlow DeepDream tutorial's loop, and against the series' eager loop.
 
-InceptionV3 (default, ``--model inception``; issue 11.5): a random-weight
+InceptionV3 (default, ``--model inception``): a random-weight
 ``keras.applications.InceptionV3(weights=None, include_top=False)``, layers
 ``mixed3`` + ``mixed5``, the flower photo at 299x299, preprocessing to
 [-1, 1]. The peer is the tutorial's own loop, rewritten here from its
@@ -40,7 +40,7 @@ No GPU was available to this measurement.
 The series' CNN (``--model series``): a 560x560 photo, seconds per method,
 against the series' eager loop, as below.
 
-Setup (issue 7): a "series" CNN (Pipeline(StandardScaler, KerasCNNClassifier))
+Setup: a "series" CNN (Pipeline(StandardScaler, KerasCNNClassifier))
 trained 5 epochs on the embedded MNIST split of the MLP benchmark; the flower
 photo that scikit-learn ships, cropped square and resized to 560x560; the whole
 conv3 layer as the objective; 4 loops (or octaves) of 20 steps per method.
@@ -149,8 +149,8 @@ def bench_inception(args):
     dream_model = keras.Model(base.inputs, [base.get_layer(name).output for name in layers])
     photo = load_flower(299)
     model_space = (photo.astype("float32") / 127.5 - 1.0)
-    step_size = 0.01  # the tutorial's, in model units; skcnn's step_size is in units of the image's std
-    skcnn_step = step_size / float(np.std(model_space))
+    step_size = 0.01  # the tutorial's, in model units; skcnn's learning_rate is in units of the input range [-1, 1]
+    learning_rate = step_size / 2.0
     octave_sizes = [(int(round(299 / 1.3**k)),) * 2 for k in reversed(range(5))]
     cases = {"octaves": dict(method="octaves", octaves=5, octave_scale=1.3, tile=512, sizes=octave_sizes),
              "tiles": dict(method="tiles", loops=2, tile=150, sizes=[(299, 299)] * 2)}
@@ -171,18 +171,13 @@ def bench_inception(args):
             times.setdefault("tutorial", []).append(time.perf_counter() - start)
             for d, inspector in inspectors.items():
                 start = time.perf_counter()
-                inspector.dream(photo, layers, **run_args, steps=args.steps, step_size=skcnn_step, random_state=0)
+                inspector.dream(photo, layers, **run_args, steps=args.steps, learning_rate=learning_rate,
+                                 random_state=0)
                 times.setdefault(d, []).append(time.perf_counter() - start)
         med = {k: statistics.median(v) for k, v in times.items()}
         print(f"  {name:8s} tutorial loop {med['tutorial']:7.2f} s   " + "   ".join(
-            f"skcnn {d} ({fast_or(d)}) {med[d]:7.2f} s, ratio {med[d] / med['tutorial']:.2f}" for d in dtypes)
+            f"skcnn {d} ({inspectors[d].compute_dtype_}) {med[d]:7.2f} s, ratio {med[d] / med['tutorial']:.2f}" for d in dtypes)
               + "   (target ratio <= 0.5)")
-
-
-def fast_or(dtype):
-    from skcnn.inspect._ascent import fast_dtype
-
-    return fast_dtype() if dtype == "auto" else dtype
 
 
 def main():
@@ -230,7 +225,7 @@ def bench_series(args):
             eager_steps(pipe, eager_tile_images, args.steps)
         times["eager tiles"].append((time.perf_counter() - start) / sample * tiles_total * loops)
     med = {k: statistics.median(v) for k, v in times.items()}
-    dtype = inspector._engine("conv3").compute_dtype
+    dtype = inspector.compute_dtype_
     print(f"photo {args.size}x{args.size}, conv3 whole layer, {loops} loops/octaves x {args.steps} steps, "
           f"compute {args.dtype} ({dtype}), median of {args.repeats}")
     for method in ("rescale", "octaves", "tiles"):

@@ -63,7 +63,7 @@ rgb = DreamInspector(network, preprocess=lambda x: x / 127.5 - 1.0, deprocess=la
 photo = load_flower(299)
 start = time.perf_counter()
 result = rgb.dream(photo, ["mixed3", "mixed5"], method="octaves", octaves=4, octave_scale=1.3, steps=10,
-                   step_size=0.05, random_state=0)
+                   learning_rate=0.015, random_state=0)
 print(f"InceptionV3 octaves: {time.perf_counter() - start:.1f} s, objective per octave: "
       + ", ".join(f"{h[0]:.3f} -> {h[-1]:.3f}" for h in result.objective_history))
 save_figure(plot_dream(photo, result.image, intermediates=result.intermediates[:-1], title="InceptionV3, octaves"),

@@ -264,3 +264,69 @@ def test_objectives_run_no_python_side_import_inside_the_compiled_step(model, ph
     # The dream's "mean" runs as the engine's linear layer_mean path: the same numbers.
     linear = GradientAscent(model, "c2", objective="weights").score(start, weights=weights)
     np.testing.assert_allclose(by_name, linear, rtol=1e-5, atol=1e-7)
+
+
+# --------------------------------------------------------------- parameters, layers with maps, input range
+@pytest.mark.parametrize("kwargs, name", [
+    ({"jitter": -1}, "jitter"), ({"clip": 0.0}, "clip"), ({"batch_size": 0}, "batch_size"),
+    ({"pre_activation": "sometimes"}, "pre_activation"), ({"objective": 3}, "objective"),
+    ({"input_range": (1.0, 0.0)}, "input_range"), ({"compute_dtype": "float16"}, "compute_dtype"),
+])
+def test_every_parameter_is_checked_at_construction(model, kwargs, name):
+    with pytest.raises(ValueError, match=f"^{name} must"):
+        DreamInspector(model, **kwargs)
+
+
+def test_a_layer_without_maps_is_refused_with_the_layers_that_have_them(model, photo):
+    with pytest.raises(ValueError, match=r"dreams need a layer with maps \(height, width, channels\).*c1, c2"):
+        DreamInspector(model).dream(photo, -1, method="tiles", loops=1, steps=1)
+    init = keras.initializers.GlorotUniform(seed=4)
+    rgb = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(3, 3, name="c", kernel_initializer=init),
+                            keras.layers.Flatten(name="flat"), keras.layers.Dense(2, name="fc5")])
+    with pytest.raises(ValueError, match=r"layer 'fc5' has none\. Layers with maps: .*\bc\b"):
+        DreamInspector(rgb).dream(_rgb_photo(40, 40), "fc5")
+
+
+def _linear_rgb():
+    """One 1x1 convolution with weights (1, 2, 3): the mean map's gradient is w_c / (h * w) at every pixel."""
+    model = keras.Sequential([keras.Input((None, None, 3)), keras.layers.Conv2D(1, 1, use_bias=False, name="c")])
+    model.get_layer("c").set_weights([np.array([1.0, 2.0, 3.0], np.float32).reshape(1, 1, 3, 1)])
+    return model
+
+
+def test_steps_are_in_units_of_the_input_range_and_dreams_stay_inside_it():
+    zeros = np.zeros((20, 24, 3), np.float32)
+    w = np.array([1.0, 2.0, 3.0])
+    one = DreamInspector(_linear_rgb(), input_range=(-1, 1), compute_dtype="float32").dream(
+        zeros, "c", method="tiles", loops=1, steps=1, learning_rate=0.01, tile_shift=False)
+    # closed form: learning_rate * (high - low) * g / rms(g), with g proportional to w at every pixel
+    np.testing.assert_allclose(one.image, np.broadcast_to(0.01 * 2 * w / np.sqrt(np.mean(w**2)), zeros.shape),
+                               rtol=1e-4)
+    narrow = DreamInspector(_linear_rgb(), input_range=(-0.02, 0.02)).dream(
+        zeros + 0.5, "c", method="octaves", octaves=2, steps=5, learning_rate=0.1, random_state=0)
+    assert narrow.image.min() >= -0.02 - 1e-6 and narrow.image.max() <= 0.02 + 1e-6
+    assert narrow.image[..., 2].max() == pytest.approx(0.02)
+
+
+def test_a_grayscale_dream_stays_inside_its_input_range(model, photo):
+    for method in ("rescale", "octaves", "tiles"):
+        result = DreamInspector(model, input_range=(0, 100)).dream(photo, "c2", method=method, loops=2, octaves=2,
+                                                                   steps=3, learning_rate=0.05, random_state=0)
+        assert result.image.max() <= 100 and result.scores[-1] > 0
+        assert max(i.max() for i in result.intermediates) <= 100 + 1e-4
+
+
+def test_a_0_255_and_a_unit_copy_of_one_network_dream_alike():
+    """Steps in units of the range: the same call on pixels in 0..255 and on [-1, 1] moves the pixels alike."""
+    init = keras.initializers.GlorotUniform(seed=7)
+    conv = keras.layers.Conv2D(6, 3, activation="relu", name="c", kernel_initializer=init)
+    unit = keras.Sequential([keras.Input((None, None, 3)), conv])
+    pixels = keras.Sequential([keras.Input((None, None, 3)), keras.layers.Rescaling(2 / 255, offset=-1), conv])
+    photo = _rgb_photo(40, 48, seed=2)
+    args = dict(method="octaves", octaves=2, steps=4, learning_rate=0.01, random_state=0)
+    a = DreamInspector(pixels, input_range=(0, 255), compute_dtype="float32").dream(photo, "c", **args)
+    b = DreamInspector(unit, input_range=(-1, 1), compute_dtype="float32", preprocess=lambda x: x / 127.5 - 1,
+                       deprocess=lambda x: (x + 1) * 127.5).dream(photo, "c", **args)
+    change = np.abs(a.image.astype(float) - photo).mean()
+    assert change > 1.0
+    assert np.abs(a.image.astype(float) - b.image).mean() < 0.05 * change

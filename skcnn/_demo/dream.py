@@ -48,12 +48,12 @@ def _inception_dream(ctx, images):
     """A random-weight InceptionV3 (no download) dreams on the RGB flower: its own colours, the whole image."""
     import time
 
+    import keras
+
     from .. import plotting
-    from .._keras import import_keras
     from ..datasets import load_flower
     from ..inspect import DreamInspector
 
-    keras, _ = import_keras()
     start = time.perf_counter()
     keras.utils.set_random_seed(ctx.random_state)
     network = keras.applications.InceptionV3(weights=None, include_top=False)
@@ -61,7 +61,7 @@ def _inception_dream(ctx, images):
     photo = load_flower(size)
     ctx.log(f"dream: random-weight InceptionV3, {' + '.join(layers)}, on the {size}x{size} RGB flower")
     inspector = DreamInspector(network, preprocess=lambda x: x / 127.5 - 1.0, deprocess=lambda x: (x + 1.0) * 127.5)
-    result = inspector.dream(photo, layers, method="octaves", octaves=octaves, steps=steps, step_size=0.05,
+    result = inspector.dream(photo, layers, method="octaves", octaves=octaves, steps=steps, learning_rate=0.015,
                              random_state=ctx.random_state)
     seconds = time.perf_counter() - start
     gains = ", ".join(f"{h[0]:.3f} -> {h[-1]:.3f}" for h in result.objective_history)

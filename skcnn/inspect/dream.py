@@ -341,7 +341,7 @@ class DreamInspector:
                 self.model_, index, pre_activation=self.pre_activation,
                 # "mean" is the engine's linear layer_mean path (weights over the maps); others are callables.
                 objective="weights" if self.objective == "mean" else self._objective_fn,
-                jitter=self.jitter, value_range=bounds, chunk_size=self.batch_size, compute_dtype=self.compute_dtype_)
+                jitter=self.jitter, input_range=bounds, chunk_size=self.batch_size, compute_dtype=self.compute_dtype_)
         return self._engines[key]
 
     def _gray_bounds(self, original, pixels):
@@ -384,9 +384,13 @@ class DreamInspector:
         """Ascend pixel-space patches ``(n, h, w, c)``; return them in pixel space and the mean score."""
         x = np.clip(self.model_.to_model(patches, name="image"), *plan.bounds)
         with self.model_.device_scope():
-            result = plan.climber.run(x, steps=steps, learning_rate=plan.learning_rate * plan.scale,
+            # the engine measures learning_rate in units of its input range, plan.bounds (width plan.scale)
+            result = plan.climber.run(x, steps=steps, learning_rate=plan.learning_rate,
                                       weights=np.broadcast_to(plan.weights, (len(x), len(plan.weights))),
                                       random_state=int(plan.rng.integers(2**31)))
+        if not self.model_.pre_steps:  # model space is pixel space: the climbed images, inside the range
+            return result.images.reshape(patches.shape), float(np.mean(result.scores))
+        # behind a scaler the range caps model-space values; only the change goes back to the pixels
         change = self.model_.to_pixels(result.images) - self.model_.to_pixels(x)
         return patches + change.reshape(patches.shape), float(np.mean(result.scores))
 
@@ -485,13 +489,13 @@ class DreamInspector:
         sizes = _level_sizes(method, original.shape[:2], loops=loops, octaves=octaves, octave_scale=octave_scale,
                              smallest=(16, 16))
         stages = _pyramid(np.clip(self._to_model_space(pixels), low, high), sizes, _planes_resize, climb)
-        result.intermediates = [self._to_pixel_space(stage) for stage in stages]
+        result.intermediates = [self._to_pixel_space(np.clip(stage, low, high)) for stage in stages]
         result.image = self._cast(result.intermediates[-1], original)
         return result
 
     # -------------------------------------------------------------------- API
     def dream(self, image, layers, maps=None, weights=None, *, method=None, loops=4, octaves=4,
-              octave_scale=1.3, steps=20, learning_rate=0.003, channels="luminance", tile_shift=True,
+              octave_scale=1.3, steps=20, learning_rate=None, channels="luminance", tile_shift=True,
               random_state=None):
         """Let the network dream on ``image``.
 
@@ -526,11 +530,12 @@ class DreamInspector:
             a grayscale CNN's input, or than 16 pixels).
         steps : int, default=20
             Ascent steps per loop or level.
-        learning_rate : float, default=0.003
+        learning_rate : float, optional
             Length of each step (the gradient divided by its root mean
             square), in units of the input range's width (see ``input_range``;
             for a StandardScaler's Pipeline, of the range capped by ``clip``),
-            so that images in [0, 255] and in [0, 1] dream alike.
+            so that images in [0, 255] and in [0, 1] dream alike. Default:
+            0.003 for a grayscale network, 0.006 for one that sees the whole image.
         channels : {"luminance", "each"}, default="luminance"
             For RGB images and a grayscale network: dream on the luminance and
             add its change to every channel, or dream on each channel.
@@ -571,6 +576,8 @@ class DreamInspector:
         sizes = dict(loops=check_int(loops, "loops"), octaves=check_int(octaves, "octaves"),
                      octave_scale=check_number(octave_scale, "octave_scale", low=1, strict=True))
         steps = check_int(steps, "steps")
+        if learning_rate is None:
+            learning_rate = 0.006 if self.whole_image_ else 0.003
         learning_rate = check_number(learning_rate, "learning_rate", strict=True)
         original = self._check_image(image)
         if self.whole_image_:
@@ -596,6 +603,8 @@ class DreamInspector:
         plan = _Plan(self._engine(index, bounds), vector, steps, learning_rate, bounds[1] - bounds[0], bounds,
                      np.random.default_rng(random_state), bool(tile_shift))
         result = self._dream_gray(plan, planes, method, **sizes)
+        if not self.model_.pre_steps:  # resizing and added detail may overshoot: the planes stay inside the range
+            result.intermediates = [np.clip(p, *bounds) for p in result.intermediates]
         result.intermediates = [self._to_image(p, pixels, original, channels) for p in result.intermediates]
         result.small = [q[0] if len(q) == 1 else np.moveaxis(q, 0, 2) for q in result.small]
         result.image = self._cast(result.intermediates[-1], original)
