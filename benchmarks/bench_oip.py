@@ -5,7 +5,7 @@ network (random weights, 32x32x3, 16 maps of its last convolution), from the
 same multiscale starts and the same number of steps:
 
 - the share of the OIPs' energy above half the Nyquist frequency
-  (:func:`skcnn.inspect.oip.high_frequency_share`); target: FFT + transforms at
+  (:func:`skcnn.inspect.images.high_frequency_share`); target: FFT + transforms at
   most half of pixel OIPs;
 - the share of their activation kept, on average, over 20 randomly shifted
   (2 px), zoomed (0.9-1.1) and rotated (10 degrees) copies
@@ -134,10 +134,9 @@ def screen_all(inspector, layer, conv_map):
 
     Returns (wall seconds, CPU seconds, the 8 chosen start images).
     """
-    index = inspector.target_.layer_index(layer)
     wall, cpu = time.perf_counter(), time.process_time()
-    starts = inspector._starts(index, [conv_map], "precursor", 8, np.random.default_rng(0), LEARNING_RATE,
-                               {"prescreen": None})
+    starts = inspector.starts(layer, [conv_map], start="precursor", n_starts=8, random_state=0,
+                              learning_rate=LEARNING_RATE, start_options={"prescreen": None})
     return time.perf_counter() - wall, time.process_time() - cpu, starts[0]
 
 
@@ -238,12 +237,13 @@ def small_rgb_model():
 def readability(target, name, *, steps=300, learning_rate=0.05, n_maps=16):
     """Pixel against FFT + standard transforms OIPs of ``n_maps`` conv3 maps: print the item-4 figures."""
     from skcnn.inspect import OIPInspector
-    from skcnn.inspect.oip import high_frequency_share, robustness
+    from skcnn.inspect.images import high_frequency_share
+    from skcnn.inspect.oip import robustness
 
     inspector = OIPInspector(target)
     maps = np.arange(n_maps)
-    channels = inspector.target_.input_shape[2]
-    judge = inspector._engine(inspector.target_.layer_index("conv3"), regularized=False)
+    channels = inspector.model_.input_shape[2]
+    judge = inspector.engine("conv3", regularized=False)
     rows = {}
     for label, look in (("pixel", {}), ("fft + transforms", dict(param="fft", transforms="standard",
                                                                  decorrelate=channels == 3))):
@@ -289,7 +289,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from skcnn.inspect import ActivationInspector, OIPInspector
-    from skcnn.inspect.oip import precursor_candidates
+    from skcnn.inspect.starts import precursor_candidates
 
     start = time.perf_counter()
     pipe, accuracy = train_cnn(args.epochs)
@@ -312,13 +312,13 @@ def main(argv=None):
         conv_map = int(np.argsort(means)[len(means) // 4])  # a weak but not dead map
     else:
         conv_map = args.map
-    dtype = inspector._screen_dtype()
+    dtype = inspector.screen_dtype_
     print(f"map {conv_map} of {layer}; screening precision {dtype}; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
     # Warm up (trace and compile) on one chunk, then time the full screening.
-    engine = inspector._engine(inspector.target_.layer_index(layer), dtype, regularized=False)
-    engine.run(precursor_candidates((28, 28, 1), indices=np.arange(engine.chunk_size)), maps=conv_map, steps=1,
+    engine = inspector.engine(layer, dtype=dtype, regularized=False)
+    engine.run(precursor_candidates((28, 28, 1), indices=np.arange(inspector.batch_size)), maps=conv_map, steps=1,
                learning_rate=LEARNING_RATE)
     times, cpus = [], []
     with PeakMemory() as memory:
@@ -335,7 +335,7 @@ def main(argv=None):
           f"{n_cpu} unshared cores); peak memory {memory.peak:.2f} GiB (target: <= 20 s, < 2 GiB)")
     if dtype != "float32":
         inspector32 = OIPInspector(pipe, screen_dtype="float32")
-        engine32 = inspector32._engine(inspector32.target_.layer_index(layer), "float32", regularized=False)
+        engine32 = inspector32.engine(layer, regularized=False)
         engine32.run(precursor_candidates((28, 28, 1), indices=np.arange(8)), maps=conv_map, steps=1,
                      learning_rate=LEARNING_RATE)
         seconds32, cpu32, starts32 = screen_all(inspector32, layer, conv_map)
@@ -374,7 +374,7 @@ def main(argv=None):
 
     if args.skip_layer:
         return
-    n_maps = inspector.target_.layer_shape(layer)[2]
+    n_maps = inspector.model_.layer_shape(layer)[2]
     for name, pre in (("multiscale, no pre-activation rescue", False), ("multiscale (default, 'auto')", "auto")):
         result = OIPInspector(pipe, pre_activation=pre).oip_layer(layer, steps=300, learning_rate=LEARNING_RATE,
                                                                    random_state=0)

@@ -43,7 +43,8 @@ from skcnn import KerasCNNClassifier
 from skcnn.datasets import load_mnist
 from skcnn.inspect import ActivationInspector, OIPInspector
 from skcnn.inspect.objectives import direction
-from skcnn.inspect.oip import enhance_contrast, high_frequency_share, robustness
+from skcnn.inspect.images import enhance_contrast, high_frequency_share
+from skcnn.inspect.oip import robustness
 from skcnn.plotting import plot_digits, plot_oips, save_figure
 
 parser = argparse.ArgumentParser(description="Pixel against FFT + transforms OIPs, and FCP renders.")
@@ -66,7 +67,7 @@ maps = np.arange(16)
 pixel = inspector.oip_layer("conv3", maps=maps, steps=300, learning_rate=0.05, random_state=0)
 smooth = inspector.oip_layer("conv3", maps=maps, steps=300, learning_rate=0.05, random_state=0,
                              param="fft", transforms="standard")
-judge = inspector._engine(inspector.model_.layer_index("conv3"), regularized=False)
+judge = inspector.engine("conv3", regularized=False)  # the plain objective, as both were climbed
 for name, result in (("pixel", pixel), ("FFT + transforms", smooth)):
     print(f"{name:>17}: high-frequency share {high_frequency_share(result.images).mean():.3f}, "
           f"activation kept over 20 transformed copies {robustness(judge, result.images, maps=maps).mean():.2f}")

@@ -14,9 +14,8 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from skcnn.inspect import GradientAscent, OIPInspector  # noqa: E402
-from skcnn.inspect.oip import (  # noqa: E402
-    bicubic_upscale, enhance_contrast, multiscale_start, precursor_candidates, precursor_start,
-)
+from skcnn.inspect.images import bicubic_upscale, enhance_contrast  # noqa: E402
+from skcnn.inspect.starts import multiscale_start, precursor_candidates, precursor_start  # noqa: E402
 from skcnn.plotting import plot_oips, save_figure  # noqa: E402
 from skcnn.plugins import oip_starts  # noqa: E402
 
@@ -51,11 +50,13 @@ def test_registry_has_the_two_starts():
 
 
 def test_oip_raises_activation_tenfold_and_is_reproducible(tiny_cnn):
-    inspector = OIPInspector(tiny_cnn)
+    # starts of standard deviation 1 around 0 (the standardized digits' units); images kept inside [-2, 2]
+    inspector = OIPInspector(tiny_cnn, input_range=(-2.0, 2.0))
     res = inspector.oip("conv2", 3, steps=150, learning_rate=0.05, random_state=1)
     assert res.alive
     assert res.start_activation > 0
-    assert res.activation >= 10 * res.start_activation
+    assert res.activation >= 3 * res.start_activation
+    assert res.image.min() >= -2.0 and res.image.max() <= 2.0
     assert res.objective_history.shape == (150,)
     assert res.objective_history[-1] > res.objective_history[0]
     # The reported activation is the map's mean activation for the returned image.
@@ -96,7 +97,9 @@ def test_precursor_selects_the_best_screened_candidates(tiny_cnn):
                         random_state=0)
     assert res.start_activations.shape == (8,)
     # The 8 starts are 8 of the 16 candidates: the best after 3 screening steps.
-    cands = precursor_candidates((28, 28, 1), grid=2, values=(0.2, 0.8))
+    low, high = inspector.model_.input_range  # candidates a quarter of the range wide, around its middle
+    cands = (low + high) / 2 + (high - low) * precursor_candidates((28, 28, 1), grid=2, values=(0.2, 0.8),
+                                                                   amplitude=0.25)
     engine = GradientAscent(tiny_cnn, "conv2", pre_activation="auto")
     screened = engine.run(cands, maps=5, steps=3, learning_rate=0.05).climbed
     screened[cands.std(axis=(1, 2, 3)) == 0] = -np.inf  # constant patterns are never screened
@@ -119,7 +122,7 @@ def test_precursor_candidates_and_helpers():
     assert starts.shape == (3, 2, 28, 28, 1)
     shown = enhance_contrast(np.random.default_rng(0).normal(size=(2, 5, 5)))
     assert shown.min() == 0.0 and shown.max() == 1.0
-    from skcnn.inspect.oip import _distinct_patterns
+    from skcnn.inspect.starts import _distinct_patterns
 
     distinct = _distinct_patterns(np.arange(3**9), 3, (0.2, 0.5, 0.8))
     assert len(distinct) == 18661 - 1  # the distinct standardized images, the zero image left out
@@ -137,7 +140,7 @@ def test_precursor_memory_over_all_candidates():
         from skcnn.inspect import OIPInspector
         model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(2, 3, activation="relu"),
                                   keras.layers.MaxPooling2D(4), keras.layers.Conv2D(2, 3, activation="relu")])
-        res = OIPInspector(model, chunk_size=2048).oip(-1, 0, steps=2, learning_rate=0.1, start="precursor",
+        res = OIPInspector(model, batch_size=2048).oip(-1, 0, steps=2, learning_rate=0.1, start="precursor",
                                                        start_options={"screen_steps": 2}, random_state=0)
         print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, res.start_activations.shape)
     """)
@@ -257,7 +260,9 @@ def test_oip_bad_input(kwargs, match):
 @pytest.mark.parametrize(
     "kwargs, match",
     [({"pre_activation": "yes"}, "pre_activation"), ({"jitter": -1}, "jitter"), ({"alpha_l2": -0.1}, "alpha_l2"),
-     ({"alpha_tv": np.inf}, "alpha_tv"), ({"chunk_size": 0}, "chunk_size"), ({"screen_dtype": "int8"}, "screen_dtype")],
+     ({"alpha_tv": np.inf}, "alpha_tv"), ({"batch_size": 0}, "batch_size must be an int >= 1"), ({"screen_dtype": "int8"}, "screen_dtype"),
+     ({"verbose": -1}, "verbose must be an int >= 0"), ({"input_range": (1, 0)}, "input_range must be"),
+     ({"output": "head"}, "output must be the name or index")],
 )
 def test_oip_inspector_checks_its_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -270,8 +275,8 @@ def test_engine_bad_input():
         GradientAscent(model, "c1", pre_activation="sometimes")
     with pytest.raises(ValueError, match="compute_dtype"):
         GradientAscent(model, "c1", compute_dtype="float16")
-    with pytest.raises(ValueError, match="value_range"):
-        GradientAscent(model, "c1", value_range=(1, 0))
+    with pytest.raises(ValueError, match="input_range"):
+        GradientAscent(model, "c1", input_range=(1, 0))
     engine = GradientAscent(model, "c1")
     with pytest.raises(ValueError, match="images must have shape"):
         engine.run(np.zeros((2, 7, 7, 1)), maps=0, steps=1, learning_rate=0.1)
@@ -306,8 +311,10 @@ def test_screening_climbs_the_requested_point(tiny_cnn):
     res = inspector.oip("conv2", 1, point=(2, 3), steps=3, learning_rate=0.05, start=spy_start, n_starts=2,
                         random_state=0)
     assert res.point == (2, 3) and res.start_activations.shape == (2,)
+    low, high = inspector.model_.input_range  # start functions give images in units of the range, around 0
+    model_space = (low + high) / 2 + (high - low) * seen["images"]
     engine = GradientAscent(tiny_cnn, "conv2", pre_activation="auto")
-    at_point = engine.run(seen["images"], maps=1, points=(2, 3), steps=0, learning_rate=0.1).climbed
+    at_point = engine.run(model_space, maps=1, points=(2, 3), steps=0, learning_rate=0.1).climbed
     np.testing.assert_allclose(seen["values"], at_point, rtol=1e-5, atol=1e-6)
 
 
@@ -339,7 +346,7 @@ def test_engine_crop_to_the_receptive_field_is_exact():
 
 
 def test_oip_keeps_the_best_of_n_starts_not_the_first():
-    """Issue 10.5: every start is optimized; the returned OIP is the one that ends highest."""
+    """Every start is optimized; the returned OIP is the one that ends highest, not the one that starts highest."""
     inspector = OIPInspector(_small_model())
     for seed in range(5):
         res = inspector.oip("c2", 1, n_starts=6, steps=5, learning_rate=0.05, random_state=seed)
@@ -397,7 +404,7 @@ def test_precursor_prescreen_keeps_the_best_ranked_then_the_best_screened():
     best = precursor_start([0, 1], 2, (6, 6, 1), np.random.default_rng(0), screen=screen, rank=rank, grid=2,
                            values=(0.2, 0.5, 0.8), prescreen=4)
     pool = precursor_candidates((6, 6, 1), grid=2, values=(0.2, 0.5, 0.8))
-    from skcnn.inspect.oip import _distinct_patterns
+    from skcnn.inspect.starts import _distinct_patterns
 
     ids = _distinct_patterns(np.arange(3**4), 2, (0.2, 0.5, 0.8))
     assert sum(ranked) == len(ids)  # every distinct candidate ranked once, for both maps together
@@ -406,3 +413,116 @@ def test_precursor_prescreen_keeps_the_best_ranked_then_the_best_screened():
         top4 = ids[np.argsort(-corner, kind="stable")[:4]]
         want = top4[np.argsort(-sign * pool[top4, -1, -1, 0], kind="stable")[:2]]
         np.testing.assert_allclose(best[m], pool[want])
+
+
+def _ranged_copies():
+    """One network taking [0, 1], and copies of it (same weights) taking 0..255 and [-1, 1]."""
+    def build(front):
+        init = keras.initializers.GlorotUniform(3)
+        layers = [keras.Input((10, 10, 1))] + front + [
+            L.Conv2D(4, 3, activation="relu", kernel_initializer=init, name="c1"),
+            L.Conv2D(3, 3, activation="relu", kernel_initializer=init, name="c2")]
+        return keras.Sequential(layers)
+
+    base = build([])
+    copies = {(0.0, 1.0): base, (0.0, 255.0): build([L.Rescaling(1 / 255)]),
+              (-1.0, 1.0): build([L.Rescaling(0.5, offset=0.5)])}
+    for model in copies.values():
+        for name in ("c1", "c2"):
+            model.get_layer(name).set_weights(base.get_layer(name).get_weights())
+    return copies
+
+
+def test_oips_and_renders_are_the_same_in_any_input_range():
+    """Starts, steps and bounds in units of the range: the 0..255 and [-1, 1] copies climb like the original."""
+    from skcnn.inspect.objectives import channel
+
+    found = {}
+    for (low, high), model in _ranged_copies().items():
+        inspector = OIPInspector(model, input_range=(low, high))
+        layer = inspector.oip_layer("c2", steps=40, learning_rate=0.05, random_state=0)
+        single = inspector.oip("c2", 1, steps=40, learning_rate=0.05, random_state=0)
+        render = inspector.render(channel("c2", 2), steps=20, param="pixel", transforms=None, random_state=0)
+        images = np.concatenate([layer.images, single.image[None], render.images])
+        assert images.min() >= low and images.max() <= high
+        starts = inspector.starts("c2", [0], n_starts=4, random_state=0)
+        # a quarter of the range's width around its middle
+        np.testing.assert_allclose(starts.std(axis=(2, 3, 4)), 0.25 * (high - low), rtol=0.2)
+        assert abs(starts.mean() - (low + high) / 2) < 0.1 * (high - low)
+        c2 = keras.Model(model.inputs, model.get_layer("c2").output)  # the activations, read without the engine
+        direct = np.asarray(c2(images)).mean(axis=(1, 2))
+        found[(low, high)] = np.concatenate([direct[np.arange(3), np.arange(3)], direct[3:4, 1], direct[4:, 2]])
+        np.testing.assert_allclose(found[(low, high)][:3], layer.activations, rtol=1e-4, atol=1e-5)
+    assert np.all(found[(0.0, 1.0)] > 0)
+    for key in ((0.0, 255.0), (-1.0, 1.0)):
+        np.testing.assert_allclose(found[key], found[(0.0, 1.0)], rtol=0.1)
+
+
+def _any_size_model():
+    init = keras.initializers.GlorotUniform(0)
+    return keras.Sequential([keras.Input((None, None, 3)),
+                             L.Conv2D(4, 3, activation="relu", kernel_initializer=init, name="c1"),
+                             L.Conv2D(2, 3, activation="relu", kernel_initializer=init, name="c2")])
+
+
+def test_oips_of_a_model_of_any_input_size_take_image_shape():
+    from skcnn.inspect.objectives import channel
+
+    model = _any_size_model()
+    inspector = OIPInspector(model)
+    for call in (lambda: inspector.oip("c2", 0, steps=2), lambda: inspector.oip_layer("c2", steps=2),
+                 lambda: inspector.render(channel("c2", 0), steps=2)):
+        with pytest.raises(ValueError, match=r"image_shape is required .*\(None, None, 3\)"):
+            call()
+    res = inspector.oip("c2", 1, steps=15, learning_rate=0.05, image_shape=(9, 12), random_state=0)
+    assert res.image.shape == (9, 12, 3) and res.layer == "c2"
+    # the model itself (any size) on the OIP: the same layers and weights were climbed
+    direct = float(np.asarray(keras.Model(model.inputs, model.get_layer("c2").output)(res.image[None]))[0, ..., 1]
+                   .mean())
+    assert res.activation > res.start_activation
+    np.testing.assert_allclose(res.activation, direct, rtol=1e-4, atol=1e-6)
+    layer = inspector.oip_layer("conv1", steps=3, image_shape=(7, 8), random_state=0)
+    assert layer.images.shape == (4, 7, 8, 3)
+    rendered = inspector.render([channel("c2", 0), channel("c2", 1)], steps=3, image_shape=(16, 16), random_state=0)
+    assert rendered.images.shape == (2, 16, 16, 3)
+    with pytest.raises(ValueError, match="image_shape must be"):
+        inspector.oip("c2", 0, steps=2, image_shape=(9, 0))
+
+
+@pytest.mark.xfail(strict=False, reason="class_logit follows the chosen output once the objectives resolve the "
+                   "output layer through the resolved model")
+def test_render_of_a_class_on_a_model_with_several_outputs_takes_output():
+    from skcnn.inspect.objectives import class_logit
+
+    inputs = keras.Input((8, 8, 1))
+    init = keras.initializers.GlorotUniform(1)
+    x = L.Flatten()(L.Conv2D(3, 3, activation="relu", kernel_initializer=init, name="c1")(inputs))
+    head_a = L.Dense(4, kernel_initializer=init, name="a")(x)
+    head_b = L.Dense(2, kernel_initializer=init, name="b")(x)
+    model = keras.Model(inputs, [head_b, head_a])  # the heads in an order other than the layers'
+    inspector = OIPInspector(model)
+    with pytest.raises(ValueError, match="choose the one to explain with output="):
+        inspector.render(class_logit(3), steps=2)
+    res = inspector.render(class_logit(3), steps=30, param="pixel", transforms=None, output="a", random_state=0)
+    logits = np.asarray(keras.Model(inputs, head_a)(res.images))  # read without the engine
+    np.testing.assert_allclose(res.activations, logits[:, 3], rtol=1e-4, atol=1e-5)
+    assert res.objective_history[-1, 0] > res.objective_history[0, 0]
+
+
+def test_engine_and_starts_are_public():
+    inspector = OIPInspector(_small_model(), alpha_l2=0.2, jitter=1, screen_dtype="float32")
+    assert inspector.screen_dtype_ == "float32"
+    judge = inspector.engine("c2", regularized=False)
+    assert judge is inspector.engine("c2", regularized=False)
+    assert (judge.alpha_l2, judge.jitter) == (0.0, 0)
+    assert inspector.engine("c2").alpha_l2 == 0.2
+    images = np.random.default_rng(0).normal(size=(3, 8, 8, 1)).astype(np.float32)
+    c2 = keras.Model(inspector.model_.model.inputs, inspector.model_.model.get_layer("c2").output)
+    direct = np.asarray(c2(images)).mean(axis=(1, 2))
+    np.testing.assert_allclose(judge.score(images, maps=[0, 1, 0]), direct[np.arange(3), [0, 1, 0]], rtol=1e-5,
+                               atol=1e-6)
+    starts = inspector.starts("c2", [0, 1], n_starts=3, random_state=0)
+    assert starts.shape == (2, 3, 8, 8, 1)  # no range: standard deviation 1 around 0, in model units
+    np.testing.assert_allclose(starts.std(axis=(2, 3, 4)), 1.0, rtol=1e-4)
+    with pytest.raises(ValueError, match="map indices must lie in"):
+        inspector.starts("c2", [5])

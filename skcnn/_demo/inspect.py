@@ -101,12 +101,13 @@ def _readable(ctx, oips, cnn, layer, maps, steps, plain, signature, images):
     """Pixel OIPs next to FFT + transforms OIPs of the same maps, and renders of the class patterns (FCPs)."""
     from .. import plotting
     from ..inspect.objectives import direction
-    from ..inspect.oip import enhance_contrast, high_frequency_share, robustness
+    from ..inspect.images import enhance_contrast, high_frequency_share
+    from ..inspect.oip import robustness
 
     start = time.perf_counter()
     smooth = oips.oip_layer(layer, maps=maps, steps=steps, learning_rate=0.02, random_state=ctx.random_state,
                             param="fft", transforms="standard")
-    judge = oips._engine(oips.model_.layer_index(layer), regularized=False)
+    judge = oips.engine(layer, regularized=False)
     figures = {name: (high_frequency_share(r.images).mean(), robustness(judge, r.images, maps=maps).mean())
                for name, r in (("pixel", plain), ("fft", smooth))}
     both = np.concatenate([plain.images_pixels, smooth.images_pixels])
