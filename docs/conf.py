@@ -64,7 +64,7 @@ API_MODULES = [
     "skcnn", "skcnn.inspect", "skcnn.plotting", "skcnn.datasets", "skcnn.metrics",
     "skcnn.plugins", "skcnn.parallel",
     "skcnn.inspect.objectives", "skcnn.inspect.params", "skcnn.inspect.transforms",
-    "skcnn.inspect.oip",
+    "skcnn.inspect.oip", "skcnn.inspect.images", "skcnn.inspect.starts", "skcnn.inspect.render",
 ]
 write_api_pages(DOCS / "api", API_MODULES)
 

@@ -246,7 +246,7 @@ losses = Registry("losses", builtins={"skcnn._nn.losses": ("categorical_crossent
 initializers = Registry("initializers", builtins={"skcnn._nn.init": ("glorot", "uniform")})
 solvers = Registry("solvers", builtins={"skcnn._nn.optim": ("batch", "cg", "lbfgs", "sgd")})
 cnn_architectures = Registry("cnn_architectures", builtins={"skcnn.cnn.architectures": ("padded", "series")})
-oip_starts = Registry("oip_starts", builtins={"skcnn.inspect.oip": ("multiscale", "precursor")})
+oip_starts = Registry("oip_starts", builtins={"skcnn.inspect.starts": ("multiscale", "precursor")})
 dream_objectives = Registry("dream_objectives", builtins={"skcnn.inspect.dream": ("l2", "mean")})
 
 registries: dict[str, Registry] = {

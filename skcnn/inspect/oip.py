@@ -24,7 +24,7 @@ from .._validation import check_int, check_number, is_int
 from ..plugins import oip_starts
 from ._ascent import GradientAscent, fast_dtype
 from ._core.model import InspectedModel, import_keras, resolve_model
-from .images import enhance_contrast, from_range_units, high_frequency_share  # noqa: F401 - also importable here
+from .images import from_range_units
 from .objectives import check_point
 from .render import render_objectives
 from .starts import multiscale_start, precursor_start

@@ -355,7 +355,7 @@ def plot_oips(oips, *, maps=None, activations=None, contrast=True, pixel_space=T
     >>> [ax.get_title() for ax in fig.axes]
     ['map 0\\n1.00', 'map 1\\ndead', 'map 2\\n2.50']
     """
-    from ..inspect.oip import enhance_contrast
+    from ..inspect.images import enhance_contrast
 
     layer = None
     if hasattr(oips, "images") and hasattr(oips, "maps"):
