@@ -448,3 +448,257 @@ def test_deletion_of_integrated_gradients_beats_a_random_order(series_cnn):
     inspector = AttributionInspector(cnn)
     d = inspector.deletion_auc(X, inspector.integrated_gradients(X), random_state=0)
     assert d.auc.mean() < d.random_auc.mean()
+
+
+# ------------------------------------------------------------------------------ any model
+def _two_head_model():
+    """A trunk with two softmax heads, listed in model.outputs in the reverse of their build order."""
+    keras.utils.set_random_seed(11)
+    inputs = keras.Input((10, 12, 1))
+    x = keras.layers.Conv2D(4, 3, activation="relu", name="c1")(inputs)
+    flat = keras.layers.Flatten()(x)
+    a = keras.layers.Dense(4, activation="softmax", name="head_a")(flat)
+    b = keras.layers.Dense(3, activation="softmax", name="head_b")(flat)
+    return keras.Model(inputs, [b, a]), inputs, a, b
+
+
+def test_several_outputs_explain_the_chosen_head_as_a_model_cut_to_it(rng_images):
+    model, inputs, a, b = _two_head_model()
+    for output, head, k in (("head_a", a, 4), (1, a, 4), ("head_b", b, 3), (0, b, 3)):
+        inspector = AttributionInspector(model, output=output)
+        single = AttributionInspector(keras.Model(inputs, head))
+        assert inspector.n_classes_ == k
+        target = k - 1
+        for call in (lambda i: i.saliency(rng_images, target, absolute=False),
+                     lambda i: i.integrated_gradients(rng_images, target, steps=8),
+                     lambda i: i.gradcam(rng_images, target),
+                     lambda i: i.occlusion(rng_images, target, window=4, stride=4)):
+            got, expected = call(inspector), call(single)
+            np.testing.assert_allclose(got.maps, expected.maps, rtol=1e-5, atol=1e-7, err_msg=str(output))
+            np.testing.assert_allclose(got.scores, expected.scores, rtol=1e-5, atol=1e-7)
+    # the logit of head_a, written out with a tape: the inspector does not explain the last layer (head_b)
+    tf = _tf()
+    x = tf.constant(rng_images)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        flat = keras.Model(inputs, model.get_layer("head_a").input)(x)
+        kernel, bias = model.get_layer("head_a").get_weights()
+        total = tf.reduce_sum(tf.matmul(flat, kernel)[:, 2] + bias[2])
+    direct = tape.gradient(total, x).numpy().sum(axis=3)
+    got = AttributionInspector(model, output="head_a").saliency(rng_images, 2, absolute=False).maps
+    np.testing.assert_allclose(got, direct, rtol=1e-4, atol=1e-6)
+
+
+def test_several_outputs_without_output_or_with_a_wrong_target_say_what_is_expected(rng_images):
+    model, *_ = _two_head_model()
+    with pytest.raises(ValueError, match=r"model has 2 outputs \(0: 'head_b' \(3,\), 1: 'head_a' \(4,\)\); "
+                                         r"choose the one to explain with output="):
+        AttributionInspector(model)
+    with pytest.raises(ValueError, match=r"^output must be the name or index of one of the model's outputs"):
+        AttributionInspector(model, output="head_c")
+    with pytest.raises(ValueError, match=r"target must hold class indices in \[0, 3\) for the model's output "
+                                         r"'head_b' of 3 class scores; got 3\.$"):
+        AttributionInspector(model, output="head_b").saliency(rng_images, target=3)
+    # head_a has 4 classes: 3 is a valid target there
+    assert AttributionInspector(model, output="head_a").saliency(rng_images, target=3).targets.tolist() == [3] * 5
+
+
+def test_a_feature_map_output_is_refused_at_construction_naming_what_is_expected():
+    conv = keras.Sequential([keras.Input((10, 12, 1)), keras.layers.Conv2D(3, 3, name="maps")])
+    with pytest.raises(ValueError, match=r"^model's output 'maps' gives values of shape \(8, 10, 3\) per image; "
+                                         r"attribution explains a vector of class scores per image, shape "
+                                         r"\(n_classes,\): give a model with a classification head"):
+        AttributionInspector(conv)
+    inputs = keras.Input((10, 12, 1))
+    x = keras.layers.Conv2D(3, 3, name="maps")(inputs)
+    scores = keras.layers.Dense(2, name="scores")(keras.layers.GlobalAveragePooling2D()(x))
+    two = keras.Model(inputs, [x, scores])
+    with pytest.raises(ValueError, match=r"output 'maps' .* choose another output with output="):
+        AttributionInspector(two, output="maps")
+    assert AttributionInspector(two, output="scores").n_classes_ == 2
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"batch_size": 0}, r"^batch_size must be an int >= 1, got 0"),
+    ({"batch_size": 2.5}, r"^batch_size must be an int >= 1"),
+    ({"output": 3}, r"^output must be the name or index of one of the model's outputs \(0: 'out' \(3,\)\)"),
+    ({"device": "tpu"}, r"^device must be one of"),
+])
+def test_constructor_parameters_are_checked_at_construction(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        AttributionInspector(_small_cnn(), **kwargs)
+
+
+class _Subclassed(keras.Model):
+    """A network written as a subclass: Keras knows no graph of it before it is called."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = keras.layers.Conv2D(4, 3, activation="relu")
+        self.pool = keras.layers.GlobalAveragePooling2D()
+        self.dense = keras.layers.Dense(3)
+
+    def call(self, x):
+        return self.dense(self.pool(self.conv(x)))
+
+
+def test_a_subclassed_model_gets_saliency_smoothgrad_integrated_gradients_and_occlusion(rng_images):
+    tf = _tf()
+    keras.utils.set_random_seed(12)
+    net = _Subclassed()
+    net(rng_images[:1])  # built by a call
+    inspector = AttributionInspector(net)
+    x = tf.constant(rng_images)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(net(x)[:, 1])
+    direct = tape.gradient(total, x).numpy()
+    saliency = inspector.saliency(rng_images, target=1, absolute=False)
+    np.testing.assert_allclose(saliency.maps, direct.sum(axis=3), rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(saliency.scores, net(x).numpy()[:, 1], rtol=1e-5, atol=1e-6)
+    smooth = inspector.smoothgrad(rng_images, target=1, n_samples=4, noise=0.0, absolute=False)
+    np.testing.assert_allclose(smooth.maps, direct.sum(axis=3), rtol=1e-4, atol=1e-7)
+    ig = inspector.integrated_gradients(rng_images, target=1, steps=64)
+    assert np.all(np.abs(ig.completeness_gap) <= 0.01 * np.abs(ig.scores - ig.baseline_scores) + 1e-5)
+    occluded = rng_images.copy()
+    occluded[:, :5, :5] = 0.0
+    drop = net(x).numpy()[:, 1] - net(tf.constant(occluded)).numpy()[:, 1]
+    maps = inspector.occlusion(rng_images, target=1, window=5, stride=5).maps  # windows 0:5 x {0:5, 5:10, 7:12}
+    np.testing.assert_allclose(maps[:, :5, :5], np.broadcast_to(drop[:, None, None], (5, 5, 5)), rtol=1e-4,
+                               atol=1e-6)
+
+
+# --------------------------------------------------------------------- randomization
+def _prelu_network():
+    keras.utils.set_random_seed(13)
+    model = keras.Sequential([
+        keras.Input((8, 8, 1)),
+        keras.layers.Conv2D(3, 3, name="c1"),
+        keras.layers.PReLU(shared_axes=[1, 2], name="p1"),  # alphas (1, 1, 3)
+        keras.layers.Flatten(),
+        keras.layers.Dense(6, name="d1"),
+        keras.layers.PReLU(alpha_initializer=keras.initializers.Constant(0.3), name="p2"),  # alphas (6,)
+        keras.layers.Dense(3, kernel_initializer=keras.initializers.Constant(0.1), name="out"),
+    ])
+    rng = np.random.default_rng(0)
+    for layer in model.layers:  # "trained" weights, none at its initializer's value
+        layer.set_weights([rng.normal(0.5, 0.5, w.shape).astype(np.float32) for w in layer.get_weights()])
+    return model
+
+
+def _tape_saliency(model, X, target):
+    tf = _tf()
+    x = tf.constant(X, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(model(x)[:, target])
+    return tape.gradient(total, x).numpy().sum(axis=3)
+
+
+def test_randomization_uses_each_layers_own_initializer_and_covers_every_layer_with_weights():
+    from scipy.stats import spearmanr
+
+    model = _prelu_network()
+    X = np.random.default_rng(1).normal(size=(4, 8, 8, 1)).astype(np.float32)
+    inspector = AttributionInspector(model)
+    trained = [w.copy() for w in model.get_weights()]
+    # out's kernel back to its Constant(0.1), its bias to zeros, p2's alphas to Constant(0.3): a copy written by hand
+    r = inspector.randomization_test(X, "saliency", target=0, layers=["out", "p2"], absolute=False)
+    expected = keras.models.clone_model(model)
+    expected.set_weights(trained)
+    expected.get_layer("out").set_weights([np.full((6, 3), 0.1, np.float32), np.zeros(3, np.float32)])
+    expected.get_layer("p2").set_weights([np.full(6, 0.3, np.float32)])
+    np.testing.assert_allclose(r.maps[2], _tape_saliency(expected, X, 0), rtol=1e-4, atol=1e-6)
+    # then p1's alphas at the default initializer's zeros
+    r = inspector.randomization_test(X, "saliency", target=0, layers=["out", "p2", "p1"], absolute=False)
+    expected.get_layer("p1").set_weights([np.zeros((1, 1, 3), np.float32)])
+    np.testing.assert_allclose(r.maps[3], _tape_saliency(expected, X, 0), rtol=1e-4, atol=1e-6)
+    for got, want in zip(model.get_weights(), trained):  # the model itself is untouched
+        np.testing.assert_array_equal(got, want)
+    # every layer with weights, both PReLUs included, top down; each stage changes the maps
+    r = inspector.randomization_test(X, "integrated_gradients", random_state=3, steps=16)
+    assert r.layers == ["out", "p2", "d1", "p1", "c1"] and r.maps.shape == (6, 4, 8, 8)
+    assert all(not np.allclose(r.maps[k], r.maps[k + 1]) for k in range(5))
+    # signed and absolute rank correlations, each against scipy's Spearman
+    for k in range(5):
+        for i in range(4):
+            signed = spearmanr(r.maps[0, i].ravel(), r.maps[k + 1, i].ravel()).statistic
+            absolute = spearmanr(np.abs(r.maps[0, i]).ravel(), np.abs(r.maps[k + 1, i]).ravel()).statistic
+            np.testing.assert_allclose([r.correlations[k, i], r.absolute_correlations[k, i]], [signed, absolute],
+                                       atol=1e-10)
+    assert not np.allclose(r.correlations, r.absolute_correlations)
+    np.testing.assert_allclose(r.mean_absolute_correlation, r.absolute_correlations.mean(axis=1))
+
+
+def test_randomization_draws_follow_random_state():
+    model = _prelu_network()
+    X = np.random.default_rng(1).normal(size=(3, 8, 8, 1)).astype(np.float32)
+    inspector = AttributionInspector(model)
+    a, b, c = (inspector.randomization_test(X, layers=["out", "d1"], random_state=s) for s in (4, 4, 5))
+    np.testing.assert_array_equal(a.maps, b.maps)
+    assert not np.allclose(a.maps[2], c.maps[2])
+
+
+# --------------------------------------------------------------------------- fills
+@pytest.mark.parametrize("fill", ["mean", "blur", "black"])
+def test_deletion_and_insertion_fills_against_a_direct_computation(fill):
+    from scipy.ndimage import gaussian_filter
+
+    keras.utils.set_random_seed(14)
+    model = keras.Sequential([keras.Input((8, 10, 3)), keras.layers.Conv2D(4, 3, activation="relu"),
+                              keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
+    X = np.random.default_rng(2).random((3, 8, 10, 3)).astype(np.float32)
+    maps = np.random.default_rng(3).random((3, 8, 10))
+    if fill == "mean":
+        filled = np.broadcast_to(X.mean(axis=(1, 2), keepdims=True), X.shape)
+    elif fill == "blur":
+        filled = gaussian_filter(X, sigma=(0, 10 / 8, 10 / 8, 0), mode="nearest")
+    else:
+        filled = np.zeros_like(X)
+    inspector = AttributionInspector(model)
+    deletion = inspector.deletion_auc(X, maps, target=2, steps=4, fill=fill)
+    insertion = inspector.insertion_auc(X, maps, target=2, steps=4, fill=fill)
+    order = np.argsort(-maps.reshape(3, -1), axis=1)
+    for k, count in enumerate([0, 20, 40, 60, 80]):
+        hidden = np.zeros((3, 80), bool)
+        np.put_along_axis(hidden, order[:, :count], True, axis=1)
+        hidden = hidden.reshape(3, 8, 10, 1)
+        removed = np.where(hidden, filled, X)
+        revealed = np.where(hidden, X, filled)
+        np.testing.assert_allclose(deletion.curve[:, k], model.predict(removed, verbose=0)[:, 2], rtol=1e-4)
+        np.testing.assert_allclose(insertion.curve[:, k], model.predict(revealed, verbose=0)[:, 2], rtol=1e-4)
+
+
+def test_the_default_fill_is_the_blur():
+    import inspect as python_inspect
+
+    for method in (AttributionInspector.deletion_auc, AttributionInspector.insertion_auc):
+        assert python_inspect.signature(method).parameters["fill"].default == "blur"
+
+
+@pytest.mark.slow
+def test_with_the_default_fill_saliency_and_ig_beat_random_order_on_real_photo_patches():
+    from sklearn.datasets import load_sample_images
+
+    photos = [image.astype(np.float32) / 255.0 for image in load_sample_images().images]  # china, flower
+    rng = np.random.default_rng(0)
+    X, y = [], []
+    for _ in range(564):  # 24x24 patches, every other pixel of a 48x48 crop; the class is the photo
+        label = int(rng.integers(2))
+        photo = photos[label]
+        r, c = rng.integers(0, photo.shape[0] - 48), rng.integers(0, photo.shape[1] - 48)
+        X.append(photo[r:r + 48:2, c:c + 48:2])
+        y.append(label)
+    X, y = np.stack(X), np.array(y)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((24, 24, 3)), keras.layers.Conv2D(8, 3, activation="relu"),
+                              keras.layers.MaxPooling2D(), keras.layers.Conv2D(16, 3, activation="relu"),
+                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(X[:500], y[:500], epochs=8, batch_size=32, verbose=0)
+    test = X[500:]
+    assert (model.predict(test, verbose=0).argmax(axis=1) == y[500:]).mean() > 0.8
+    inspector = AttributionInspector(model)
+    for attribution in (inspector.saliency(test), inspector.integrated_gradients(test)):
+        d = inspector.deletion_auc(test, attribution)
+        assert d.auc.mean() < d.random_auc.mean(), (attribution.method, d.auc.mean(), d.random_auc.mean())
