@@ -808,8 +808,8 @@ def test_input_range_clips_every_step():
 
 @pytest.mark.parametrize("given", [True, False])
 def test_a_step_is_in_units_of_the_input_range_and_stays_inside_it(given):
-    """One step written out: x + lr * (high - low) * g / rms(g), clipped into the range; the range is the
-    engine's input_range, or the resolved model's when none is given."""
+    """Two steps written out: x + lr * (high - low) * g / rms(g), clipped into the range after each; the range
+    is the engine's input_range, or the resolved model's when none is given."""
     import tensorflow as tf
 
     model = _model()
@@ -819,12 +819,16 @@ def test_a_step_is_in_units_of_the_input_range_and_stays_inside_it(given):
     engine = (GradientAscent(model, "c1", input_range=(low, high)) if given else
               GradientAscent(resolve_model(model, input_range=(low, high)), "c1"))
     assert engine.input_range == (low, high)
-    result = engine.run(x, maps=[0, 2], steps=1, learning_rate=0.1)
-    _, moved = _step_by_hand(lambda xt: tf.stack([tf.reduce_mean(sub(xt)[0, ..., 0]),
-                                                  tf.reduce_mean(sub(xt)[1, ..., 2])]), x, 0.1 * (high - low))
-    want = np.clip(moved, low, high)
-    assert np.any(moved < low) or np.any(moved > high) or given  # the clip matters for some pixel
-    np.testing.assert_allclose(result.images, want, rtol=1e-4, atol=1e-5)
+    result = engine.run(x, maps=[0, 2], steps=2, learning_rate=0.1)
+
+    def value(xt):
+        return tf.stack([tf.reduce_mean(sub(xt)[0, ..., 0]), tf.reduce_mean(sub(xt)[1, ..., 2])])
+
+    _, moved = _step_by_hand(value, x, 0.1 * (high - low))
+    first = np.clip(moved, low, high)
+    assert not np.allclose(first, moved)  # the clip matters
+    _, second = _step_by_hand(value, first, 0.1 * (high - low))  # the second step starts inside the range
+    np.testing.assert_allclose(result.images, np.clip(second, low, high), rtol=1e-4, atol=1e-5)
 
 
 def test_other_parameterizations_end_inside_the_input_range():

@@ -377,7 +377,7 @@ class GradientAscent:
             if not np.all(spatial == spatial[:1, :1, :1]):
                 raise ValueError("points and spatial work with objective='map' or 'weights' only.")
             term = FunctionTerm(self.layer_index, self._objective_fn, np.zeros(weights.shape[1]))
-            return _Plan((term.key(self.model_),), (term,), [_Rows(weights.shape[1:], lambda a, b: weights[a:b])])
+            return _Plan((term.key(self.model_),), (term,), [_Rows(weights.shape[1:], lambda a, b: weights[a:b], n)])
 
         def mix(start, stop):
             if mode == "map":
@@ -388,7 +388,7 @@ class GradientAscent:
             return spatial[start:stop, :, :, None] * onehot[:, None, None, :]
 
         term = _Weighted(self.layer_index)
-        return _Plan((term.key(self.model_),), (term,), [_Rows(self.map_shape, mix)])
+        return _Plan((term.key(self.model_),), (term,), [_Rows(self.map_shape, mix, n)])
 
     def _maps(self, n, maps):
         c = self.map_shape[2]
@@ -544,7 +544,7 @@ def _check_objective(objective):
 class _Rows:
     """A per-image table whose rows are made on demand: ``rows[start:stop]`` is one batch's."""
 
-    def __init__(self, shape, make, n=None):
+    def __init__(self, shape, make, n):
         self.shape, self.make, self.n = tuple(shape), make, n
 
     def __len__(self):

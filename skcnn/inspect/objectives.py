@@ -234,7 +234,7 @@ class Direction(LinearTerm):
 
 
 class Diversity(Term):
-    """Minus each image's mean cosine similarity between its Gram matrix and the other images' (see :func:`diversity`)."""
+    """Minus each image's mean cosine similarity of its Gram matrix to the other images' (:func:`diversity`)."""
 
     def key(self, model):
         return ("diversity", model.layer_index(self.layer))
