@@ -17,10 +17,13 @@ Run: ``python benchmarks/bench_attribution.py [--images 256]`` (needs the
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import warnings
 
 import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads: no INFO lines in the tables
 
 
 def _timed(fn, repeat=3, patience=20.0):
@@ -44,11 +47,11 @@ def _pearson(a, b):
 
 
 def _models(n):
+    import keras
+
     from skcnn import KerasCNNClassifier
-    from skcnn._keras import import_keras
     from skcnn.datasets import load_mnist
 
-    keras, _ = import_keras()
     digits = load_mnist()
     X = digits.data.reshape(-1, 28, 28, 1).astype(np.float32) / 255.0
     cnn = KerasCNNClassifier(image_shape=(28, 28, 1), epochs=1, random_state=0).fit(X[:1000], digits.target[:1000])

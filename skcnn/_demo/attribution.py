@@ -107,20 +107,26 @@ def run(ctx) -> Section:
     }
     fig = plotting.plot_randomization(randomized)
     images.append((ctx.save(fig, "attribution_randomization.png"),
-                   "Randomization test: the layers are re-initialized from the top, and each map is compared with "
-                   "the trained network's by rank correlation. Maps that explain the model fall toward 0; the "
-                   "|gradient| keeps tracing the strokes of the digit whatever the weights."))
+                   "Randomization test: the layers are re-initialized from the top (each weight from its layer's "
+                   "own initializer), and each map is compared with the trained network's by rank correlation. "
+                   "Maps that explain the model fall toward 0; the |gradient| keeps tracing the strokes of the "
+                   "digit whatever the weights. The summary also gives the integrated gradients' absolute maps, "
+                   "whose ranking can survive where the signed one falls."))
     for name, r in randomized.items():
         lines.append(f"randomization, {name:21s}: " + "  ".join(f"{layer} {c:+.2f}" for layer, c in
                                                                   zip(r.layers, r.mean_correlation)))
+    ig_abs = randomized["integrated gradients"]
+    lines.append("randomization, integrated gradients |map|: " + "  ".join(
+        f"{layer} {c:+.2f}" for layer, c in zip(ig_abs.layers, ig_abs.mean_absolute_correlation)))
     # the trained network's maps, from the randomization test
     maps = {"integrated gradients": randomized["integrated gradients"].maps[0],
             "saliency": randomized["saliency |gradient|"].maps[0]}
     deletion = {name: inspector.deletion_auc(sample, m) for name, m in maps.items()}
     fig = plotting.plot_deletion(deletion)
     images.append((ctx.save(fig, "attribution_deletion.png"),
-                   "Deletion curves: pixels set to black in the order of the map (solid) or at random (dashed); the "
-                   "faster the probability of the predicted class falls, the better the map found the evidence."))
+                   "Deletion curves: pixels replaced by those of a blurred copy of the digit, in the order of the "
+                   "map (solid) or at random (dashed); the faster the probability of the predicted class falls, the "
+                   "better the map found the evidence."))
     for name, d in deletion.items():
         lines.append(f"deletion AUC, {name}: {d.auc.mean():.3f} (random order {d.random_auc.mean():.3f})")
     lines.append(f"attribution section: {time.perf_counter() - start:.1f} s")

@@ -26,16 +26,20 @@ Any Keras image model works whose explained output is a vector of class
 scores per image: the one output of a single-output model, or the one chosen
 with ``output=`` among several (a model with several outputs and no
 ``output`` is refused with the list of them). "The logit" is that output's
-value before its softmax or sigmoid, where its last layer applies one.
+value before its softmax or sigmoid, where its last layer applies one (a
+subclassed network is explained on the output it returns, since its inner
+values are not reachable: return logits from it to explain logits).
 
 Two checks tell whether a map can be trusted. :meth:`~AttributionInspector.
 randomization_test` re-initializes the network's layers from the top, each
 weight with its layer's own initializer (Adebayo et al., 2018, "Sanity
 checks for saliency maps"), and measures by rank correlation, of the signed
 and of the absolute maps, how much the maps still look like the trained
-network's: a map that explains the model changes when the model does. :meth:`~AttributionInspector.deletion_auc`
-and :meth:`~AttributionInspector.insertion_auc` remove (or add) pixels in the
-map's order and integrate the class probability, against a random order.
+network's: a map that explains the model changes when the model does.
+:meth:`~AttributionInspector.deletion_auc` and
+:meth:`~AttributionInspector.insertion_auc` remove (or add) pixels in the
+map's order and integrate the class probability, against a random order; a
+removed pixel takes its value from a blurred copy of the image by default.
 
 Through a Pipeline (``StandardScaler`` then the CNN) the maps are gradients
 with respect to the raw pixels: the chain rule through the preceding steps,
@@ -139,21 +143,21 @@ class RandomizationResult(ShortReprMixin):
         Spearman rank correlation of each image's map with its map from the
         trained network, per stage (0 where a map is constant): the maps as
         the method gives them, signed where they are signed.
+    maps : ndarray of shape (len(layers) + 1, n, height, width)
+        The trained network's maps, then each stage's.
+    mode : str
+        ``"top-down"`` (cascading) or ``"independent"``.
     absolute_correlations : ndarray of shape (len(layers), n)
         The same for the absolute values of the maps (Quantus' MPRT ranks
         these; Adebayo et al. show both). A signed map whose sign flips with
         the weights can fall to 0 on ``correlations`` while its magnitudes,
         and so this, stay high.
-    maps : ndarray of shape (len(layers) + 1, n, height, width)
-        The trained network's maps, then each stage's.
-    mode : str
-        ``"top-down"`` (cascading) or ``"independent"``.
 
     Examples
     --------
     >>> import numpy as np
     >>> r = RandomizationResult("saliency", ["output", "conv1"], np.array([[0.2, 0.4], [0.0, 0.1]]),
-    ...                         np.array([[0.9, 0.7], [0.5, 0.3]]), np.zeros((3, 2, 4, 4)), "top-down")
+    ...                         np.zeros((3, 2, 4, 4)), "top-down", np.array([[0.9, 0.7], [0.5, 0.3]]))
     >>> r.mean_correlation, r.mean_absolute_correlation
     (array([0.3 , 0.05]), array([0.8, 0.4]))
     """
@@ -161,9 +165,9 @@ class RandomizationResult(ShortReprMixin):
     method: str
     layers: list
     correlations: np.ndarray
-    absolute_correlations: np.ndarray
     maps: np.ndarray
     mode: str = "top-down"
+    absolute_correlations: np.ndarray | None = None
 
     @property
     def mean_correlation(self):
@@ -172,8 +176,8 @@ class RandomizationResult(ShortReprMixin):
 
     @property
     def mean_absolute_correlation(self):
-        """Mean rank correlation of the absolute maps over the images, per stage."""
-        return self.absolute_correlations.mean(axis=1)
+        """Mean rank correlation of the absolute maps over the images, per stage (None where not measured)."""
+        return None if self.absolute_correlations is None else self.absolute_correlations.mean(axis=1)
 
 
 @dataclass(repr=False)
@@ -211,26 +215,16 @@ class AUCResult(ShortReprMixin):
 
 # ----------------------------------------------------------------------------- helpers
 def _logit_split(keras, layer):
-    """``(linear, activation)`` for a last layer ending in a softmax or sigmoid, else None.
+    """``(linear, activation)`` for a last layer ending in a softmax or sigmoid, else None."""
+    from ._ascent import _split_activation  # the ascent engine's split (it swaps the activation while it runs)
 
-    ``linear`` calls the layer with its activation swapped for the identity
-    while it runs (its own weights, whatever kind of layer it is).
-    """
     if type(layer).__name__ == "Softmax":
         return (lambda x: x), layer
     activation = getattr(layer, "activation", None)
     saturating = (keras.activations.softmax, keras.activations.sigmoid)
     if activation is None or not any(activation is f for f in saturating):
         return None
-
-    def linear(x):
-        layer.activation = keras.activations.linear
-        try:
-            return layer(x)
-        finally:
-            layer.activation = activation
-
-    return linear, activation
+    return _split_activation(keras, layer)
 
 
 def _choose(ops, requested, logits):
@@ -828,7 +822,7 @@ class AttributionInspector:
         x, pixels, requested = self._setup(X, target)
         coarse, logits = self._run(self._cam_fn(index, plus), 1, [x, requested])
         rows, cols = (_interpolation(x.shape[axis], coarse.shape[axis]) for axis in (1, 2))
-        maps = np.einsum("ai,nij,bj->nab", rows, coarse.astype(np.float64), cols)
+        maps = rows @ coarse.astype(np.float64) @ cols.T  # bilinear upsampling, rows then columns
         return self._result("gradcam_plus_plus" if plus else "gradcam", maps, requested, logits, pixels,
                             layer=self.model_.layer_name(index))
 
