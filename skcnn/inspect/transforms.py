@@ -41,6 +41,111 @@ def _named(fn, name):
     return fn
 
 
+# ---------------------------------------------------------------- the one resampling
+# Every built-in transform is a map from the pixels of its output back to the pixels of its input (a
+# "stage"). A run of them, the final fit to the model's input included, is folded into ONE table: for each
+# output pixel, up to 4**k source pixels of the first input and their weights (k affine stages). The images
+# are then read once, by one gather and one weighted sum, whatever the number of transforms; inside the
+# ascent's step every op costs time of its own, in the forward pass and again in the gradient.
+#
+# Coordinates travel as one int32 tensor ``yx`` of shape (2, taps, pixels): rows then columns.
+
+
+class _Shift:
+    """Output pixel ``i`` reads input pixel ``i + offset``; ``size(h, w)`` is the output's size; ``edge`` says
+    what an input coordinate outside the image reads: None (never happens), ``"constant"`` (zero),
+    ``"reflect"`` (mirrored, edge not repeated) or ``"wrap"`` (periodic)."""
+
+    def __init__(self, offset, grow, edge=None):
+        self.offset, self.grow, self.edge = offset, grow, edge
+
+    def size(self, h, w):
+        return h + self.grow[0], w + self.grow[1]
+
+    def back(self, yx, weights, h, w):
+        yx = yx + self.offset
+        limit = np.array([h, w], np.int32).reshape(2, 1, 1)
+        if self.edge == "reflect":
+            yx = (limit - 1) - ops.abs((limit - 1) - ops.abs(yx))
+        elif self.edge == "wrap":
+            yx = ops.mod(yx, limit)
+        elif self.edge == "constant":
+            inside = ops.cast(ops.all(ops.logical_and(yx >= 0, yx < limit), axis=0), "float32")
+            weights = inside if weights is None else weights * inside
+            yx = ops.clip(yx, 0, limit - 1)
+        return yx, weights
+
+
+class _Affine:
+    """Zoom by ``zoom`` and rotate by ``angle`` (radians) about the centre, bilinear, edges extended: each
+    output pixel reads the four pixels around its source point."""
+
+    def __init__(self, zoom, angle):
+        self.zoom, self.angle = zoom, angle
+
+    def then(self, other):
+        """This map followed by ``other``: one zoom (the product) and one rotation (the sum)."""
+        return _Affine(self.zoom * other.zoom, self.angle + other.angle)
+
+    def size(self, h, w):
+        return h, w
+
+    def back(self, yx, weights, h, w):
+        rows = ops.cast(yx[0], "float32") - (h - 1) / 2
+        cols = ops.cast(yx[1], "float32") - (w - 1) / 2
+        cos, sin = ops.cos(self.angle) / self.zoom, ops.sin(self.angle) / self.zoom
+        src_y = ops.clip(sin * cols + cos * rows + (h - 1) / 2, 0.0, h - 1.0)
+        src_x = ops.clip(cos * cols - sin * rows + (w - 1) / 2, 0.0, w - 1.0)
+        y0, x0 = ops.floor(src_y), ops.floor(src_x)
+        fy, fx = src_y - y0, src_x - x0
+        y0, x0 = ops.cast(y0, "int32"), ops.cast(x0, "int32")
+        y1, x1 = ops.minimum(y0 + 1, h - 1), ops.minimum(x0 + 1, w - 1)
+        yx = ops.stack([ops.concatenate([y0, y0, y1, y1]), ops.concatenate([x0, x1, x0, x1])])
+        taps = ops.concatenate([(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx])
+        return yx, taps if weights is None else taps * ops.tile(weights, (4, 1))
+
+
+def _fold(images, stages, size=None):
+    """Apply ``stages`` (in order), then fit to ``size`` ``(h, w)`` if given, as one gather and one weighted sum."""
+    images = ops.convert_to_tensor(images)
+    merged = []
+    for stage in stages:  # zooms and rotations that follow each other: one resampling
+        if merged and isinstance(stage, _Affine) and isinstance(merged[-1], _Affine):
+            merged[-1] = merged[-1].then(stage)
+        else:
+            merged.append(stage)
+    h, w = images.shape[1], images.shape[2]
+    if h is None or w is None:
+        raise ValueError("transforms need images of a known height and width.")
+    sizes = [(h, w)]
+    for stage in merged:
+        sizes.append(stage.size(*sizes[-1]))
+    if size is not None:
+        merged.append(_fit_stage(size, *sizes[-1]))
+        sizes.append(merged[-1].size(*sizes[-1]))
+    out_h, out_w = sizes[-1]
+    grid = np.stack(np.meshgrid(np.arange(out_h), np.arange(out_w), indexing="ij")).astype(np.int32)
+    yx, weights = ops.convert_to_tensor(grid.reshape(2, 1, -1)), None
+    for stage, (sh, sw) in zip(merged[::-1], sizes[-2::-1]):
+        yx, weights = stage.back(yx, weights, sh, sw)
+    return _ops.resample(images, yx[0] * w + yx[1], weights, (out_h, out_w))
+
+
+def _affine(images, zoom, angle):
+    """Zoom by ``zoom`` and rotate by ``angle`` (radians) about the centre, bilinear, edges extended."""
+    return _fold(images, [_Affine(zoom, angle)])
+
+
+def _geometric(name, stage):
+    """A transform ``t(images, seed)`` from ``stage(seed)``, the map it stands for (which :func:`compose` folds)."""
+
+    def transform(images, seed):
+        return _fold(images, [stage(seed)])
+
+    transform.stage = stage
+    return _named(transform, name)
+
+
 def pad(width, mode="reflect"):
     """Pad every side by ``width`` pixels (``"reflect"`` or ``"constant"`` zeros).
 
@@ -53,11 +158,8 @@ def pad(width, mode="reflect"):
     width = check_int(width, "width", low=0)
     if mode not in ("reflect", "constant"):
         raise ValueError(f"mode must be 'reflect' or 'constant'; got {mode!r}.")
-
-    def transform(images, seed):
-        return ops.pad(images, [[0, 0], [width, width], [width, width], [0, 0]], mode=mode)
-
-    return _named(transform, "pad")
+    shift = _Shift(-width, (2 * width, 2 * width), mode)
+    return _geometric("pad", lambda seed: shift)
 
 
 def _uniform(seed, low, high, salt, dtype="float32"):
@@ -80,18 +182,14 @@ def jitter(distance):
     """
     distance = check_int(distance, "distance", low=0)
 
-    def transform(images, seed):
-        images = ops.convert_to_tensor(images)
+    def stage(seed):
         if not distance:
-            return images
-        _, h, w, c = images.shape
+            return _Shift(0, (0, 0))
         dy = _uniform(seed, 0, distance + 1, 11, "int32")
         dx = _uniform(seed, 0, distance + 1, 13, "int32")
-        zero = ops.zeros_like(dy)
-        return ops.slice(images, ops.stack([zero, dy, dx, zero]),
-                         [ops.shape(images)[0], h - distance, w - distance, c])
+        return _Shift(ops.reshape(ops.stack([dy, dx]), (2, 1, 1)), (-distance, -distance))
 
-    return _named(transform, "jitter")
+    return _geometric("jitter", stage)
 
 
 def roll(distance):
@@ -105,36 +203,11 @@ def roll(distance):
     """
     distance = check_int(distance, "distance", low=0)
 
-    def transform(images, seed):
+    def stage(seed):
         shift = _ops.uniform(ops.cast(seed, "int32"), [2], -distance, distance + 1, "int32")
-        return ops.roll(images, shift, axis=[1, 2])
+        return _Shift(-ops.reshape(shift, (2, 1, 1)), (0, 0), "wrap")
 
-    return _named(transform, "roll")
-
-
-def _affine(images, zoom, angle):
-    """Zoom by ``zoom`` and rotate by ``angle`` (radians) about the centre, bilinear, edges extended.
-
-    Each output pixel is a weighted sum of its four source pixels: one gather
-    of all images and channels at once, then one weighted sum; the gradient
-    scatters back through the same four indices.
-    """
-    images = ops.convert_to_tensor(images)
-    _, h, w, c = images.shape
-    rows, cols = np.meshgrid(np.arange(h, dtype=np.float32) - (h - 1) / 2, np.arange(w, dtype=np.float32) - (w - 1) / 2,
-                             indexing="ij")
-    rows, cols = rows.ravel(), cols.ravel()
-    cos, sin = ops.cos(angle) / zoom, ops.sin(angle) / zoom
-    src_y = ops.clip(sin * cols + cos * rows + (h - 1) / 2, 0.0, h - 1.0)
-    src_x = ops.clip(cos * cols - sin * rows + (w - 1) / 2, 0.0, w - 1.0)
-    y0, x0 = ops.floor(src_y), ops.floor(src_x)
-    fy, fx = src_y - y0, src_x - x0
-    y0, x0 = ops.cast(y0, "int32"), ops.cast(x0, "int32")
-    y1, x1 = ops.minimum(y0 + 1, h - 1), ops.minimum(x0 + 1, w - 1)
-    source = ops.stack([y0 * w + x0, y0 * w + x1, y1 * w + x0, y1 * w + x1])  # (4, h * w)
-    weights = ops.stack([(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx])
-    taps = ops.take(ops.reshape(images, (-1, h * w, c)), source, axis=1)  # (n, 4, h * w, c)
-    return ops.reshape(ops.einsum("nkpc,kp->npc", taps, weights), (-1, h, w, c))
+    return _geometric("roll", stage)
 
 
 def random_scale(low=0.9, high=1.1):
@@ -153,11 +226,9 @@ def random_scale(low=0.9, high=1.1):
     def draw(seed):
         return _uniform(seed, low, high, 17), 0.0
 
-    def transform(images, seed):
-        return _affine(images, *draw(seed))
-
+    transform = _geometric("random_scale", lambda seed: _Affine(*draw(seed)))
     transform.affine = draw
-    return _named(transform, "random_scale")
+    return transform
 
 
 def random_rotate(degrees=10.0):
@@ -174,18 +245,28 @@ def random_rotate(degrees=10.0):
     def draw(seed):
         return 1.0, _uniform(seed, -limit, limit, 19)
 
-    def transform(images, seed):
-        return _affine(images, *draw(seed))
-
+    transform = _geometric("random_rotate", lambda seed: _Affine(*draw(seed)))
     transform.affine = draw
-    return _named(transform, "random_rotate")
+    return transform
+
+
+def _fit_stage(size, h, w):
+    """The stage of :func:`fit_to`: images ``(h, w)`` centre-cropped (or reflect-padded) to ``size``."""
+    th, tw = (int(v) for v in size)
+    grow_h, grow_w = max(0, th - h), max(0, tw - w)
+    top, left = (h + grow_h - th) // 2 - grow_h // 2, (w + grow_w - tw) // 2 - grow_w // 2
+    return _Shift(np.array([top, left], np.int32).reshape(2, 1, 1), (th - h, tw - w),
+                  "reflect" if grow_h or grow_w else None)
 
 
 def compose(transforms, size):
     """One function ``f(images, seed)``: the transforms in order, then :func:`fit_to` ``size``.
 
-    Each transform gets its own seed; zooms and rotations that follow each
-    other are resampled once, as one affine map.
+    Each transform gets its own seed. The built-in transforms that follow
+    each other, and the final fit, read the images once: one gather and one
+    weighted sum from a small table of source pixels (zooms and rotations that
+    follow each other are one bilinear resampling); a transform of your own
+    is applied as it is, between such runs.
 
     Examples
     --------
@@ -196,19 +277,18 @@ def compose(transforms, size):
     transforms = list(transforms)
 
     def apply(images, seed):
-        zoom, angle = None, None
+        if not transforms:
+            return images
+        images, stages = ops.convert_to_tensor(images), []
         for k, t in enumerate(transforms):
             salted = ops.cast(seed, "int32") + np.array([0, 104729 * (k + 1)], np.int32)
-            if hasattr(t, "affine"):
-                z, a = t.affine(salted)
-                zoom, angle = (z, a) if zoom is None else (zoom * z, angle + a)
+            if hasattr(t, "stage"):
+                stages.append(t.stage(salted))
                 continue
-            if zoom is not None:
-                images, zoom, angle = _affine(images, zoom, angle), None, None
+            if stages:
+                images, stages = _fold(images, stages), []
             images = t(images, salted)
-        if zoom is not None:
-            images = _affine(images, zoom, angle)
-        return fit_to(images, size) if transforms else images
+        return _fold(images, stages, size)
 
     return apply
 
@@ -271,15 +351,4 @@ def fit_to(images, size):
     >>> tuple(fit_to(np.zeros((1, 9, 5, 1), "float32"), (7, 7)).shape)
     (1, 7, 7, 1)
     """
-    h, w = (int(v) for v in size)
-    images = ops.convert_to_tensor(images)
-    H, W = images.shape[1], images.shape[2]
-    if H is None or W is None:
-        raise ValueError("fit_to needs images of a known height and width.")
-    grow_h, grow_w = max(0, h - H), max(0, w - W)
-    if grow_h or grow_w:
-        images = ops.pad(images, [[0, 0], [grow_h // 2, grow_h - grow_h // 2], [grow_w // 2, grow_w - grow_w // 2],
-                                  [0, 0]], mode="reflect")
-        H, W = H + grow_h, W + grow_w
-    top, left = (H - h) // 2, (W - w) // 2
-    return images[:, top:top + h, left:left + w, :]
+    return _fold(images, [], size)
