@@ -170,6 +170,24 @@ def test_a_new_kind_of_term_is_one_class_and_the_engine_climbs_it():
     assert np.all(climbed.scores > np.asarray(want) + 1.0)
 
 
+def test_class_logit_reads_the_chosen_output_of_a_model_with_several():
+    from skcnn.inspect import resolve_model
+
+    inputs = keras.Input((8, 8, 1))
+    init = keras.initializers.GlorotUniform(1)
+    x = L.Flatten()(L.Conv2D(3, 3, activation="relu", kernel_initializer=init, name="c1")(inputs))
+    head_a = L.Dense(4, activation="softmax", kernel_initializer=init, name="a")(x)
+    head_b = L.Dense(2, kernel_initializer=init, name="b")(x)
+    model = keras.Model(inputs, [head_b, head_a])  # the last layer built is not the chosen output
+    images = _start(2, size=8, seed=41)
+    logits = keras.Model(inputs, model.get_layer("a").input)(images) @ model.get_layer("a").kernel
+    want = np.asarray(logits + model.get_layer("a").bias)[:, 3]
+    got = GradientAscent(resolve_model(model, output="a")).score(images, objective=class_logit(3))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="output="):
+        GradientAscent(model).score(images, objective=class_logit(3))
+
+
 @pytest.mark.parametrize("a, b", [(1, 3), (4, 0)])
 def test_channel_difference_raises_one_and_lowers_the_other(a, b):
     model = _model(softmax=False)

@@ -611,8 +611,8 @@ class _Network:
     def __init__(self, engine, terms):
         keras = import_keras()[0]
         model, dtype = engine.model_, engine.compute_dtype
-        self.layers = sorted({model.layer_index(t.layer) for t in terms})
-        wants_pre = {model.layer_index(t.layer) for t in terms if t.reads == "logits" or engine.pre_activation}
+        self.layers = sorted({t.layer_index(model) for t in terms})
+        wants_pre = {t.layer_index(model) for t in terms if t.reads == "logits" or engine.pre_activation}
         self.splits = {i: _split_activation(keras, _twin(model.layers[i], dtype)) for i in sorted(wants_pre)
                        if _split_activation(keras, model.layers[i]) is not None}
         cropping = engine.crop is True or (engine.crop == "auto" and dtype == "float32")
@@ -665,7 +665,7 @@ class _Step:
     def __init__(self, engine, terms, shapes):
         self.network = _Network(engine, terms)
         model = engine.model_
-        self.terms = [(t, model.layer_index(t.layer)) for t in terms]
+        self.terms = [(t, t.layer_index(model)) for t in terms]
         self.pre = engine.pre_activation
         self.climbs_pre = any(t.reads != "logits" and i in self.network.splits for t, i in self.terms)
         self.alpha_l2, self.alpha_tv = engine.alpha_l2, engine.alpha_tv

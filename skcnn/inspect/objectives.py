@@ -87,9 +87,13 @@ class Term:
     def __init__(self, layer):
         self.layer = _layer(layer)
 
+    def layer_index(self, model):
+        """Index into ``model.layers`` (an InspectedModel) of the layer this term reads."""
+        return model.layer_index(self.layer)
+
     def key(self, model):
         """What identifies the compiled computation: equal keys share one input (their data add up)."""
-        return (type(self), model.layer_index(self.layer), repr(self))
+        return (type(self), self.layer_index(model), repr(self))
 
     def data(self, model):
         """This term's data for one image, before its coefficient: by default ``1.0`` (the coefficient alone)."""
@@ -122,7 +126,7 @@ class LinearTerm(Term):
         self._cache = {}
 
     def key(self, model):
-        return (self._kind, model.layer_index(self.layer))
+        return (self._kind, self.layer_index(model))
 
     _kind = "linear"
 
@@ -131,7 +135,7 @@ class LinearTerm(Term):
         raise NotImplementedError
 
     def data(self, model):
-        index = model.layer_index(self.layer)
+        index = self.layer_index(model)
         shape = model.layer_shape(index)
         if shape not in self._cache:
             self._cache[shape] = np.asarray(self.weights(shape, model.layer_name(index)), dtype=np.float32)
@@ -198,6 +202,10 @@ class ClassLogit(LinearTerm):
         super().__init__(layer)
         self.n = _index(n, "n")
 
+    def layer_index(self, model):
+        """The given layer, or by default (``layer=-1``) the one giving the explained output (``output=``)."""
+        return model.output_layer if self.layer == -1 else model.layer_index(self.layer)
+
     def weights(self, shape, name):
         _check_map(shape, self.n, name)
         w = np.zeros(shape)
@@ -237,7 +245,7 @@ class Diversity(Term):
     """Minus each image's mean cosine similarity of its Gram matrix to the other images' (:func:`diversity`)."""
 
     def key(self, model):
-        return ("diversity", model.layer_index(self.layer))
+        return ("diversity", self.layer_index(model))
 
     def value(self, activations, data):
         ops = _ops()
@@ -273,7 +281,7 @@ class FunctionTerm(Term):
         self._text = text or f"FunctionTerm({self.layer!r}, {getattr(fn, '__name__', fn)!r})"
 
     def key(self, model):
-        return ("callable", model.layer_index(self.layer), self.fn, len(self.vector))
+        return ("callable", self.layer_index(model), self.fn, len(self.vector))
 
     def data(self, model):
         return self.vector
@@ -454,7 +462,8 @@ def class_logit(n, layer=-1):
     """The value of output ``n`` before the output layer's activation (its logit, for a softmax).
 
     A softmax probability saturates at 1 and stops giving gradient; the logit
-    keeps climbing. ``layer`` is the output layer (default: the last one); if
+    keeps climbing. ``layer`` is the output layer (default: the layer giving
+    the explained output, see ``output=`` of the inspectors); if
     it is a bare ``Activation`` layer, the logits are its input.
 
     Examples
