@@ -25,7 +25,8 @@ def _numpy_decode(p, shape, basis):
     return x if basis is None else x @ np.asarray(basis, np.float64).T
 
 
-@pytest.mark.parametrize("shape", [(8, 8, 3), (6, 7, 3), (5, 4, 1)])
+# Small images decode by two matrix products, large ones (a side over 64) by the FFT: both routes are checked.
+@pytest.mark.parametrize("shape", [(8, 8, 3), (6, 7, 3), (5, 4, 1), (70, 66, 3), (9, 65, 1)])
 def test_fft_decode_and_encode_match_numpy(shape):
     h, w, c = shape
     rng = np.random.default_rng(0)
@@ -136,3 +137,99 @@ def test_compose_resamples_scale_and_rotation_once_with_the_drawn_values():
     matrix = _numpy_affine(images, zoom, angle)
     expected = (matrix @ images.transpose(1, 2, 0, 3).reshape(64, -1)).reshape(8, 8, 2, 1).transpose(2, 0, 1, 3)
     np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def _linear_map(fn, shape):
+    """The matrix of a linear map on arrays of ``shape``, one column per unit array."""
+    size = int(np.prod(shape))
+    return np.stack([np.ravel(fn(np.eye(size)[k].reshape(shape))) for k in range(size)], axis=1)
+
+
+def test_fft_decode_gradient_is_the_transposed_numpy_map():
+    import tensorflow as tf
+
+    param = ImageParam((4, 5, 3), "fft", decorrelate=True)
+    matrix = _linear_map(lambda q: _numpy_decode(q[None], (4, 5, 3), COLOR_BASIS)[0], param.param_shape)
+    rng = np.random.default_rng(6)
+    p = tf.constant(rng.normal(size=(2,) + param.param_shape).astype(np.float32))
+    weights = rng.normal(size=(2, 4, 5, 3)).astype(np.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(p)
+        total = tf.reduce_sum(param.decode(p) * weights)
+    expected = (weights.reshape(2, -1) @ matrix).reshape(p.shape)
+    np.testing.assert_allclose(tape.gradient(total, p).numpy(), expected, atol=1e-4)
+
+
+def _numpy_standard_chain(images, dy, dx, zoom, angle, unit, size):
+    """pad (zeros) -> window at (dy, dx) -> bilinear zoom and rotation -> centre crop, step by step in NumPy."""
+    n, h, w, c = images.shape
+    x = np.pad(images, [(0, 0), (unit, unit), (unit, unit), (0, 0)])
+    x = x[:, dy:dy + h + unit, dx:dx + w + unit]
+    hh, ww = x.shape[1:3]
+    matrix = _numpy_affine(x, zoom, angle)
+    x = (matrix @ x.transpose(1, 2, 0, 3).reshape(hh * ww, -1)).reshape(hh, ww, n, c).transpose(2, 0, 1, 3)
+    top, left = (hh - size[0]) // 2, (ww - size[1]) // 2
+    return x[:, top:top + size[0], left:left + size[1]]
+
+
+def test_compose_of_the_standard_chain_and_its_gradient_match_numpy_step_by_step():
+    import tensorflow as tf
+
+    h, w, unit = 8, 7, 2
+    chain = [transforms.pad(unit, "constant"), transforms.jitter(unit), transforms.random_scale(0.8, 1.2),
+             transforms.random_rotate(20)]
+    apply = transforms.compose(chain, (h, w))
+    rng = np.random.default_rng(7)
+    images = rng.normal(size=(2, h, w, 2)).astype(np.float32)
+    weights = rng.normal(size=images.shape).astype(np.float32)
+    shifts = set()
+    for s in range(6):
+        seed = np.array([s, 3], np.int32)
+        salted = [seed + np.array([0, 104729 * (k + 1)], np.int32) for k in range(4)]
+        dy, dx = (int(transforms._uniform(salted[1], 0, unit + 1, salt, "int32")) for salt in (11, 13))
+        zoom, angle = float(chain[2].affine(salted[2])[0]), float(chain[3].affine(salted[3])[1])
+        shifts.add((dy, dx))
+        one = lambda x: _numpy_standard_chain(x[None, ..., None], dy, dx, zoom, angle, unit, (h, w))[0, ..., 0]
+        matrix = _linear_map(one, (h, w))
+        x = tf.constant(images)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            moved = apply(x, seed)
+            total = tf.reduce_sum(moved * weights)
+        flat = images.transpose(1, 2, 0, 3).reshape(h * w, -1)
+        expected = (matrix @ flat).reshape(h, w, 2, 2).transpose(2, 0, 1, 3)
+        np.testing.assert_allclose(moved.numpy(), expected, atol=1e-5)
+        grad = (matrix.T @ weights.transpose(1, 2, 0, 3).reshape(h * w, -1)).reshape(h, w, 2, 2).transpose(2, 0, 1, 3)
+        np.testing.assert_allclose(tape.gradient(total, x).numpy(), grad, atol=1e-5)
+    assert len(shifts) > 1
+
+
+@pytest.mark.parametrize("size", [(12, 9), (14, 13)])
+def test_compose_of_reflect_pad_and_roll_then_fit_matches_numpy(size):
+    images = np.random.default_rng(8).normal(size=(2, 6, 5, 1)).astype(np.float32)
+    seed = np.array([2, 11], np.int32)
+    got = _np(transforms.compose([transforms.pad(3, "reflect"), transforms.roll(2)], size)(images, seed))
+    shift = _np(transforms._ops.uniform(seed + np.array([0, 2 * 104729], np.int32), [2], -2, 3, "int32"))
+    x = np.roll(np.pad(images, [(0, 0), (3, 3), (3, 3), (0, 0)], mode="reflect"), tuple(shift), axis=(1, 2))
+    grow = [max(0, t - s) for t, s in zip(size, x.shape[1:3])]
+    x = np.pad(x, [(0, 0), (grow[0] // 2, grow[0] - grow[0] // 2), (grow[1] // 2, grow[1] - grow[1] // 2), (0, 0)],
+               mode="reflect")
+    top, left = (x.shape[1] - size[0]) // 2, (x.shape[2] - size[1]) // 2
+    np.testing.assert_array_equal(got, x[:, top:top + size[0], left:left + size[1]])
+
+
+def test_compose_of_two_resamplings_around_a_zero_pad_matches_numpy():
+    images = np.random.default_rng(9).normal(size=(2, 6, 7, 1)).astype(np.float32)
+    rotate, scale = transforms.random_rotate(20), transforms.random_scale(0.8, 1.2)
+    seed = np.array([6, 1], np.int32)
+    got = _np(transforms.compose([rotate, transforms.pad(2, "constant"), scale], (6, 7))(images, seed))
+
+    def resample(x, zoom, angle):
+        n, h, w, c = x.shape
+        flat = x.transpose(1, 2, 0, 3).reshape(h * w, -1)
+        return (_numpy_affine(x, zoom, angle) @ flat).reshape(h, w, n, c).transpose(2, 0, 1, 3)
+
+    angle = float(rotate.affine(seed + np.array([0, 104729], np.int32))[1])
+    zoom = float(scale.affine(seed + np.array([0, 3 * 104729], np.int32))[0])
+    x = np.pad(resample(images, 1.0, angle), [(0, 0), (2, 2), (2, 2), (0, 0)])
+    np.testing.assert_allclose(got, resample(x, zoom, 0.0)[:, 2:8, 2:9], atol=1e-5)

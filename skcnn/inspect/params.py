@@ -70,6 +70,41 @@ def fft_scale(height, width, decay=1.0):
     return scale.astype(np.float32)
 
 
+# Largest side of an "fft" image decoded by two matrix products instead of an FFT: the products cost
+# O(h*w*(h+w)) but are two ops (and two in the gradient), where the FFT route takes about ten; above this
+# side their arithmetic outweighs the ops saved.
+_DFT_LIMIT = 64
+
+
+def _dft_matrices(h, w, basis):
+    """The inverse real 2-D DFT of a half spectrum ``(c, h, w // 2 + 1, 2)``, colour basis included, as two matrices.
+
+    With ``R + iI`` the spectrum, ``theta = 2 pi (ky y / h + kx x / w)`` and
+    ``m = 1`` for ``kx = 0`` (and ``w / 2``), 2 otherwise, the image is
+    ``x[y, x] = sum m (R cos theta - I sin theta) / (h w)``, which is
+    ``sum_ky (cos(2 pi ky y / h) U0 + sin(2 pi ky y / h) U1) / h`` with
+    ``U0 = sum_kx m (R cos - I sin)(2 pi kx x / w) / w`` and
+    ``U1 = -sum_kx m (R sin + I cos)(2 pi kx x / w) / w``.
+
+    Returns ``by_x`` ``(2 * (w // 2 + 1), 2 * w)``: rows (kx, part), columns
+    (U0 or U1, x); and ``by_y`` ``(h * d, 2 * c * h)``: rows (y, colour d),
+    columns (channel c, ky, U0 or U1), the colour basis ``d x c`` folded in.
+    """
+    half = w // 2 + 1
+    kx = np.arange(half)
+    m = np.where((kx == 0) | (2 * kx == w), 1.0, 2.0)[:, None]
+    angle = 2 * np.pi * np.outer(kx, np.arange(w)) / w
+    cos, sin = m * np.cos(angle) / w, m * np.sin(angle) / w
+    by_x = np.zeros((half, 2, 2, w))
+    by_x[:, 0, 0], by_x[:, 1, 0], by_x[:, 0, 1], by_x[:, 1, 1] = cos, -sin, -sin, -cos
+    angle = 2 * np.pi * np.outer(np.arange(h), np.arange(h)) / h  # (y, ky)
+    rows = np.stack([np.cos(angle), np.sin(angle)], axis=-1) / h  # (y, ky, U0 or U1)
+    basis = np.asarray(basis, np.float64)
+    by_y = np.einsum("dc,ykt->ydckt", basis, rows)
+    return (by_x.reshape(2 * half, 2 * w).astype(np.float32),
+            by_y.reshape(h * basis.shape[0], basis.shape[1] * h * 2).astype(np.float32))
+
+
 class ImageParam:
     """An image parameterization for images of ``shape`` ``(h, w, c)``.
 
@@ -106,9 +141,11 @@ class ImageParam:
         self.basis = basis
         self.inverse = None if basis is None else np.linalg.inv(basis).astype(np.float32)
         self.scale = fft_scale(h, w, decay) if param == "fft" else None
-        # the scale of both parts of each frequency, broadcast over the last axis of the parameters
-        self._scale = None if self.scale is None else self.scale[..., None]
+        # the scale of each parameter, written out in full: a broadcast over the short last axis costs more
+        self._scale = None if self.scale is None else np.broadcast_to(self.scale[..., None], (c, h, w // 2 + 1, 2)).copy()
         self.param_shape = (c, h, w // 2 + 1, 2) if param == "fft" else (h, w, c)
+        self._dft = _dft_matrices(h, w, basis if basis is not None else np.eye(c)) if (
+            param == "fft" and max(h, w) <= _DFT_LIMIT) else None
 
     @property
     def identity(self):
@@ -119,6 +156,8 @@ class ImageParam:
     def decode(self, p):
         """Parameters ``(n,) + param_shape`` -> images ``(n, h, w, c)`` (backend tensors)."""
         x = p
+        if self._dft is not None:
+            return self._decode_by_matmul(p)
         if self.param == "fft":
             real, imag = ops.unstack(p * self._scale, 2, axis=-1)
             x = _ops.irfft2(real, imag, self.shape[:2])
@@ -128,6 +167,15 @@ class ImageParam:
         if self.basis is not None:
             x = ops.einsum("nhwc,dc->nhwd", x, self.basis)
         return x
+
+    def _decode_by_matmul(self, p):
+        """:meth:`decode` of a small ``"fft"`` image as two matrix products (see :func:`_dft_matrices`)."""
+        h, w, c = self.shape
+        by_x, by_y = self._dft
+        u = ops.matmul(ops.reshape(p * self._scale, (-1, c * h, 2 * (w // 2 + 1))), by_x)  # (n, c*h, 2*w)
+        x = ops.matmul(by_y, ops.reshape(u, (-1, 2 * c * h, w)))  # (n, h * d, w)
+        x = ops.reshape(x, (-1, h, by_y.shape[0] // h, w))
+        return ops.transpose(x, (0, 1, 3, 2))
 
     def encode(self, x):
         """Images ``(n, h, w, c)`` -> parameters (backend tensors); ``decode(encode(x)) == x``."""

@@ -128,7 +128,23 @@ def _fold(images, stages, size=None):
     yx, weights = ops.convert_to_tensor(grid.reshape(2, 1, -1)), None
     for stage, (sh, sw) in zip(merged[::-1], sizes[-2::-1]):
         yx, weights = stage.back(yx, weights, sh, sw)
-    return _ops.resample(images, yx[0] * w + yx[1], weights, (out_h, out_w))
+    return _resample(images, yx[0] * w + yx[1], weights, (out_h, out_w))
+
+
+def _resample(images, index, weights, size):
+    """``out[p] = sum_k weights[k, p] * images[index[k, p]]`` for the pixels ``p`` of the output ``(n,) + size + (c,)``.
+
+    ``index`` (``(taps, pixels)``) counts the input's pixels row by row; ``weights`` None means one tap of
+    weight 1. The pixels go first, so that the gather copies whole rows of ``n * c`` values and its gradient
+    adds whole rows.
+    """
+    _, h, w, c = images.shape
+    flat = ops.reshape(ops.transpose(images, (1, 2, 0, 3)), (h * w, -1))
+    if weights is None:
+        out = ops.take(flat, index[0], axis=0)
+    else:
+        out = ops.sum(ops.take(flat, index, axis=0) * weights[..., None], axis=0)
+    return ops.transpose(ops.reshape(out, (size[0], size[1], -1, c)), (2, 0, 1, 3))
 
 
 def _affine(images, zoom, angle):
