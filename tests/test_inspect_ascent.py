@@ -289,7 +289,7 @@ def test_engine_defaults_are_the_documented_ones():
     defaults = {name: p.default for name, p in inspect.signature(GradientAscent).parameters.items()
                 if p.default is not inspect.Parameter.empty}
     assert defaults == dict(layer=None, objective="map", pre_activation=False, jitter=0, alpha_l2=0.0, alpha_tv=0.0,
-                            input_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False,
+                            input_range=None, batch_size=512, compute_dtype="float32", jit_compile=False,
                             crop="auto", param="pixel", decorrelate=False, transforms=None, device=None)
     run = {name: p.default for name, p in inspect.signature(GradientAscent.run).parameters.items()
            if p.default is not inspect.Parameter.empty}
@@ -301,12 +301,12 @@ def test_engine_defaults_are_the_documented_ones():
 def test_engine_keeps_its_settings():
     model = _model(channels=3)
     engine = GradientAscent(model, "c2", objective="weights", pre_activation="auto", jitter=2, alpha_l2=0.5,
-                            alpha_tv=0.25, chunk_size=7, compute_dtype="bfloat16", jit_compile=1, crop=False,
+                            alpha_tv=0.25, batch_size=7, compute_dtype="bfloat16", jit_compile=1, crop=False,
                             param="fft", decorrelate=True, transforms="standard", device="cpu")
     assert engine.model_.model is model and engine.model_.device == "cpu"
     assert (engine.layer_index, engine.layer.name, engine.map_shape) == (2, "c2", (2, 2, 2))
     assert (engine.objective, engine._objective_fn, engine.pre_activation) == ("weights", None, "auto")
-    assert (engine.jitter, engine.alpha_l2, engine.alpha_tv, engine.chunk_size) == (2, 0.5, 0.25, 7)
+    assert (engine.jitter, engine.alpha_l2, engine.alpha_tv, engine.batch_size) == (2, 0.5, 0.25, 7)
     assert (engine.compute_dtype, engine.jit_compile, engine.crop, engine.crop_) == ("bfloat16", True, False, None)
     assert (engine.param, engine.decorrelate, engine.transforms, engine.input_range) == ("fft", True, "standard", None)
     assert (engine._param.param, engine._param.basis is not None, engine._param.shape) == ("fft", True, (8, 8, 3))
@@ -339,7 +339,7 @@ def test_engine_keeps_its_settings():
     (dict(input_range="ab"), "input_range must be None or (low, high) with finite low < high; got 'ab'."),
     (dict(input_range=(0, 1, 2)), "input_range must be None or (low, high)"),
     (dict(input_range=(0, np.inf)), "input_range must be None or (low, high) with finite low < high"),
-    (dict(chunk_size=0), "chunk_size must be an int >= 1, got 0."),
+    (dict(batch_size=0), "batch_size must be an int >= 1, got 0."),
     (dict(compute_dtype="float16"), "compute_dtype must be one of ('float32', 'bfloat16'); got 'float16'."),
     (dict(crop="yes"), "crop must be True, False or 'auto'; got 'yes'."),
     (dict(crop=None), "crop must be True, False or 'auto'; got None."),
@@ -528,7 +528,7 @@ def test_chunks_and_xla_padding_give_each_image_its_own_result():
         return tf.reduce_mean(tf.gather(sub(xt), maps, axis=3, batch_dims=1), axis=[1, 2])
 
     for jit in (False, True):
-        result = GradientAscent(model, "c1", chunk_size=3, jit_compile=jit).run(x, maps=maps, steps=1,
+        result = GradientAscent(model, "c1", batch_size=3, jit_compile=jit).run(x, maps=maps, steps=1,
                                                                                learning_rate=0.3)
         before, after = _step_by_hand(value, x, 0.3)
         np.testing.assert_allclose(result.objective_history[0], before, rtol=1e-4, atol=1e-6)
@@ -632,7 +632,7 @@ def test_one_step_per_image_objectives_at_two_layers_with_penalties():
     np.testing.assert_array_equal(result.climbed, result.scores)
     assert engine.crop_ is None  # two layers: no crop
     # The same images, cut into chunks of two, give the same answer.
-    chunked = GradientAscent(model, alpha_l2=0.2, alpha_tv=0.7, chunk_size=2).run(
+    chunked = GradientAscent(model, alpha_l2=0.2, alpha_tv=0.7, batch_size=2).run(
         x, objective=objectives, steps=1, learning_rate=0.3)
     np.testing.assert_allclose(chunked.images, result.images, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(chunked.objective_history, result.objective_history, rtol=1e-5, atol=1e-6)
@@ -845,7 +845,7 @@ def test_transform_seeds_differ_between_chunks_and_follow_random_state():
 
     model = _model()
     x = np.repeat(_start(1, seed=21), 4, axis=0)
-    engine = GradientAscent(model, "c1", transforms=[T.jitter(2)], chunk_size=2)
+    engine = GradientAscent(model, "c1", transforms=[T.jitter(2)], batch_size=2)
     a = engine.run(x, maps=1, steps=3, learning_rate=0.2, random_state=0)
     b = engine.run(x, maps=1, steps=3, learning_rate=0.2, random_state=0)
     c = engine.run(x, maps=1, steps=3, learning_rate=0.2, random_state=1)
@@ -859,7 +859,7 @@ def test_engine_built_plainly_has_the_documented_settings():
     engine = GradientAscent(_model())
     assert (engine.objective, engine.pre_activation, engine.jitter, engine.alpha_l2, engine.alpha_tv) == (
         "map", False, 0, 0.0, 0.0)
-    assert (engine.input_range, engine.chunk_size, engine.compute_dtype, engine.jit_compile, engine.crop) == (
+    assert (engine.input_range, engine.batch_size, engine.compute_dtype, engine.jit_compile, engine.crop) == (
         None, 512, "float32", False, "auto")
     assert (engine.param, engine.decorrelate, engine.transforms) == ("pixel", False, None)
 
@@ -874,7 +874,7 @@ def test_run_shows_a_progress_bar_only_when_asked(monkeypatch):
         return list(iterable)
 
     monkeypatch.setattr(tqdm.auto, "tqdm", fake_tqdm)
-    engine = GradientAscent(_model(), "c1", chunk_size=1)
+    engine = GradientAscent(_model(), "c1", batch_size=1)
     x = _start(2, seed=22)
     engine.run(x, maps=0, steps=1, learning_rate=0.1)
     assert made == []

@@ -153,7 +153,7 @@ def test_precursor_memory_over_all_candidates():
 
 def test_engine_per_sample_objectives_match_single_runs():
     model = _small_model()
-    engine = GradientAscent(model, "c1", chunk_size=2)
+    engine = GradientAscent(model, "c1", batch_size=2)
     start = np.random.default_rng(0).normal(size=(3, 8, 8, 1)).astype(np.float32)
     together = engine.run(start, maps=[0, 2, 1], steps=5, learning_rate=0.1)
     for i, m in enumerate([0, 2, 1]):
@@ -200,8 +200,8 @@ def test_engine_weights_and_callable_objectives():
 def test_engine_xla_bfloat16_and_jitter_are_deterministic():
     model = _small_model()
     start = np.random.default_rng(2).normal(size=(5, 8, 8, 1)).astype(np.float32)
-    plain = GradientAscent(model, "c1", chunk_size=2).run(start, maps=1, steps=4, learning_rate=0.1)
-    xla = GradientAscent(model, "c1", chunk_size=2, jit_compile=True).run(start, maps=1, steps=4, learning_rate=0.1)
+    plain = GradientAscent(model, "c1", batch_size=2).run(start, maps=1, steps=4, learning_rate=0.1)
+    xla = GradientAscent(model, "c1", batch_size=2, jit_compile=True).run(start, maps=1, steps=4, learning_rate=0.1)
     np.testing.assert_allclose(xla.images, plain.images, rtol=1e-4, atol=1e-4)
     half = GradientAscent(model, "c1", compute_dtype="bfloat16", pre_activation="auto").run(
         start, maps=1, steps=4, learning_rate=0.1)
@@ -489,8 +489,6 @@ def test_oips_of_a_model_of_any_input_size_take_image_shape():
         inspector.oip("c2", 0, steps=2, image_shape=(9, 0))
 
 
-@pytest.mark.xfail(strict=False, reason="class_logit follows the chosen output once the objectives resolve the "
-                   "output layer through the resolved model")
 def test_render_of_a_class_on_a_model_with_several_outputs_takes_output():
     from skcnn.inspect.objectives import class_logit
 

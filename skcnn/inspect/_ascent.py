@@ -29,7 +29,7 @@ the layers' values before their activation functions, either always or
 (``"auto"``) only for images whose objective is still zero after a ReLU,
 where the post-activation gradient is zero.
 
-Batches are cut into chunks of ``chunk_size`` images (the one batch loop of
+Batches are cut into chunks of ``batch_size`` images (the one batch loop of
 :mod:`._core.batch`), which bounds memory; each chunk runs all its steps in
 one compiled call of the runtime's :class:`~._core.probe.Probe`, compiled once
 per structure of objective (which layers, which kinds of term), whatever the
@@ -250,7 +250,7 @@ class GradientAscent:
         range, ``learning_rate`` is in units of ``high - low`` and the images
         stay inside it: clipped after every step (``param="pixel"`` without
         ``decorrelate``) or at the end (other parameterizations).
-    chunk_size : int, default=512
+    batch_size : int, default=512
         Images per compiled call; bounds the memory.
     compute_dtype : {"float32", "bfloat16"}, default="float32"
         Precision of the network's arithmetic during the ascent.
@@ -291,7 +291,7 @@ class GradientAscent:
     """
 
     def __init__(self, model, layer=None, *, objective="map", pre_activation=False, jitter=0, alpha_l2=0.0, alpha_tv=0.0,
-                 input_range=None, chunk_size=512, compute_dtype="float32", jit_compile=False, crop="auto",
+                 input_range=None, batch_size=512, compute_dtype="float32", jit_compile=False, crop="auto",
                  param="pixel", decorrelate=False, transforms=None, device=None):
         self.model_ = resolve_model(model, device=device, input_range=check_input_range(input_range))
         self.input_range = self.model_.input_range
@@ -306,7 +306,7 @@ class GradientAscent:
         self.jitter = check_int(jitter, "jitter", low=0)
         self.alpha_l2 = check_number(alpha_l2, "alpha_l2")
         self.alpha_tv = check_number(alpha_tv, "alpha_tv")
-        self.chunk_size = check_int(chunk_size, "chunk_size")
+        self.batch_size = check_int(batch_size, "batch_size")
         if compute_dtype not in _DTYPES:
             raise ValueError(f"compute_dtype must be one of {_DTYPES}; got {compute_dtype!r}.")
         self.compute_dtype = compute_dtype
@@ -495,7 +495,7 @@ class GradientAscent:
             scores, climbed = self._scores(images, plan)
             return AscentResult(images.copy(), scores, np.empty((0, len(images)), np.float32), climbed)
         ascend = self._compiled(plan, "ascend")
-        bounds = batch_bounds(len(images), self.chunk_size)
+        bounds = batch_bounds(len(images), self.batch_size)
         seeds = np.repeat(batch_seeds(random_state, len(bounds)), [stop - start for start, stop in bounds])
         ticks = iter(_progress(bounds, verbose, description, len(images)))
 
@@ -504,7 +504,7 @@ class GradientAscent:
             return ascend(x, list(tables), np.int32(steps), np.float32(learning_rate),
                           np.array([seed[0], 0], dtype=np.int32))
 
-        out, scores, climbed, history = run_in_batches(climb, [images, seeds, *plan.tables], self.chunk_size,
+        out, scores, climbed, history = run_in_batches(climb, [images, seeds, *plan.tables], self.batch_size,
                                                        pad=self.jit_compile)
         next(ticks, None)
         return AscentResult(out, scores, np.ascontiguousarray(history.T), climbed)
@@ -523,7 +523,7 @@ class GradientAscent:
         """(objective after the activations, climbed value) per image."""
         score = self._compiled(plan, "score")
         post, climbed = run_in_batches(lambda x, *tables: score(x, list(tables)), [images, *plan.tables],
-                                       self.chunk_size, pad=self.jit_compile)
+                                       self.batch_size, pad=self.jit_compile)
         return post, climbed
 
 

@@ -341,7 +341,7 @@ class DreamInspector:
                 self.model_, index, pre_activation=self.pre_activation,
                 # "mean" is the engine's linear layer_mean path (weights over the maps); others are callables.
                 objective="weights" if self.objective == "mean" else self._objective_fn,
-                jitter=self.jitter, input_range=bounds, chunk_size=self.batch_size, compute_dtype=self.compute_dtype_)
+                jitter=self.jitter, input_range=bounds, batch_size=self.batch_size, compute_dtype=self.compute_dtype_)
         return self._engines[key]
 
     def _gray_bounds(self, original, pixels):

@@ -311,7 +311,7 @@ class OIPInspector:
             self._engines[key] = GradientAscent(
                 resolved, layer, pre_activation=self.pre_activation,
                 jitter=self.jitter if regularized else 0, alpha_l2=self.alpha_l2 if regularized else 0.0,
-                alpha_tv=self.alpha_tv if regularized else 0.0, chunk_size=self.batch_size, compute_dtype=dtype,
+                alpha_tv=self.alpha_tv if regularized else 0.0, batch_size=self.batch_size, compute_dtype=dtype,
                 param=param, decorrelate=decorrelate, transforms=transforms)
         return self._engines[key]
 
