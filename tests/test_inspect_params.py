@@ -25,7 +25,7 @@ def _numpy_decode(p, shape, basis):
     return x if basis is None else x @ np.asarray(basis, np.float64).T
 
 
-# Small images decode by two matrix products, large ones (a side over 64) by the FFT: both routes are checked.
+# Small images decode by two matrix products, large ones (a side over 48) by the FFT: both routes are checked.
 @pytest.mark.parametrize("shape", [(8, 8, 3), (6, 7, 3), (5, 4, 1), (70, 66, 3), (9, 65, 1)])
 def test_fft_decode_and_encode_match_numpy(shape):
     h, w, c = shape
