@@ -524,3 +524,24 @@ def test_engine_and_starts_are_public():
     np.testing.assert_allclose(starts.std(axis=(2, 3, 4)), 1.0, rtol=1e-4)
     with pytest.raises(ValueError, match="map indices must lie in"):
         inspector.starts("c2", [5])
+
+
+def test_robustness_is_one_for_what_the_transforms_cannot_change_and_less_for_structure():
+    from skcnn.inspect import GradientAscent
+    from skcnn.inspect.objectives import layer_mean
+    from skcnn.inspect.oip import robustness
+
+    # a 1x1 convolution with weight 1: the objective is the image's mean, which a constant image keeps
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(
+        1, 1, name="c", kernel_initializer="ones", bias_initializer="zeros")])
+    engine = GradientAscent(model)
+    constant = np.full((2, 28, 28, 1), 3.0, np.float32)
+    np.testing.assert_allclose(robustness(engine, constant, layer_mean("c"), n_copies=5), 1.0, rtol=1e-5)
+    rng = np.random.default_rng(0)
+    images = rng.uniform(0.5, 1.5, (3, 28, 28, 1)).astype(np.float32)
+    identity = robustness(engine, images, layer_mean("c"), n_copies=2, shift=0, scale=(1.0, 1.0), degrees=0.0)
+    np.testing.assert_allclose(identity, 1.0, rtol=1e-5)
+    corner = np.zeros((1, 28, 28, 1), np.float32)
+    corner[0, :6, :6] = 1.0  # a bright corner moves out of the window under shifts, zooms and turns
+    kept = robustness(engine, corner, layer_mean("c"), n_copies=8, degrees=30.0, random_state=1)
+    assert 0.3 < kept[0] < 0.99
