@@ -203,7 +203,16 @@ def _with_dtype(keras, model, dtype):
 
 
 def fast_dtype():
-    """``"bfloat16"`` where the hardware computes it natively (a GPU, or a CPU with AVX512-BF16/AMX)."""
+    """``"bfloat16"`` where the hardware computes it natively (a GPU, or a CPU with AVX512-BF16/AMX), else float32.
+
+    The inspectors' ``"auto"`` precision (``compute_dtype="auto"``,
+    ``screen_dtype="auto"``) asks it.
+
+    Examples
+    --------
+    >>> fast_dtype() in ("bfloat16", "float32")
+    True
+    """
     try:
         keras, _ = import_keras()
         if keras.distribution.list_devices("gpu"):

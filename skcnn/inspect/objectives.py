@@ -119,6 +119,11 @@ class LinearTerm(Term):
 
     Every linear term of a layer shares one input of the compiled step, so one
     graph serves any mix of channels, neurons, directions and layer means.
+
+    Examples
+    --------
+    >>> Channel("conv1", 1).weights((2, 2, 3), "conv1")[..., 1].tolist()
+    [[0.25, 0.25], [0.25, 0.25]]
     """
 
     def __init__(self, layer):
@@ -146,7 +151,13 @@ class LinearTerm(Term):
 
 
 class Channel(LinearTerm):
-    """The mean of map ``n`` (see :func:`channel`)."""
+    """The mean of map ``n`` (see :func:`channel`).
+
+    Examples
+    --------
+    >>> Channel("conv1", 2)
+    channel('conv1', 2)
+    """
 
     def __init__(self, layer, n):
         super().__init__(layer)
@@ -163,7 +174,13 @@ class Channel(LinearTerm):
 
 
 class Neuron(LinearTerm):
-    """One point of map ``n`` (see :func:`neuron`)."""
+    """One point of map ``n`` (see :func:`neuron`).
+
+    Examples
+    --------
+    >>> Neuron("c", 0, point=(0, 1)).weights((2, 2, 1), "c")[..., 0].tolist()
+    [[0.0, 1.0], [0.0, 0.0]]
+    """
 
     def __init__(self, layer, n, point=None):
         super().__init__(layer)
@@ -183,7 +200,13 @@ class Neuron(LinearTerm):
 
 
 class LayerMean(LinearTerm):
-    """The mean of a whole layer (see :func:`layer_mean`)."""
+    """The mean of a whole layer (see :func:`layer_mean`).
+
+    Examples
+    --------
+    >>> LayerMean("c").weights((2, 1, 2), "c").ravel().tolist()
+    [0.25, 0.25, 0.25, 0.25]
+    """
 
     def weights(self, shape, name):
         return np.full(shape, 1.0 / float(np.prod(shape)))
@@ -193,7 +216,14 @@ class LayerMean(LinearTerm):
 
 
 class ClassLogit(LinearTerm):
-    """Output ``n`` before the output layer's activation (see :func:`class_logit`)."""
+    """Output ``n`` before the output layer's activation (see :func:`class_logit`).
+
+    Examples
+    --------
+    >>> term = ClassLogit(2)
+    >>> term, term.weights((1, 1, 3), "head").ravel().tolist()
+    (class_logit(2), [0.0, 0.0, 1.0])
+    """
 
     _kind = "logit"
     reads = "logits"
@@ -217,7 +247,13 @@ class ClassLogit(LinearTerm):
 
 
 class Direction(LinearTerm):
-    """The projection on a unit vector over the maps or a unit pattern over the layer (see :func:`direction`)."""
+    """The projection on a unit vector over the maps or a unit pattern over the layer (see :func:`direction`).
+
+    Examples
+    --------
+    >>> Direction("c", [3.0, 4.0], "my direction").unit.tolist()
+    [0.6, 0.8]
+    """
 
     def __init__(self, layer, vector, text):
         super().__init__(layer)
@@ -242,7 +278,13 @@ class Direction(LinearTerm):
 
 
 class Diversity(Term):
-    """Minus each image's mean cosine similarity of its Gram matrix to the other images' (:func:`diversity`)."""
+    """Minus each image's mean cosine similarity of its Gram matrix to the other images' (:func:`diversity`).
+
+    Examples
+    --------
+    >>> Diversity("conv2")
+    diversity('conv2')
+    """
 
     def key(self, model):
         return ("diversity", self.layer_index(model))
@@ -272,6 +314,14 @@ class FunctionTerm(Term):
         weights ``(n, k)``; returns one value per image.
     vector : array-like of shape (k,)
         The weights, times the term's coefficient.
+
+    Examples
+    --------
+    >>> import keras
+    >>> def peak(activations, weights):
+    ...     return weights[:, 0] * keras.ops.max(activations, axis=(1, 2, 3))
+    >>> FunctionTerm("c", peak, [2.0]).vector.tolist()
+    [2.0]
     """
 
     def __init__(self, layer, fn, vector=(), text=None):

@@ -360,8 +360,8 @@ class OIPInspector:
                                 decorrelate=decorrelate, transforms=transforms)
 
     # --------------------------------------------------------------- starts
-    def starts(self, layer, maps, *, start="multiscale", n_starts=None, learning_rate=0.05, point=None,
-               random_state=None, start_options=None, image_shape=None):
+    def starts(self, layer, maps, *, start="multiscale", n_starts=None, start_options=None, random_state=None,
+               learning_rate=0.05, point=None, image_shape=None):
         """The start images :meth:`oip_layer` would climb for ``maps`` of ``layer``, in model space.
 
         Parameters
