@@ -112,5 +112,28 @@ def test_the_step_rule_moves_each_image_by_its_own_rms_in_range_units():
     np.testing.assert_allclose(moved, 25.5, rtol=1e-4)  # the same step for every image, whatever its scale
     clipped = np.asarray(ascent.ascent_step(x, grad, 0.1, scale=255.0, bounds=(-1.0, 2.0)))
     np.testing.assert_allclose(clipped, np.clip(expected, -1, 2), rtol=1e-5, atol=1e-4)
+    unit = np.asarray(ascent.ascent_step(x, grad, 0.1))  # without a range: steps in the input's own units
+    np.testing.assert_allclose(unit, x + 0.1 * grad / (rms + ascent.EPSILON), rtol=1e-5, atol=1e-5)
     zero = np.asarray(ascent.ascent_step(x, np.zeros_like(x), 0.5))
     np.testing.assert_array_equal(zero, x)
+
+
+def test_the_batch_helpers_at_their_edges():
+    a = np.arange(7.0)
+    assert batch.pad_to([a], 7)[0] is a  # nothing to pad: the array itself
+    assert batch.pad_to([a], 8)[0].tolist() == a.tolist() + [6.0]  # one row short: padded
+    assert batch.budget_batch_size(1, 10) == 10
+    single = batch.run_in_batches(lambda v: v * 2, [a], 3)  # one output, not a tuple: still one array
+    assert len(single) == 1 and single[0].tolist() == (a * 2).tolist()
+
+
+def test_a_compiled_function_is_traced_once_for_any_batch_length_and_casts_to_float32():
+    probe = Probe(resolve_model(_model()))
+    fn = probe.function("double", lambda x: x * 2.0, [Spec((None, 3))])
+    for n in (1, 2, 5):
+        fn(np.ones((n, 3), np.float32))
+    assert fn.fn.experimental_get_tracing_count() == 1
+    inputs = keras.Input((4, 4, 1))
+    low = keras.layers.Conv2D(2, 3, name="c", dtype="mixed_bfloat16")(inputs)
+    out = Probe(resolve_model(keras.Model(inputs, low))).forward(["c"])(np.ones((2, 4, 4, 1), np.float32))[0]
+    assert out.dtype == np.float32
