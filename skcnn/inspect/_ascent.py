@@ -49,7 +49,7 @@ from .._repr import ShortReprMixin
 from .._validation import check_int, check_number, check_per_image
 from ._core.ascent import ascent_step
 from ._core.batch import batch_bounds, batch_seeds, run_in_batches
-from ._core.model import check_input_range, import_keras, resolve_model
+from ._core.model import import_keras, resolve_model
 from ._core.probe import Probe, Spec, as_list, value_and_gradient
 from .objectives import FunctionTerm, LinearTerm, Objective, as_objectives
 from .params import ImageParam
@@ -302,7 +302,7 @@ class GradientAscent:
     def __init__(self, model, layer=None, *, objective="map", pre_activation=False, jitter=0, alpha_l2=0.0, alpha_tv=0.0,
                  input_range=None, batch_size=512, compute_dtype="float32", jit_compile=False, crop="auto",
                  param="pixel", decorrelate=False, transforms=None, device=None):
-        self.model_ = resolve_model(model, device=device, input_range=check_input_range(input_range))
+        self.model_ = resolve_model(model, device=device, input_range=input_range)
         self.input_range = self.model_.input_range
         self.objective = objective
         self._objective_fn = _check_objective(objective)
