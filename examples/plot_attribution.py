@@ -96,10 +96,10 @@ save_figure(plot_attribution(for_truth, y_true=y_err, n_cols=3,
 # Sanity checks on 16 test digits.
 sample = X_test[:16]
 randomized = {
-    "integrated gradients": inspector.randomization_test(sample, "integrated_gradients", steps=32),
-    "saliency (signed)": inspector.randomization_test(sample, "saliency", absolute=False),
-    "saliency |gradient|": inspector.randomization_test(sample, "saliency"),
-    "Grad-CAM": inspector.randomization_test(sample, "gradcam"),
+    "integrated gradients": inspector.randomization_test(sample, "integrated_gradients", steps=32, random_state=0),
+    "saliency (signed)": inspector.randomization_test(sample, "saliency", absolute=False, random_state=0),
+    "saliency |gradient|": inspector.randomization_test(sample, "saliency", random_state=0),
+    "Grad-CAM": inspector.randomization_test(sample, "gradcam", random_state=0),
 }
 for name, r in randomized.items():
     print(f"randomization, {name:21s}", "  ".join(f"{layer} {c:+.2f}" for layer, c in zip(r.layers,
@@ -107,7 +107,7 @@ for name, r in randomized.items():
     print(f"  the same, |map|{'':8s}", "  ".join(f"{layer} {c:+.2f}" for layer, c in zip(r.layers,
                                                                                        r.mean_absolute_correlation)))
 save_figure(plot_randomization(randomized), out / "randomization.png")
-deletion = {name: inspector.deletion_auc(sample, inspector.attribute(sample, method))
+deletion = {name: inspector.deletion_auc(sample, inspector.attribute(sample, method), random_state=0)
             for name, method in [("integrated gradients", "integrated_gradients"), ("saliency", "saliency"),
                                  ("occlusion", "occlusion")]}
 for name, d in deletion.items():

@@ -208,10 +208,10 @@ _IMAGE_PARAMETERS = {
                              lambda r: (r.maps, r.baseline_scores)),
     "occlusion": ("fill", lambda i, X, b: i.occlusion(X, target=1, window=4, stride=4, fill=b), lambda r: (r.maps,)),
     "deletion_auc": ("fill", lambda i, X, b: i.deletion_auc(X, np.arange(120.0).reshape(1, 10, 12).repeat(5, 0),
-                                                            target=1, steps=4, fill=b),
+                                                            target=1, steps=4, fill=b, random_state=0),
                      lambda r: (r.curve, r.random_curve)),
     "insertion_auc": ("fill", lambda i, X, b: i.insertion_auc(X, np.arange(120.0).reshape(1, 10, 12).repeat(5, 0),
-                                                              target=1, steps=4, fill=b),
+                                                              target=1, steps=4, fill=b, random_state=0),
                       lambda r: (r.curve, r.random_curve)),
 }
 

@@ -4,8 +4,8 @@
   ``GradientTape`` elsewhere in skcnn/inspect/.
 - No function in skcnn/inspect/ is longer than 80 lines, its docstring not counted.
 - Examples, benchmarks, docs and the demo's sections use the public API only.
-- One vocabulary: no inspector parameter named ``step_size`` or ``chunk_size``, and every inspector's first
-  argument is ``model``.
+- One vocabulary: no inspector parameter named ``step_size`` or ``chunk_size``, every inspector's first
+  argument is ``model``, and ``random_state`` defaults to None everywhere (scikit-learn's convention).
 """
 
 import ast
@@ -110,6 +110,45 @@ def test_one_vocabulary_in_the_inspectors_signatures():
     assert found == []
     first = {cls: list(sig.parameters)[1] for cls, method, sig in _inspector_signatures() if method == "__init__"}
     assert set(first.values()) == {"model"}, first
+
+
+def _public_callables():
+    """Every public function and public method of every public class that ``skcnn.inspect`` or its modules export."""
+    import importlib
+    import inspect as pyinspect
+
+    import skcnn.inspect as api
+
+    seen = set()
+    modules = [importlib.import_module(f"skcnn.inspect.{p.stem}") for p in sorted(INSPECT.glob("[a-z]*.py"))]
+    for module in [api, *modules]:
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name)
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if pyinspect.isfunction(obj):
+                yield f"{module.__name__}.{name}", obj
+            elif pyinspect.isclass(obj):
+                for method_name, method in pyinspect.getmembers(obj, pyinspect.isfunction):
+                    if method_name == "__init__" or not method_name.startswith("_"):
+                        yield f"{name}.{method_name}", method
+
+
+def _seed_defaults():
+    import inspect as pyinspect
+
+    return {name: sig.parameters["random_state"].default for name, fn in _public_callables()
+            if "random_state" in (sig := pyinspect.signature(fn)).parameters}
+
+
+def test_random_state_has_one_default_everywhere():
+    pytest.importorskip("keras")
+    defaults = _seed_defaults()
+    # the check reaches the inspectors, the sanity checks and the module-level helpers alike
+    assert {"OIPInspector.oip_layer", "AttributionInspector.randomization_test", "AttributionInspector.deletion_auc",
+            "skcnn.inspect.oip.robustness", "DreamInspector.dream"} <= set(defaults)
+    assert {name: d for name, d in defaults.items() if d is not None} == {}
 
 
 def test_the_rules_catch_what_they_guard(tmp_path):

@@ -98,12 +98,13 @@ def run(ctx) -> Section:
     # Sanity checks on correctly and wrongly classified test digits alike.
     sample = X_test[:6] if ctx.quick else X_test[:12]
     ctx.log(f"attribution: randomization test and deletion curves on {len(sample)} test digits")
+    seed = ctx.random_state
     randomized = {
         "integrated gradients": inspector.randomization_test(sample, "integrated_gradients",
-                                                             steps=8 if ctx.quick else 16),
-        "saliency (signed)": inspector.randomization_test(sample, "saliency", absolute=False),
-        "saliency |gradient|": inspector.randomization_test(sample, "saliency"),
-        "Grad-CAM": inspector.randomization_test(sample, "gradcam"),
+                                                             steps=8 if ctx.quick else 16, random_state=seed),
+        "saliency (signed)": inspector.randomization_test(sample, "saliency", absolute=False, random_state=seed),
+        "saliency |gradient|": inspector.randomization_test(sample, "saliency", random_state=seed),
+        "Grad-CAM": inspector.randomization_test(sample, "gradcam", random_state=seed),
     }
     fig = plotting.plot_randomization(randomized)
     images.append((ctx.save(fig, "attribution_randomization.png"),
@@ -121,7 +122,7 @@ def run(ctx) -> Section:
     # the trained network's maps, from the randomization test
     maps = {"integrated gradients": randomized["integrated gradients"].maps[0],
             "saliency": randomized["saliency |gradient|"].maps[0]}
-    deletion = {name: inspector.deletion_auc(sample, m) for name, m in maps.items()}
+    deletion = {name: inspector.deletion_auc(sample, m, random_state=seed) for name, m in maps.items()}
     fig = plotting.plot_deletion(deletion)
     images.append((ctx.save(fig, "attribution_deletion.png"),
                    "Deletion curves: pixels replaced by those of a blurred copy of the digit, in the order of the "

@@ -108,7 +108,8 @@ def _readable(ctx, oips, cnn, layer, maps, steps, plain, signature, images):
     smooth = oips.oip_layer(layer, maps=maps, steps=steps, learning_rate=0.02, random_state=ctx.random_state,
                             param="fft", transforms="standard")
     judge = oips.engine(layer, regularized=False)
-    figures = {name: (high_frequency_share(r.images).mean(), robustness(judge, r.images, maps=maps).mean())
+    figures = {name: (high_frequency_share(r.images).mean(), robustness(judge, r.images, maps=maps,
+                                                                    random_state=ctx.random_state).mean())
                for name, r in (("pixel", plain), ("fft", smooth))}
     both = np.concatenate([plain.images_pixels, smooth.images_pixels])
     fig = plotting.plot_oips(both, maps=np.concatenate([maps, maps]),

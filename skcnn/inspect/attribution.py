@@ -985,7 +985,7 @@ class AttributionInspector:
             raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}.")
         return getattr(self, method)(X, target, **options)
 
-    def randomization_test(self, X, method="saliency", *, target=None, layers="top-down", random_state=0,
+    def randomization_test(self, X, method="saliency", *, target=None, layers="top-down", random_state=None,
                            **options):
         """Adebayo et al.'s model-randomization check: whether the maps change when the network does.
 
@@ -1018,7 +1018,7 @@ class AttributionInspector:
         layers : {"top-down", "independent"} or list of str, default="top-down"
             Which layers, in which order: every layer with a kernel from the
             top, or the given ones in the given order (cascading).
-        random_state : int, numpy Generator or None, default=0
+        random_state : int, numpy Generator or None, default=None
             Seeds the initializers' draws.
         **options
             Passed to the method (``n_samples``, ``steps``, ``layer``, ...).
@@ -1139,7 +1139,7 @@ class AttributionInspector:
         return AUCResult(kind="insertion" if insert else "deletion", fractions=fractions, curve=curve,
                          random_curve=random_curve, auc=area(curve), random_auc=area(random_curve))
 
-    def deletion_auc(self, X, attribution, *, target=None, steps=20, fill="blur", random_state=0):
+    def deletion_auc(self, X, attribution, *, target=None, steps=20, fill="blur", random_state=None):
         """Remove pixels in the attribution's order; the area under the class probability.
 
         A map that finds the pixels the decision rests on makes the probability
@@ -1168,7 +1168,7 @@ class AttributionInspector:
             the image's colours and coarse shapes and loses only its detail.
             On patches of scikit-learn's two sample photos, saliency and
             integrated gradients beat the random order with the blur.
-        random_state : int, numpy Generator or None, default=0
+        random_state : int, numpy Generator or None, default=None
             Seeds the random order.
 
         Returns
@@ -1188,7 +1188,7 @@ class AttributionInspector:
         """
         return self._order_curve(X, attribution, target, steps, fill, random_state, insert=False)
 
-    def insertion_auc(self, X, attribution, *, target=None, steps=20, fill="blur", random_state=0):
+    def insertion_auc(self, X, attribution, *, target=None, steps=20, fill="blur", random_state=None):
         """Reveal pixels in the attribution's order on the ``fill`` image; the area under the probability.
 
         Higher than the random order's area for a map that finds the evidence.

@@ -36,7 +36,7 @@ _RANGE_AMPLITUDE = 0.25  # the built-in starts' spread on a model with an input 
 
 
 def robustness(engine, images, objective=None, *, maps=None, n_copies=20, shift=2, scale=(0.9, 1.1), degrees=10.0,
-               random_state=0):
+               random_state=None):
     """Mean share of each image's objective that survives random shifts, zooms and rotations.
 
     Each image is shifted by up to ``shift`` pixels, zoomed by a factor in
