@@ -5,7 +5,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from skcnn.inspect._core import ascent, batch  # noqa: E402
+from skcnn.inspect._core import ascent, batch, tiles  # noqa: E402
 from skcnn.inspect._core.model import resolve_model  # noqa: E402
 from skcnn.inspect._core.probe import Probe, Spec, as_list, value_and_gradient  # noqa: E402
 
@@ -137,3 +137,18 @@ def test_a_compiled_function_is_traced_once_for_any_batch_length_and_casts_to_fl
     low = keras.layers.Conv2D(2, 3, name="c", dtype="mixed_bfloat16")(inputs)
     out = Probe(resolve_model(keras.Model(inputs, low))).forward(["c"])(np.ones((2, 4, 4, 1), np.float32))[0]
     assert out.dtype == np.float32
+
+
+def test_tiles_are_cut_and_pasted_alike_in_numpy_and_in_keras_ops():
+    # two images of 3 x 2 tiles of 2 x 3 pixels, two channels: tile k of image i is the block at row k // 2,
+    # column k % 2, written out with plain slicing
+    images = np.arange(2 * 6 * 6 * 2, dtype=np.float32).reshape(2, 6, 6, 2)
+    tiling = [3, 2, 2, 3]
+    expected = np.stack([images[i, r * 2:(r + 1) * 2, c * 3:(c + 1) * 3] for i in range(2) for r in range(3)
+                         for c in range(2)])
+    np.testing.assert_array_equal(tiles.cut(images, tiling), expected)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(tiles.cut(keras.ops.convert_to_tensor(images), tiling,
+                                                                       keras.ops)), expected)
+    np.testing.assert_array_equal(tiles.paste(expected, 2, tiling), images)
+    np.testing.assert_array_equal(tiles.grid(6, 6, 4), [2, 2, 3, 3])
+    np.testing.assert_array_equal(tiles.grid(5, 9, 4), [2, 3, 3, 3])

@@ -545,3 +545,17 @@ def test_robustness_is_one_for_what_the_transforms_cannot_change_and_less_for_st
     corner[0, :6, :6] = 1.0  # a bright corner moves out of the window under shifts, zooms and turns
     kept = robustness(engine, corner, layer_mean("c"), n_copies=8, degrees=30.0, random_state=1)
     assert 0.3 < kept[0] < 0.99
+
+
+def test_an_inspector_compiles_into_one_cache():
+    # every engine an OIPInspector builds (one per layer, precision, parameterization) compiles into the
+    # inspector's one cache; asking again for the same work compiles nothing
+    inspector = OIPInspector(_small_model(bias=0.1))
+    inspector.oip_layer("c1", maps=[0, 1], steps=2, random_state=0)
+    inspector.oip_layer("c2", maps=[0], steps=2, random_state=0, param="fft")
+    engines = list(inspector._engines.values())
+    assert len(engines) == 2 and all(e._probe is inspector._probe for e in engines)
+    keys = set(inspector._probe.compiled)
+    assert len(keys) >= 2 and {k[:2] for k in keys} >= {("engine", id(inspector.model_))}
+    inspector.oip_layer("c1", maps=[0, 1], steps=2, random_state=1)
+    assert set(inspector._probe.compiled) == keys

@@ -330,12 +330,17 @@ class GradientAscent:
         self.transforms = transforms
         self._transforms = ([roll(self.jitter)] if self.jitter else []) + resolve_transforms(
             transforms, self.model_.input_shape[:2])
-        self._probe = Probe(self.model_)
+        self._probe, self._namespace = Probe(self.model_), ()
+
+    def _in_cache(self, probe, namespace):
+        """Compile into ``probe`` (an inspector's one cache) under keys that start with ``namespace``; returns self."""
+        self._probe, self._namespace = probe, tuple(namespace)
+        return self
 
     # -------------------------------------------------------------- building
     def _compiled(self, plan, name):
         """The compiled ``"ascend"`` or ``"score"`` of one structure of objective (the plan's keys)."""
-        key = (name, plan.keys, tuple(t.shape for t in plan.tables))
+        key = (*self._namespace, name, plan.keys, tuple(t.shape for t in plan.tables))
         if key not in self._probe.compiled:
             step = _Step(self, plan.terms, [t.shape for t in plan.tables])
             self.crop_ = step.network.crop
@@ -451,7 +456,7 @@ class GradientAscent:
         images = self._images(images)
         index = self.model_.layer_index(layer)
         point = None if point is None else tuple(int(v) for v in point)
-        key = ("map_values", index, point)
+        key = (*self._namespace, "map_values", index, point)
         if key not in self._probe.compiled:
             values = _MapValues(self, index, point)
             self._probe.function(key, values, [Spec((None, *self.model_.input_shape))])

@@ -341,7 +341,8 @@ class DreamInspector:
                 self.model_, index, pre_activation=self.pre_activation,
                 # "mean" is the engine's linear layer_mean path (weights over the maps); others are callables.
                 objective="weights" if self.objective == "mean" else self._objective_fn,
-                jitter=self.jitter, input_range=bounds, batch_size=self.batch_size, compute_dtype=self.compute_dtype_)
+                jitter=self.jitter, input_range=bounds, batch_size=self.batch_size, compute_dtype=self.compute_dtype_,
+            )._in_cache(self._probe, ("engine", *key))
         return self._engines[key]
 
     def _gray_bounds(self, original, pixels):
@@ -403,15 +404,14 @@ class DreamInspector:
             return climbed[..., 0], score
         shift = plan.shift
         ph, pw = -(-H // th) * th + (th if shift else 0), -(-W // tw) * tw + (tw if shift else 0)
+        tiling = [ph // th, pw // tw, th, tw]
         score = 0.0
         planes = planes.copy()
         offsets_y, offsets_x = (_stratified_offsets(plan.rng, size, plan.steps, shift) for size in (th, tw))
         for dy, dx in zip(offsets_y, offsets_x):
             padded = np.pad(planes, ((0, 0), (dy, ph - H - dy), (dx, pw - W - dx)), mode="reflect")
-            tiles_ = padded.reshape(p, ph // th, th, pw // tw, tw).transpose(0, 1, 3, 2, 4).reshape(-1, th, tw, 1)
-            climbed, score = self._climb(plan, tiles_, 1)
-            padded = climbed.reshape(p, ph // th, pw // tw, th, tw).transpose(0, 1, 3, 2, 4).reshape(p, ph, pw)
-            planes = padded[:, dy:dy + H, dx:dx + W]
+            climbed, score = self._climb(plan, tiles.cut(padded[..., None], tiling), 1)
+            planes = tiles.paste(climbed, p, tiling)[:, dy:dy + H, dx:dx + W, 0]
         return planes, score
 
     # ------------------------------------------------- networks that see the whole image

@@ -24,6 +24,7 @@ from .._validation import check_int, check_number, is_int
 from ..plugins import oip_starts
 from ._ascent import GradientAscent, fast_dtype
 from ._core.model import InspectedModel, import_keras, resolve_model
+from ._core.probe import Probe
 from .images import from_range_units
 from .objectives import check_point
 from .render import render_objectives
@@ -288,6 +289,7 @@ class OIPInspector:
         self.model_ = resolve_model(model, device=device, output=output, input_range=input_range)
         self._engines = {}
         self._sizes = {}
+        self._probe = Probe(self.model_)  # every engine compiles into this one cache
 
     # -------------------------------------------------------------- engines
     def _sized(self, image_shape=None, output=None):
@@ -312,7 +314,8 @@ class OIPInspector:
                 resolved, layer, pre_activation=self.pre_activation,
                 jitter=self.jitter if regularized else 0, alpha_l2=self.alpha_l2 if regularized else 0.0,
                 alpha_tv=self.alpha_tv if regularized else 0.0, batch_size=self.batch_size, compute_dtype=dtype,
-                param=param, decorrelate=decorrelate, transforms=transforms)
+                param=param, decorrelate=decorrelate, transforms=transforms,
+            )._in_cache(self._probe, ("engine", *key))
         return self._engines[key]
 
     def engine(self, layer=None, *, dtype="float32", regularized=True, param="pixel", decorrelate=False,

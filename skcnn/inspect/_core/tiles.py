@@ -10,6 +10,11 @@ the image is the whole image's gradient, rolled back by the autodiff itself.
 the one step rule (:func:`~skcnn.inspect._core.ascent.ascent_step`). Both are
 written with ``keras.ops`` and compiled by a :class:`~skcnn.inspect._core.probe.Probe`.
 
+A grayscale network behind a Pipeline's per-pixel scaler takes tiles of its
+own input size only, so its dreams cut and paste tiles in NumPy, outside the
+compiled call: :func:`cut` and :func:`paste` are the one way to do it, on
+NumPy arrays or ``keras.ops`` tensors alike.
+
 Examples
 --------
 >>> import numpy as np, keras
@@ -35,13 +40,41 @@ from ..._keras import import_keras
 from .ascent import ascent_step
 from .probe import Spec, as_list, value_and_gradient
 
-__all__ = ["grid", "tiled_objective", "tiled_climb", "climb_specs", "shape_errors"]
+__all__ = ["grid", "cut", "paste", "tiled_objective", "tiled_climb", "climb_specs", "shape_errors"]
 
 
 def grid(height, width, tile_size):
     """``[tiles down, tiles across, tile height, tile width]``: the fewest equal tiles of at most ``tile_size``."""
     ny, nx = -(-height // tile_size), -(-width // tile_size)
     return np.array([ny, nx, -(-height // ny), -(-width // nx)], dtype=np.int32)
+
+
+def cut(images, tiling, xp=np):
+    """Tiles ``(n * ny * nx, th, tw, c)`` of images ``(n, ny * th, nx * tw, c)``, image by image, row by row.
+
+    ``tiling`` is ``[ny, nx, th, tw]`` (:func:`grid`); ``xp`` is ``numpy``
+    (images climbed tile by tile outside a compiled call) or ``keras.ops``
+    (inside one), so that both cut the same way. :func:`paste` undoes it.
+
+    >>> image = np.arange(24).reshape(1, 4, 6, 1)
+    >>> tiles = cut(image, [2, 3, 2, 2])
+    >>> tiles.shape, tiles[1, :, :, 0].tolist()
+    ((6, 2, 2, 1), [[2, 3], [8, 9]])
+    >>> bool(np.array_equal(paste(tiles, 1, [2, 3, 2, 2]), image))
+    True
+    """
+    ny, nx, th, tw = tiling[0], tiling[1], tiling[2], tiling[3]
+    n, c = xp.shape(images)[0], xp.shape(images)[3]
+    blocks = xp.transpose(xp.reshape(images, [n, ny, th, nx, tw, c]), [0, 1, 3, 2, 4, 5])
+    return xp.reshape(blocks, [n * ny * nx, th, tw, c])
+
+
+def paste(tiles, n, tiling, xp=np):
+    """The images ``(n, ny * th, nx * tw, c)`` whose tiles :func:`cut` gave."""
+    ny, nx, th, tw = tiling[0], tiling[1], tiling[2], tiling[3]
+    c = xp.shape(tiles)[3]
+    blocks = xp.transpose(xp.reshape(tiles, [n, ny, nx, th, tw, c]), [0, 1, 3, 2, 4, 5])
+    return xp.reshape(blocks, [n, ny * th, nx * tw, c])
 
 
 def tiled_objective(feed, objective, sizes, channels):
@@ -60,8 +93,7 @@ def tiled_objective(feed, objective, sizes, channels):
         pads = [[0, 0], [0, ny * th - ops.shape(image)[1]], [0, nx * tw - ops.shape(image)[2]], [0, 0]]
         plain = ops.pad(rolled, pads)
         padded = plain + ops.stop_gradient(ops.pad(rolled, pads, mode="reflect") - plain)
-        tiles = ops.reshape(ops.transpose(ops.reshape(padded, [ny, th, nx, tw, channels]), [0, 2, 1, 3, 4]),
-                            [ny * nx, th, tw, channels])
+        tiles = cut(padded, tiling, ops)
         value = 0.0
         for k, output in enumerate(as_list(feed(tiles, training=False))):
             vector = ops.tile(weights[None, bounds[k]:bounds[k + 1]], [ny * nx, 1])
