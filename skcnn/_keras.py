@@ -1,4 +1,10 @@
-"""The one place where skcnn imports Keras and TensorFlow (on first use, never at ``import skcnn``).
+"""The one place where skcnn imports Keras and its backend (on first use, never at ``import skcnn``).
+
+Keras 3 runs on TensorFlow, JAX or PyTorch, chosen once per process by the
+environment variable ``KERAS_BACKEND`` before Keras is first imported
+(skcnn's default: ``"tensorflow"``). :func:`import_keras` checks that the
+chosen backend's package is installed (and names the extra that installs it
+when it is not) and quiets its import.
 
 TensorFlow talks a lot on its first import: its C++ core writes INFO lines
 (``I0000 ...``) straight to file descriptor 2 before its logging is set up, so
@@ -10,6 +16,7 @@ or level on the ``"tensorflow"`` logger is kept as given.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import re
@@ -21,6 +28,9 @@ _ABSL_LINE = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:[\d.]+ +\d+ [^\]]+\] ")
 _ABSL_BANNER = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
 _SEVERITIES = "IWEF"
 _configured = False
+
+#: Keras backend -> (the package it imports, the extra of skcnn that installs it).
+BACKENDS = {"tensorflow": ("tensorflow", None), "jax": ("jax", "jax"), "torch": ("torch", "torch")}
 
 
 def _filter_import_log(text, min_level, gpu_found):
@@ -68,11 +78,8 @@ def _quiet_first_import():
             sys.stderr.flush()
 
 
-def _configure_logging():
-    """Once per process: quiet TensorFlow's C++ and Python logging where the user left them unset."""
-    global _configured
-    if _configured:
-        return
+def _quiet_tensorflow():
+    """Quiet TensorFlow's C++ and Python logging where the user left them unset (imports it)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     tf_logger = logging.getLogger("tensorflow")
     user_level = tf_logger.level
@@ -84,65 +91,154 @@ def _configure_logging():
         tf_logger.setLevel(logging.ERROR)  # AutoGraph's "could not transform" warnings and the like
     if "AUTOGRAPH_VERBOSITY" not in os.environ:
         tf.autograph.set_verbosity(0)
+
+
+def _configure_logging(name):
+    """Once per process: quiet the backend's import and logging where the user left them unset.
+
+    On JAX, the warning that a GPU may be present but a CUDA-enabled jaxlib
+    is not (a CPU machine with a GPU driver's files) goes with the other
+    warnings of its ``"jax._src.xla_bridge"`` logger; PyTorch imports quietly.
+    """
+    global _configured
+    if _configured:
+        return
+    if name == "tensorflow":
+        _quiet_tensorflow()
+    elif name == "jax":
+        logger = logging.getLogger("jax._src.xla_bridge")
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.ERROR)
     _configured = True
 
 
-def import_keras():
-    """Import Keras 3 on the TensorFlow backend and return ``(keras, tensorflow)``.
+def backend():
+    """The name of the Keras backend skcnn runs on: ``"tensorflow"``, ``"jax"`` or ``"torch"``.
 
-    ``KERAS_BACKEND`` defaults to ``"tensorflow"``. Unless the user set them,
+    Keras' own answer once Keras is imported; before that, ``KERAS_BACKEND``
+    (default ``"tensorflow"``), without importing anything.
+
+    >>> backend() in BACKENDS
+    True
+    """
+    if "keras" in sys.modules and hasattr(sys.modules["keras"], "backend"):
+        return sys.modules["keras"].backend.backend()
+    return os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
+def import_keras():
+    """Import Keras 3 on its backend and return the ``keras`` module.
+
+    ``KERAS_BACKEND`` chooses the backend (``"tensorflow"``, ``"jax"`` or
+    ``"torch"``; default ``"tensorflow"``). Unless the user set them,
     TensorFlow's C++ log level becomes warnings and errors only
     (``TF_CPP_MIN_LOG_LEVEL=2``, which also hides the INFO lines TensorFlow
     writes during its first import), its ``"tensorflow"`` Python logger
-    shows errors only and AutoGraph's verbosity is 0.
+    shows errors only and AutoGraph's verbosity is 0; JAX's platform
+    warnings are hidden likewise.
 
     Returns
     -------
     keras : module
-    tensorflow : module
 
     Raises
     ------
     ImportError
-        If Keras runs on another backend than TensorFlow.
+        If ``KERAS_BACKEND`` names no backend skcnn runs on, or the backend's
+        package is not installed (the message names the extra to install).
 
     Examples
     --------
-    >>> keras, tf = import_keras()
-    >>> keras.backend.backend()
-    'tensorflow'
+    >>> keras = import_keras()
+    >>> keras.backend.backend() == backend()
+    True
     """
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    _configure_logging()
+    name = backend()
+    if name not in BACKENDS:
+        raise ImportError(f"skcnn runs on the Keras backends {', '.join(BACKENDS)}; KERAS_BACKEND is {name!r}.")
+    package, extra = BACKENDS[name]
+    if package not in sys.modules and importlib.util.find_spec(package) is None:
+        how = f"pip install 'skcnn[{extra}]'" if extra else f"pip install {package}"
+        raise ImportError(f"KERAS_BACKEND={name!r} needs the package {package!r}, which is not installed: {how}, "
+                          "or choose another backend (KERAS_BACKEND=tensorflow, jax or torch).")
+    _configure_logging(name)
     import keras
+
+    return keras
+
+
+def import_tensorflow():
+    """TensorFlow itself, for what only the TensorFlow backend offers (``tf.distribute``).
+
+    Raises
+    ------
+    ImportError
+        On another backend.
+
+    >>> import_tensorflow().__name__ if backend() == "tensorflow" else "tensorflow"
+    'tensorflow'
+    """
+    if import_keras().backend.backend() != "tensorflow":
+        raise ImportError(f"this needs the TensorFlow backend; Keras runs on {backend()!r}.")
     import tensorflow as tf
 
-    if keras.backend.backend() != "tensorflow":
-        raise ImportError(
-            f"skcnn's CNN needs Keras on the TensorFlow backend, but Keras runs on "
-            f"{keras.backend.backend()!r}; set the environment variable KERAS_BACKEND=tensorflow "
-            "before importing keras."
-        )
-    return keras, tf
+    return tf
 
 
-#: The named devices of a ``device`` parameter (besides TensorFlow device names such as ``"/GPU:1"``).
+#: The named devices of a ``device`` parameter (besides a backend's device names such as ``"gpu:1"``).
 DEVICES = ("auto", "cpu", "gpu")
 
 
+def _gpus():
+    """The backend's GPU device names, in Keras' spelling (``"gpu:0"``, ...) or TensorFlow's (``"/GPU:0"``)."""
+    name = import_keras().backend.backend()
+    if name == "tensorflow":
+        return [d.name for d in import_tensorflow().config.list_logical_devices("GPU")]
+    if name == "jax":
+        import jax
+
+        return [f"gpu:{k}" for k, d in enumerate(jax.devices()) if d.platform == "gpu"]
+    import torch
+
+    return [f"gpu:{k}" for k in range(torch.cuda.device_count())]
+
+
+_DEVICE_NAME = re.compile(r"/?(cpu|gpu|cuda|tpu):\d+", re.IGNORECASE)
+
+
+def check_device(device, name="device"):
+    """``device`` if it is None, one of :data:`DEVICES` or a device name (``"gpu:1"``, ``"/GPU:1"``); else ValueError.
+
+    Nothing is imported: whether the device exists is :func:`device_name`'s question.
+
+    >>> check_device("gpu:1"), check_device(None)
+    ('gpu:1', None)
+    >>> check_device("tpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: device must be one of ('auto', 'cpu', 'gpu'), a device name such as 'gpu:1', or None; got 'tpu'.
+    """
+    if device is None or device in DEVICES or (isinstance(device, str) and _DEVICE_NAME.fullmatch(device)):
+        return device
+    raise ValueError(f"{name} must be one of {DEVICES}, a device name such as 'gpu:1', or None; got {device!r}.")
+
+
 def device_name(device=None):
-    """The TensorFlow device name for a ``device`` parameter.
+    """The backend's device name for a ``device`` parameter.
 
     Parameters
     ----------
     device : {"auto", "cpu", "gpu"}, str or None
-        ``"auto"`` (or None): the first GPU TensorFlow sees, else the CPU;
-        ``"gpu"``: the first GPU, an error without one; a TensorFlow device
-        name such as ``"/GPU:1"`` is returned as given.
+        ``"auto"`` (or None): the first GPU the backend sees, else the CPU;
+        ``"gpu"``: the first GPU, an error without one; a device name such
+        as ``"gpu:1"`` (or TensorFlow's ``"/GPU:1"``) is returned as given, in
+        the backend's spelling.
 
     Returns
     -------
     str
+        ``"/CPU:0"``, ``"/GPU:0"``, ... on TensorFlow; ``"cpu:0"``, ``"gpu:0"``, ... on JAX and PyTorch.
 
     Raises
     ------
@@ -151,19 +247,28 @@ def device_name(device=None):
 
     Examples
     --------
-    >>> device_name("cpu"), device_name("/GPU:1")
-    ('/CPU:0', '/GPU:1')
+    >>> device_name("cpu") in ("/CPU:0", "cpu:0")
+    True
     """
-    device = "auto" if device is None else device
+    device = "auto" if device is None else check_device(device)
+    tensorflow = import_keras().backend.backend() == "tensorflow"
     if device not in DEVICES:
-        if isinstance(device, str) and device.startswith("/"):
-            return device
-        raise ValueError(f"device must be one of {DEVICES} or a TensorFlow device name such as '/GPU:0'; "
-                         f"got {device!r}.")
+        kind, number = device.lstrip("/").lower().replace("cuda", "gpu").split(":")
+        return f"/{kind.upper()}:{number}" if tensorflow else f"{kind}:{number}"
     if device == "cpu":
-        return "/CPU:0"
-    _, tf = import_keras()
-    gpus = tf.config.list_logical_devices("GPU")
+        return "/CPU:0" if tensorflow else "cpu:0"
+    gpus = _gpus()
     if device == "gpu" and not gpus:
-        raise ValueError("device='gpu', but TensorFlow sees no GPU; use device='auto' or device='cpu'.")
-    return gpus[0].name if gpus else "/CPU:0"
+        raise ValueError(f"device='gpu', but the {backend()} backend sees no GPU; use device='auto' or "
+                         "device='cpu'.")
+    return gpus[0] if gpus else ("/CPU:0" if tensorflow else "cpu:0")
+
+
+def device_scope(device=None):
+    """A context in which the backend computes on ``device`` (see :func:`device_name`).
+
+    >>> with device_scope("cpu"):
+    ...     float(import_keras().ops.sum(import_keras().ops.ones(3)))
+    3.0
+    """
+    return import_keras().device(device_name(device))

@@ -356,7 +356,7 @@ def test_devices(digits8):
     X, y = digits8
     KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=1, device="cpu").fit(X, y).predict(X)
     if not tf.config.list_logical_devices("GPU"):
-        with pytest.raises(ValueError, match="TensorFlow sees no GPU"):
+        with pytest.raises(ValueError, match="backend sees no GPU"):
             KerasCNNClassifier(conv_filters=(2,), dense_units=(), epochs=1, device="gpu").fit(X, y)
 
 

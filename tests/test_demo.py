@@ -172,7 +172,7 @@ def test_tensorflow_logging_settings_the_user_made_are_kept():
         "import logging, os\n"
         "logging.getLogger('tensorflow').setLevel(logging.INFO)\n"
         "from skcnn._keras import import_keras\n"
-        "keras, tf = import_keras()\n"
+        "keras = import_keras()\n"
         "from tensorflow.python.autograph.utils import ag_logging\n"
         "print(logging.getLogger('tensorflow').level, os.environ['TF_CPP_MIN_LOG_LEVEL'], ag_logging.get_verbosity())\n"
     )
@@ -186,7 +186,7 @@ def test_tensorflow_logging_defaults_where_the_user_set_nothing():
     code = (
         "import logging, os\n"
         "from skcnn._keras import import_keras\n"
-        "keras, tf = import_keras()\n"
+        "keras = import_keras()\n"
         "from tensorflow.python.autograph.utils import ag_logging\n"
         "print(logging.getLogger('tensorflow').level, os.environ['TF_CPP_MIN_LOG_LEVEL'], ag_logging.get_verbosity())\n"
     )

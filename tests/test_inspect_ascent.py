@@ -50,7 +50,7 @@ def _probe(monkeypatch, tmp_path, *, gpus=0, cpuinfo=None, keras_fails=False):
     def fake_import():
         if keras_fails:
             raise ImportError("no tensorflow")
-        return _FakeKeras(gpus), None
+        return _FakeKeras(gpus)
 
     monkeypatch.setattr(_ascent, "import_keras", fake_import)
     real_open = builtins.open
@@ -107,7 +107,7 @@ def test_diversity_is_minus_the_mean_gram_cosine_to_the_other_images(n):
 def test_cropped_feed_computes_in_the_engine_precision():
     model = _model(size=9)  # 9x9 -> c1 7x7 -> p1 3x3 (drops a row and a column) -> c2 2x2
     target = resolve_model(model)
-    keras_, _ = _ascent.import_keras()
+    keras_ = _ascent.import_keras()
     rows, cols, chain = _ascent._crop_chain(target, target.layer_index("c2"))
     assert (rows, cols) == (8, 8)
     x = _start(3, size=9, seed=1)
@@ -240,7 +240,7 @@ def test_crop_chain_needs_a_plain_chain_from_the_input():
 
 def test_with_dtype_clones_to_mixed_precision_with_the_same_weights():
     model = _model()
-    keras_, _ = _ascent.import_keras()
+    keras_ = _ascent.import_keras()
     assert _ascent._with_dtype(keras_, model, "float32") is model
     copy = _ascent._with_dtype(keras_, model, "bfloat16")
     assert copy is not model
@@ -262,7 +262,7 @@ def test_with_dtype_clones_to_mixed_precision_with_the_same_weights():
      lambda v: 1 / (1 + np.exp(-v))),
 ], ids=["ReLU", "LeakyReLU", "ELU", "PReLU", "Activation", "Conv2D"])
 def test_split_activation_gives_the_value_before_and_after(make, fn):
-    keras_, _ = _ascent.import_keras()
+    keras_ = _ascent.import_keras()
     layer = make()
     x = np.random.default_rng(0).normal(size=(2, 3, 3, 2)).astype(np.float32)
     layer.build(x.shape)
@@ -278,7 +278,7 @@ def test_split_activation_gives_the_value_before_and_after(make, fn):
 @pytest.mark.parametrize("layer", [L.Conv2D(2, 1), L.Dense(2), L.Flatten(), L.MaxPooling2D()],
                          ids=["linear-conv", "linear-dense", "Flatten", "MaxPooling2D"])
 def test_split_activation_is_none_without_an_activation(layer):
-    keras_, _ = _ascent.import_keras()
+    keras_ = _ascent.import_keras()
     assert _ascent._split_activation(keras_, layer) is None
 
 

@@ -168,7 +168,7 @@ def _tiled_gradient(inspector, layers):
 
 
 def test_tiled_gradient_with_roll_equals_the_whole_image_gradient(inception):
-    _, tf = pytest.importorskip("skcnn._keras").import_keras()
+    tf = pytest.importorskip("skcnn._keras").import_tensorflow()
     inspector = _inception_inspector(inception, compute_dtype="float32", tile_size=512)
     gradient = _tiled_gradient(inspector, ["mixed3"])
     image = keras.applications.inception_v3.preprocess_input(_rgb_photo(120, 140, seed=1).astype("float32"))
@@ -190,7 +190,7 @@ def test_tiled_gradient_with_roll_equals_the_whole_image_gradient(inception):
 
 def test_many_tiles_give_the_whole_image_gradient_of_a_pointwise_network():
     """With 1x1 convolutions no pixel sees past its tile: tiles, padding and roll must change nothing."""
-    _, tf = pytest.importorskip("skcnn._keras").import_keras()
+    tf = pytest.importorskip("skcnn._keras").import_tensorflow()
     init = keras.initializers.GlorotUniform(seed=3)
     model = keras.Sequential([keras.Input((None, None, 3)),
                               keras.layers.Conv2D(5, 1, activation="tanh", name="p1", kernel_initializer=init),

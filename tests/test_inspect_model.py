@@ -144,7 +144,7 @@ class _Fitted:
 
 
 def test_device_comes_from_the_estimator_or_the_inspector():
-    _, tf = pytest.importorskip("skcnn._keras").import_keras()
+    tf = pytest.importorskip("skcnn._keras").import_tensorflow()
     model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.ReLU(name="r")])
     assert resolve_model(_Fitted(model, "cpu")).device == "cpu"
     assert resolve_model(_Fitted(model, "cpu"), device="/CPU:0").device == "/CPU:0"

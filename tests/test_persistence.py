@@ -149,7 +149,7 @@ def test_cnn_with_a_lambda_layer_is_refused(digits, tmp_path):
     """A CNN file whose network holds Python code (a Lambda layer): Keras' safe mode refuses it."""
     from skcnn._keras import import_keras
 
-    keras, _ = import_keras()
+    keras = import_keras()
     X, y, _ = digits
     cnn = _cnn(X, y)
     inputs = keras.Input((28, 28, 1))

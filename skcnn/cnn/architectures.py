@@ -149,7 +149,7 @@ def _conv_stack(input_shape, n_classes, *, padding, name, conv_filters, kernel_s
     pooling = _pair(pool_size, "pool_size")
     feature_map_sizes(input_shape, filters, kernel, pooling, padding=padding, architecture=name)
 
-    keras, _ = import_keras()
+    keras = import_keras()
     layers = keras.layers
     pool_layer = layers.MaxPooling2D if pool == "max" else layers.AveragePooling2D
 

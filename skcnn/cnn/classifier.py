@@ -33,7 +33,7 @@ from .._nn.loop import interrupted_message, warn_at_caller
 from .._nn.losses import check_sample_weight
 from .._validation import is_int
 from ..plugins import cnn_architectures
-from .._keras import device_name, import_keras
+from .._keras import device_name, device_scope, import_keras, import_tensorflow
 
 __all__ = ["KerasCNNClassifier"]
 
@@ -247,7 +247,7 @@ def _model_to_bytes(model):
 
 def _model_from_bytes(data):
     """The model of ``.keras`` archive bytes, loaded with ``safe_mode=True``; a clear ValueError if refused."""
-    keras, _ = import_keras()
+    keras = import_keras()
     with tempfile.TemporaryDirectory(prefix="skcnn-") as folder:
         path = os.path.join(folder, "model.keras")
         with open(path, "wb") as file:
@@ -658,10 +658,11 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, DocLinkMixin, Ba
             return int(self.random_state)
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
-    def _strategy(self, tf):
+    def _strategy(self):
         """A ``tf.distribute.MirroredStrategy`` over the devices ``distribution`` names, or None."""
         if self.distribution is None:
             return None
+        tf = import_tensorflow()
         if self.device != "auto":
             raise ValueError(f"device={self.device!r} and distribution={self.distribution!r} are both set; the "
                              "distribution chooses the devices, so leave device='auto'.")
@@ -695,14 +696,14 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, DocLinkMixin, Ba
         return tf.distribute.MirroredStrategy(devices=devices)
 
     @contextlib.contextmanager
-    def _placement(self, tf, model=None):
+    def _placement(self, model=None):
         """Where a fit runs: a distribution strategy's scope (yields it) or one device (yields None).
 
         A model that was built under a strategy (warm start) trains under that one.
         """
-        strategy = getattr(model, "_distribute_strategy", None) if model is not None else self._strategy(tf)
+        strategy = getattr(model, "_distribute_strategy", None) if model is not None else self._strategy()
         if strategy is None:
-            with tf.device(device_name(self.device)):
+            with device_scope(self.device):
                 yield None
         else:
             with strategy.scope():
@@ -899,10 +900,10 @@ or (n_samples, n_pixels)
         y_encoded = y_encoded.astype(np.int32)
         weights = self._sample_weights(y_encoded, classes, sample_weight, X)
 
-        keras, tf = import_keras()
+        keras = import_keras()
         seed = self._seed()
         history = History(self.history_.rows) if warm else History()
-        with _fit_slot(keras), self._placement(tf, self.model_ if warm else None) as strategy, \
+        with _fit_slot(keras), self._placement(self.model_ if warm else None) as strategy, \
                 _no_retracing_warning():
             if warm:
                 model = self.model_
@@ -1007,7 +1008,6 @@ or (n_samples, n_pixels)
         """
         check_is_fitted(self)
         X = self._validate_X(X, fit=False)
-        _, tf = import_keras()
         proba = np.empty((X.shape[0], len(self.classes_)), dtype=np.float64)
         # model.predict builds a data pipeline and runs batches of 32 on each call.
         # A few images go through the model eagerly; more go in large chunks
@@ -1015,7 +1015,7 @@ or (n_samples, n_pixels)
         # trained under a distribution strategy is called directly, chunk by
         # chunk: its predict step would run every chunk on each replica.
         eager = X.shape[0] <= _EAGER_PREDICT_MAX or getattr(self.model_, "_distribute_strategy", None) is not None
-        with tf.device(device_name(self.device)), _no_retracing_warning():
+        with device_scope(self.device), _no_retracing_warning():
             for start in range(0, X.shape[0], _PREDICT_CHUNK):
                 chunk = X[start:start + _PREDICT_CHUNK]
                 out = self.model_(chunk, training=False) if eager else self.model_.predict_on_batch(chunk)

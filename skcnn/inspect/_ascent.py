@@ -214,7 +214,7 @@ def fast_dtype():
     True
     """
     try:
-        keras, _ = import_keras()
+        keras = import_keras()
         if keras.distribution.list_devices("gpu"):
             return "bfloat16"
     except Exception:  # noqa: BLE001 - any doubt means float32
@@ -623,7 +623,7 @@ class _Network:
     """
 
     def __init__(self, engine, terms):
-        keras = import_keras()[0]
+        keras = import_keras()
         model, dtype = engine.model_, engine.compute_dtype
         self.layers = sorted({t.layer_index(model) for t in terms})
         wants_pre = {t.layer_index(model) for t in terms if t.reads == "logits" or engine.pre_activation}
@@ -645,7 +645,7 @@ class _Network:
         self.shapes = {i: model.layer_shape(i) for i in self.layers}
 
     def __call__(self, x):
-        ops = import_keras()[0].ops
+        ops = import_keras().ops
         if self.crop is not None:
             x = x[:, :self.crop[0], :self.crop[1], :]
         acts = {}
@@ -701,7 +701,7 @@ class _Step:
 
     def score(self, x, data):
         """(objective after the activations, value that is climbed) per image."""
-        ops = import_keras()[0].ops
+        ops = import_keras().ops
         acts = self.network(x)
         post = self.objective(acts, data, False)
         if not self.climbs_pre or self.pre is False:
@@ -711,7 +711,7 @@ class _Step:
 
     def penalty(self, x):
         """``alpha_l2 * mean(x**2) + alpha_tv * (mean squared neighbour differences)`` per image."""
-        ops = import_keras()[0].ops
+        ops = import_keras().ops
         total = 0.0
         if self.alpha_l2:
             total = total + self.alpha_l2 * ops.mean(ops.square(x), axis=(1, 2, 3))
@@ -730,7 +730,7 @@ class _Step:
 
     def ascend(self, x, data, steps, learning_rate, seed):
         """``steps`` steps from ``x``: (images, final objective, final climbed value, history ``(n, steps)``)."""
-        ops = import_keras()[0].ops
+        ops = import_keras().ops
 
         def body(step, carry):
             p, history = carry
@@ -753,19 +753,19 @@ class _MapValues:
     activation where the one after it is zero."""
 
     def __init__(self, engine, index, point):
-        keras = import_keras()[0]
+        keras = import_keras()
         model = engine.model_
         self.split = _split_activation(keras, model.layers[index]) if engine.pre_activation else None
         self.feed = model.submodel([index], inputs_of=self.split is not None)
         self.shape, self.point = model.layer_shape(index), point
 
     def reduce(self, t):
-        ops = import_keras()[0].ops
+        ops = import_keras().ops
         t = ops.reshape(ops.cast(t, "float32"), (-1, *self.shape))
         return ops.mean(t, axis=(1, 2)) if self.point is None else t[:, self.point[0], self.point[1], :]
 
     def __call__(self, x):
-        ops = import_keras()[0].ops
+        ops = import_keras().ops
         out = as_list(self.feed(x, training=False))[0]
         if self.split is None:
             return self.reduce(out)

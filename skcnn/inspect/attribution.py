@@ -403,7 +403,7 @@ class AttributionInspector:
         as it is, and the gradient with respect to it is the gradient with
         respect to the maps.
         """
-        keras, _ = import_keras()
+        keras = import_keras()
         ops = keras.ops
         resolved = self.model_
         last = resolved.output_layer
@@ -588,7 +588,7 @@ class AttributionInspector:
     # --------------------------------------------------------------- gradients
     def _gradient_fn(self, noisy, samples=1):
         """Saliency (``noisy=False``) or SmoothGrad over ``samples`` noisy copies: ``(gradients, clean logits)``."""
-        keras, _ = import_keras()
+        keras = import_keras()
         ops = keras.ops
         forward = self._forward()
 
@@ -737,7 +737,7 @@ class AttributionInspector:
         steps = check_int(steps, "steps")
         x, pixels, requested = self._setup(X, target)
         base = self._baseline(baseline, pixels)
-        keras, _ = import_keras()
+        keras = import_keras()
         ops = keras.ops
         forward = self._forward()
 
@@ -785,7 +785,7 @@ class AttributionInspector:
 
     def _cam_fn(self, index, plus):
         """The compiled ``(x, requested) -> (coarse maps, logits)`` of Grad-CAM or Grad-CAM++ at ``layers[index]``."""
-        keras, _ = import_keras()
+        keras = import_keras()
         ops = keras.ops
         resolved = self.model_
         forward = self._forward(index)
@@ -883,7 +883,7 @@ class AttributionInspector:
     # --------------------------------------------------------------- occlusion
     def _occluder(self):
         """``(x, fill, requested, masks) -> (summed logit drops per pixel, logits)``, every mask a copy of x."""
-        keras, _ = import_keras()
+        keras = import_keras()
         ops = keras.ops
         forward = self._forward()
 
@@ -1036,7 +1036,7 @@ class AttributionInspector:
         >>> r.layers, r.correlations.shape, r.absolute_correlations.shape
         (['d', 'c'], (2, 3), (2, 3))
         """
-        keras, _ = import_keras()
+        keras = import_keras()
         if method not in _METHODS:
             raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}.")
         order, mode = self._randomized_layers(keras, layers)
@@ -1091,7 +1091,7 @@ class AttributionInspector:
 
     def _curve_fn(self):
         """``(x, fill, targets, ranks, counts, insert) -> (n, len(counts))`` probabilities as pixels go or come."""
-        keras, _ = import_keras()
+        keras = import_keras()
         ops = keras.ops
         forward = self._forward()
 

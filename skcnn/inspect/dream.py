@@ -63,7 +63,7 @@ from ._core.probe import Probe
 
 # keras.ops is bound once, here, when the dream module is first used: the objectives below run inside
 # compiled functions, where a call to import_keras (os.environ, ...) would be Python run at trace time.
-ops = import_keras()[0].ops
+ops = import_keras().ops
 
 __all__ = ["DreamInspector", "DreamResult"]
 

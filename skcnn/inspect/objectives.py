@@ -111,7 +111,7 @@ class Term:
 def _ops():
     from .._keras import import_keras
 
-    return import_keras()[0].ops
+    return import_keras().ops
 
 
 class LinearTerm(Term):

@@ -79,7 +79,7 @@ def robustness(engine, images, objective=None, *, maps=None, n_copies=20, shift=
     """
     from . import transforms
 
-    keras, _ = import_keras()
+    keras = import_keras()
     images = np.asarray(images, dtype=np.float32)
     change = transforms.compose([transforms.pad(shift), transforms.jitter(2 * shift), transforms.random_scale(*scale),
                                  transforms.random_rotate(degrees)], images.shape[1:3])
@@ -193,7 +193,7 @@ class OIPLayerResult(ShortReprMixin):
 
 def _fixed_size(resolved, shape):
     """``resolved`` on an input of ``shape``: the same layers (shared weights), every layer's shape known."""
-    keras, _ = import_keras()
+    keras = import_keras()
     try:
         graph = keras.models.clone_model(resolved.model, input_tensors=keras.Input(shape),
                                          clone_function=lambda layer: layer)

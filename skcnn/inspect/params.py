@@ -36,7 +36,7 @@ from ._core import ops as _ops
 # Keras is bound once, when this module is first imported (by the engine): the methods below run inside
 # compiled functions, where nothing Python-side such as import_keras may be called (AutoGraph would print
 # os.environ).
-keras, _ = import_keras()
+keras = import_keras()
 ops = keras.ops
 
 __all__ = ["ImageParam", "fft_scale", "COLOR_BASIS"]

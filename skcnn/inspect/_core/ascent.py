@@ -27,7 +27,7 @@ EPSILON = 1e-8  # keeps a zero gradient from dividing by zero
 
 def ascent_step(x, grad, learning_rate, *, scale=1.0, bounds=None):
     """``x + learning_rate * scale * grad / rms(grad)``, per image, clipped into ``bounds`` if given."""
-    ops = import_keras()[0].ops
+    ops = import_keras().ops
     axes = tuple(range(1, len(grad.shape)))
     rms = ops.sqrt(ops.mean(ops.square(grad), axis=axes, keepdims=True))
     x = x + (learning_rate * scale) * grad / (rms + EPSILON)

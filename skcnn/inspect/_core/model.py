@@ -31,7 +31,7 @@ import copy
 import numpy as np
 
 from ..._validation import is_int
-from ..._keras import DEVICES, device_name, import_keras  # the one place Keras is imported, on first use
+from ..._keras import check_device, device_name, import_keras  # the one place Keras is imported, on first use
 
 __all__ = ["InspectedModel", "resolve_model", "device_name", "inference_copy", "import_keras"]
 
@@ -59,8 +59,8 @@ class InspectedModel:
         Class labels of the classifier's outputs.
     device : {"auto", "cpu", "gpu"} or str, optional
         Where the inspectors compute: ``"auto"`` (None) takes the first GPU
-        if TensorFlow sees one, else the CPU; a TensorFlow device name such
-        as ``"/GPU:1"`` is used as given.
+        if the backend sees one, else the CPU; a device name such as
+        ``"gpu:1"`` (or TensorFlow's ``"/GPU:1"``) is used as given.
     output : str or int, optional
         The output to explain, for a model with several (see
         :func:`resolve_model`).
@@ -119,11 +119,8 @@ class InspectedModel:
         self.model = model
         self.pre_steps = list(pre_steps or [])
         self.classes_ = None if classes is None else np.asarray(classes)
-        if device is not None and not (device in DEVICES or (isinstance(device, str) and device.startswith("/"))):
-            raise ValueError(f"device must be one of {DEVICES}, a TensorFlow device name such as '/GPU:0', or None; "
-                             f"got {device!r}.")
-        self.device = device
-        keras, _ = import_keras()
+        self.device = check_device(device)
+        keras = import_keras()
         self.network = model
         if isinstance(model, keras.Model) and _is_subclassed(model):
             model = _functional_wrapper(keras, model)
@@ -172,7 +169,7 @@ class InspectedModel:
 
     # ------------------------------------------------------------------ device
     def device_scope(self):
-        """A context (``tf.device``) in which the inspectors run their TensorFlow calls.
+        """A context (``keras.device``) in which the inspectors run their backend calls.
 
         Examples
         --------
@@ -183,8 +180,7 @@ class InspectedModel:
         """
         if self._device_name is None:
             self._device_name = device_name(self.device)
-        _, tf = import_keras()
-        return tf.device(self._device_name)
+        return import_keras().device(self._device_name)
 
     # ------------------------------------------------------------------ layers
     def layer_index(self, layer):
@@ -256,7 +252,7 @@ class InspectedModel:
             if parent is None:
                 self._tensors[key] = _node_tensor(layer, _model_inputs(self.model), inputs_of)
             else:
-                keras, _ = import_keras()
+                keras = import_keras()
                 nested = self.layers[parent]
                 if _is_subclassed(nested):
                     raise ValueError(
@@ -278,7 +274,7 @@ class InspectedModel:
         model's input pass wherever its layers allow them (convolutions and
         poolings do; a Flatten before a Dense does not).
         """
-        keras, _ = import_keras()
+        keras = import_keras()
         indices = tuple(self.layer_index(layer) for layer in layers)
         key = (indices, inputs_of)
         if key not in self._submodels:
@@ -458,7 +454,7 @@ def inference_copy(model, dtype="float32"):
     >>> bool(np.allclose(copy(x), model(x, training=False), atol=1e-5))
     True
     """
-    keras, _ = import_keras()
+    keras = import_keras()
     if dtype not in ("float32", "bfloat16"):
         raise ValueError(f"dtype must be 'float32' or 'bfloat16'; got {dtype!r}.")
     policy = "float32" if dtype == "float32" else f"mixed_{dtype}"
@@ -536,7 +532,7 @@ def _node_tensor(layer, graph_inputs, inputs_of):
         candidates.append(tensors[0] if len(tensors) == 1 else tensors)
     if len(candidates) == 1:
         return candidates[0]
-    keras, _ = import_keras()
+    keras = import_keras()
     for tensor in candidates:
         try:
             keras.Model(graph_inputs, tensor)
@@ -689,7 +685,7 @@ def resolve_model(model, *, device=None, output=None, input_range=None):
         return InspectedModel(network, pre_steps, getattr(estimator, "classes_", None), device=device, output=output,
                               input_range=input_range)
     if hasattr(model, "layers") and hasattr(model, "get_weights"):
-        keras, _ = import_keras()
+        keras = import_keras()
         if isinstance(model, keras.Model):
             return InspectedModel(model, device=device, output=output, input_range=input_range)
     raise ValueError(

@@ -3,11 +3,13 @@
 An inspector describes what it wants as a plain function written with
 ``keras.ops`` (a forward pass to some layers, an objective and its gradient)
 and asks its :class:`Probe` for the compiled form. The probe compiles it once
-per key (TensorFlow today: ``tf.function`` with a fixed signature, so that
-batches of any length reuse one trace), keeps it, and runs it on the
-resolved model's device. :func:`value_and_gradient` is the one gradient:
-inside a compiled function it differentiates the sum of per-image values
-with the backend's own autodiff.
+per key, the backend's way (:mod:`~skcnn.inspect._core.backends`:
+``tf.function`` with a fixed signature on TensorFlow, so that batches of any
+length reuse one trace; ``jax.jit`` over the model's variables on JAX; eager
+calls without autograd on PyTorch), keeps it, and runs it on the resolved
+model's device. :func:`value_and_gradient` is the one gradient: inside a
+compiled function it differentiates the sum of per-image values with the
+backend's own autodiff.
 
 Examples
 --------
@@ -32,16 +34,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..._keras import import_keras
+from .backends import current
 
 __all__ = ["Probe", "Spec", "value_and_gradient", "as_list"]
 
 
 @dataclass(frozen=True)
 class Spec:
-    """Shape (None for any length) and dtype of one argument of a compiled function."""
+    """Shape (None for any length) and dtype of one argument of a compiled function.
+
+    ``static``: the argument fixes shapes inside the function (a tile grid,
+    a size). TensorFlow takes it as a tensor like any other; JAX compiles
+    once per value of it.
+    """
 
     shape: tuple
     dtype: str = "float32"
+    static: bool = False
 
 
 def as_list(outputs):
@@ -56,26 +65,10 @@ def value_and_gradient(fn, x, *args):
     the gradient of their sum is each image's own gradient, since images do
     not mix. Extra items of a tuple come back unchanged after the gradient.
     """
-    _, tf = import_keras()
-    with tf.GradientTape(watch_accessed_variables=False) as tape:
-        tape.watch(x)
-        out = fn(x, *args)
-        values = out[0] if isinstance(out, tuple) else out
-        total = tf.reduce_sum(values)
-    grad = tape.gradient(total, x)
+    out, grad = current().value_and_gradient(fn, x, *args)
     if isinstance(out, tuple):
-        return (values, grad) + tuple(out[1:])
-    return values, grad
-
-
-def _signature(tf, specs):
-    signature = []
-    for spec in specs:
-        if isinstance(spec, (list, tuple)):
-            signature.append(_signature(tf, spec))
-        else:
-            signature.append(tf.TensorSpec(list(spec.shape), getattr(tf, spec.dtype)))
-    return signature
+        return (out[0], grad) + tuple(out[1:])
+    return out, grad
 
 
 class Probe:
@@ -105,9 +98,7 @@ class Probe:
         arrays of the same structure.
         """
         if key not in self.compiled:
-            _, tf = import_keras()
-            compiled = tf.function(fn, input_signature=_signature(tf, specs), jit_compile=jit_compile,
-                                   autograph=False, reduce_retracing=False)
+            compiled = current().compile(fn, specs, self.model.network.variables, jit_compile=jit_compile)
             self.compiled[key] = _OnDevice(compiled, self.model)
         return self.compiled[key]
 
@@ -123,7 +114,7 @@ class Probe:
         sub = resolved.submodel(list(indices), inputs_of=inputs_of)
 
         def run(x):
-            ops = import_keras()[0].ops
+            ops = import_keras().ops
             return [ops.cast(out, dtype) for out in as_list(sub(x, training=False))]
 
         spec = Spec((None, *size, resolved.input_shape[2]))
@@ -145,4 +136,4 @@ class _OnDevice:
 def _numpy(out):
     if isinstance(out, (list, tuple)):
         return type(out)(_numpy(o) for o in out)
-    return np.asarray(out)
+    return np.asarray(import_keras().ops.convert_to_numpy(out))

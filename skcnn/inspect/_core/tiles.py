@@ -38,6 +38,7 @@ import numpy as np
 
 from ..._keras import import_keras
 from .ascent import ascent_step
+from .backends import current
 from .probe import Spec, as_list, value_and_gradient
 
 __all__ = ["grid", "cut", "paste", "tiled_objective", "tiled_climb", "climb_specs", "shape_errors"]
@@ -84,7 +85,7 @@ def tiled_objective(feed, objective, sizes, channels):
     ``(n, h, w, c)``); ``objective(maps, weights)`` gives one value per tile;
     ``weights`` holds ``sizes[k]`` weights for layer ``k``, one after the other.
     """
-    ops = import_keras()[0].ops
+    ops = import_keras().ops
     bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
 
     def total(image, tiling, shift, weights):
@@ -112,7 +113,7 @@ def tiled_climb(objective):
     :func:`~skcnn.inspect._core.ascent.ascent_step` in units of ``scale``,
     clipped into ``[low, high]`` (per channel).
     """
-    ops = import_keras()[0].ops
+    ops = import_keras().ops
 
     def climb(image, tiling, weights, shifts, positions, learning_rate, scale, low, high):
         def step(k, state):
@@ -131,11 +132,10 @@ def tiled_climb(objective):
 
 def climb_specs(channels, n_weights):
     """The argument specs of :func:`tiled_climb` for one image of ``channels`` and ``n_weights`` weights."""
-    return [Spec((1, None, None, channels)), Spec((4,), "int32"), Spec((n_weights,)), Spec((None, 2), "int32"),
+    return [Spec((1, None, None, channels)), Spec((4,), "int32", static=True), Spec((n_weights,)), Spec((None, 2), "int32"),
             Spec((None,), "int32"), Spec(()), Spec(()), Spec((channels,)), Spec((channels,))]
 
 
 def shape_errors():
     """The exceptions the backend raises when a network cannot take an image's size."""
-    _, tf = import_keras()
-    return (ValueError, tf.errors.InvalidArgumentError)
+    return current().SHAPE_ERRORS
