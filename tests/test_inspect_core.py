@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
+pytestmark = pytest.mark.backend
 
 from skcnn.inspect._core import ascent, batch, tiles  # noqa: E402
 from skcnn.inspect._core.model import resolve_model  # noqa: E402
@@ -100,21 +101,27 @@ def test_the_batch_loop_covers_every_row_once_and_pads_for_a_fixed_shape():
     assert all(0 <= s < 2**31 - 1 for s in seeds) and seeds != batch.batch_seeds(1, 3)
 
 
+def _step(x, grad, *args, **kwargs):
+    """The step rule on tensors (every backend's), back as NumPy."""
+    tensor = keras.ops.convert_to_tensor
+    return keras.ops.convert_to_numpy(ascent.ascent_step(tensor(x), tensor(grad), *args, **kwargs))
+
+
 def test_the_step_rule_moves_each_image_by_its_own_rms_in_range_units():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(3, 4, 4, 2)).astype(np.float32)
     grad = rng.normal(size=(3, 4, 4, 2)).astype(np.float32) * np.array([1, 100, 1e-3], np.float32)[:, None, None, None]
     rms = np.sqrt((grad.astype(np.float64) ** 2).mean(axis=(1, 2, 3), keepdims=True))
     expected = x + 0.1 * 255 * grad / (rms + ascent.EPSILON)
-    got = np.asarray(ascent.ascent_step(x, grad, 0.1, scale=255.0))
+    got = _step(x, grad, 0.1, scale=255.0)
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-4)
     moved = np.sqrt(((got - x) ** 2).mean(axis=(1, 2, 3)))
     np.testing.assert_allclose(moved, 25.5, rtol=1e-4)  # the same step for every image, whatever its scale
-    clipped = np.asarray(ascent.ascent_step(x, grad, 0.1, scale=255.0, bounds=(-1.0, 2.0)))
+    clipped = _step(x, grad, 0.1, scale=255.0, bounds=(-1.0, 2.0))
     np.testing.assert_allclose(clipped, np.clip(expected, -1, 2), rtol=1e-5, atol=1e-4)
-    unit = np.asarray(ascent.ascent_step(x, grad, 0.1))  # without a range: steps in the input's own units
+    unit = _step(x, grad, 0.1)  # without a range: steps in the input's own units
     np.testing.assert_allclose(unit, x + 0.1 * grad / (rms + ascent.EPSILON), rtol=1e-5, atol=1e-5)
-    zero = np.asarray(ascent.ascent_step(x, np.zeros_like(x), 0.5))
+    zero = _step(x, np.zeros_like(x), 0.5)
     np.testing.assert_array_equal(zero, x)
 
 
@@ -131,8 +138,9 @@ def test_a_compiled_function_is_traced_once_for_any_batch_length_and_casts_to_fl
     probe = Probe(resolve_model(_model()))
     fn = probe.function("double", lambda x: x * 2.0, [Spec((None, 3))])
     for n in (1, 2, 5):
-        fn(np.ones((n, 3), np.float32))
-    assert fn.fn.experimental_get_tracing_count() == 1
+        assert fn(np.ones((n, 3), np.float32)).tolist() == [[2.0] * 3] * n
+    if keras.backend.backend() == "tensorflow":  # one trace for any length (JAX compiles once per shape)
+        assert fn.fn.experimental_get_tracing_count() == 1
     inputs = keras.Input((4, 4, 1))
     low = keras.layers.Conv2D(2, 3, name="c", dtype="mixed_bfloat16")(inputs)
     out = Probe(resolve_model(keras.Model(inputs, low))).forward(["c"])(np.ones((2, 4, 4, 1), np.float32))[0]

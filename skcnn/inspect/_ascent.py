@@ -346,7 +346,9 @@ class GradientAscent:
             self.crop_ = step.network.crop
             image = Spec((None, *self.model_.input_shape))
             data = [Spec((None, *t.shape)) for t in plan.tables]
-            specs = [image, data] + ([Spec((), "int32"), Spec(()), Spec((2,), "int32")] if name == "ascend" else [])
+            # the step count sizes the history: a compile-time constant where shapes must be static (JAX)
+            specs = [image, data] + ([Spec((), "int32", static=True), Spec(()), Spec((2,), "int32")]
+                                     if name == "ascend" else [])
             self._probe.function(key, getattr(step, name), specs, jit_compile=self.jit_compile)
         return self._probe.compiled[key]
 

@@ -64,7 +64,7 @@ class _Shift:
 
     def back(self, yx, weights, h, w):
         yx = yx + self.offset
-        limit = np.array([h, w], np.int32).reshape(2, 1, 1)
+        limit = ops.convert_to_tensor(np.array([h, w], np.int32).reshape(2, 1, 1))  # a tensor: torch compares no arrays
         if self.edge == "reflect":
             yx = (limit - 1) - ops.abs((limit - 1) - ops.abs(yx))
         elif self.edge == "wrap":

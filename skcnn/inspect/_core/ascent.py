@@ -8,11 +8,12 @@ it after every step.
 
 Examples
 --------
->>> import numpy as np
->>> x, grad = np.zeros((1, 2, 2, 1), "float32"), np.array([3.0, -3.0, 3.0, -3.0], "float32").reshape(1, 2, 2, 1)
->>> np.asarray(ascent_step(x, grad, 0.5)).ravel().tolist()
+>>> import numpy as np, keras
+>>> x = keras.ops.zeros((1, 2, 2, 1))
+>>> grad = keras.ops.convert_to_tensor(np.array([3.0, -3.0, 3.0, -3.0], "float32").reshape(1, 2, 2, 1))
+>>> keras.ops.convert_to_numpy(ascent_step(x, grad, 0.5)).ravel().tolist()
 [0.5, -0.5, 0.5, -0.5]
->>> np.asarray(ascent_step(x, grad, 0.5, scale=2.0, bounds=(0.0, 0.75))).ravel().tolist()
+>>> keras.ops.convert_to_numpy(ascent_step(x, grad, 0.5, scale=2.0, bounds=(0.0, 0.75))).ravel().tolist()
 [0.75, 0.0, 0.75, 0.0]
 """
 

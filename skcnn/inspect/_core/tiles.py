@@ -78,6 +78,26 @@ def paste(tiles, n, tiling, xp=np):
     return xp.reshape(blocks, [n, ny * th, nx * tw, c])
 
 
+def _rolled_and_padded(image, shift, height, width):
+    """``image`` rolled by ``shift`` and reflect-padded to ``height x width`` by two gathers (PyTorch).
+
+    PyTorch's roll takes Python ints only and its reflecting pad the last
+    axes only; here each axis is read through one table of source rows (or
+    columns), the roll and the reflection folded in. As with the padding
+    elsewhere, the reflected border carries no gradient back.
+    """
+    ops = import_keras().ops
+    for axis, size_out in ((1, height), (2, width)):
+        size = ops.shape(image)[axis]
+        rows = np.arange(size_out)
+        source = np.where(rows < size, rows, 2 * (size - 1) - rows).astype(np.int32)
+        taken = ops.take(image, ops.mod(ops.convert_to_tensor(source) - shift[axis - 1], size), axis=axis)
+        keep = ops.convert_to_tensor((rows < size).astype(np.float32).reshape([-1 if a == axis else 1
+                                                                                 for a in range(4)]))
+        image = taken * keep + ops.stop_gradient(taken * (1.0 - keep))
+    return image
+
+
 def tiled_objective(feed, objective, sizes, channels):
     """``f(image, grid, shift, weights)``: the objective summed over layers, averaged over tiles of the rolled image.
 
@@ -87,13 +107,17 @@ def tiled_objective(feed, objective, sizes, channels):
     """
     ops = import_keras().ops
     bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    gathered = current().NAME == "torch"  # its roll and reflecting pad take no tensor shifts or inner axes
 
     def total(image, tiling, shift, weights):
         ny, nx, th, tw = tiling[0], tiling[1], tiling[2], tiling[3]
-        rolled = ops.roll(image, shift, axis=[1, 2])
-        pads = [[0, 0], [0, ny * th - ops.shape(image)[1]], [0, nx * tw - ops.shape(image)[2]], [0, 0]]
-        plain = ops.pad(rolled, pads)
-        padded = plain + ops.stop_gradient(ops.pad(rolled, pads, mode="reflect") - plain)
+        if gathered:
+            padded = _rolled_and_padded(image, shift, ny * th, nx * tw)
+        else:
+            rolled = ops.roll(image, shift, axis=[1, 2])
+            pads = [[0, 0], [0, ny * th - ops.shape(image)[1]], [0, nx * tw - ops.shape(image)[2]], [0, 0]]
+            plain = ops.pad(rolled, pads)
+            padded = plain + ops.stop_gradient(ops.pad(rolled, pads, mode="reflect") - plain)
         tiles = cut(padded, tiling, ops)
         value = 0.0
         for k, output in enumerate(as_list(feed(tiles, training=False))):
