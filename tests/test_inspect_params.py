@@ -8,6 +8,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 ops = keras.ops
+pytestmark = pytest.mark.backend
 
 from skcnn.inspect import params, transforms  # noqa: E402
 from skcnn.inspect.params import COLOR_BASIS, ImageParam, fft_scale  # noqa: E402
@@ -15,6 +16,31 @@ from skcnn.inspect.params import COLOR_BASIS, ImageParam, fft_scale  # noqa: E40
 
 def _np(x):
     return ops.convert_to_numpy(x)
+
+
+def _value_and_weighted_gradient(fn, x, weights):
+    """``fn(x)`` and the gradient of ``sum(fn(x) * weights)`` w.r.t. ``x``, by the backend's own autodiff."""
+    name = keras.backend.backend()
+    if name == "jax":
+        import jax
+
+        value, pullback = jax.vjp(fn, jax.numpy.asarray(x))
+        return np.asarray(value), np.asarray(pullback(jax.numpy.asarray(weights))[0])
+    if name == "torch":
+        import torch
+
+        x = torch.tensor(x, requires_grad=True)
+        value = fn(x)
+        grad, = torch.autograd.grad(torch.sum(value * torch.as_tensor(weights)), x)
+        return value.detach().cpu().numpy(), grad.cpu().numpy()
+    import tensorflow as tf
+
+    x = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = fn(x)
+        total = tf.reduce_sum(value * weights)
+    return value.numpy(), tape.gradient(total, x).numpy()
 
 
 def _numpy_decode(p, shape, basis):
@@ -75,22 +101,17 @@ def _numpy_affine(images, zoom, angle):
 
 @pytest.mark.parametrize("zoom, angle", [(1.0, 0.3), (1.15, -0.2), (0.9, 0.0)])
 def test_affine_and_its_gradient_match_a_dense_resampling(zoom, angle):
-    import tensorflow as tf
-
     rng = np.random.default_rng(2)
     images = rng.normal(size=(2, 7, 6, 2)).astype(np.float32)
     weights = rng.normal(size=images.shape).astype(np.float32)
     matrix = _numpy_affine(images, zoom, angle)
     flat = images.transpose(1, 2, 0, 3).reshape(42, -1)
     expected = (matrix @ flat).reshape(7, 6, 2, 2).transpose(2, 0, 1, 3)
-    x = tf.constant(images)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        moved = transforms._affine(x, tf.constant(zoom), tf.constant(angle))
-        total = tf.reduce_sum(moved * weights)
-    np.testing.assert_allclose(moved.numpy(), expected, atol=1e-5)
+    moved, got = _value_and_weighted_gradient(
+        lambda x: transforms._affine(x, ops.convert_to_tensor(zoom), ops.convert_to_tensor(angle)), images, weights)
+    np.testing.assert_allclose(moved, expected, atol=1e-5)
     grad = (matrix.T @ weights.transpose(1, 2, 0, 3).reshape(42, -1)).reshape(7, 6, 2, 2).transpose(2, 0, 1, 3)
-    np.testing.assert_allclose(tape.gradient(total, x).numpy(), grad, atol=1e-5)
+    np.testing.assert_allclose(got, grad, atol=1e-5)
 
 
 @pytest.mark.parametrize("mode", ["reflect", "constant"])
@@ -146,18 +167,14 @@ def _linear_map(fn, shape):
 
 
 def test_fft_decode_gradient_is_the_transposed_numpy_map():
-    import tensorflow as tf
-
     param = ImageParam((4, 5, 3), "fft", decorrelate=True)
     matrix = _linear_map(lambda q: _numpy_decode(q[None], (4, 5, 3), COLOR_BASIS)[0], param.param_shape)
     rng = np.random.default_rng(6)
-    p = tf.constant(rng.normal(size=(2,) + param.param_shape).astype(np.float32))
+    p = rng.normal(size=(2,) + param.param_shape).astype(np.float32)
     weights = rng.normal(size=(2, 4, 5, 3)).astype(np.float32)
-    with tf.GradientTape() as tape:
-        tape.watch(p)
-        total = tf.reduce_sum(param.decode(p) * weights)
+    _, got = _value_and_weighted_gradient(param.decode, p, weights)
     expected = (weights.reshape(2, -1) @ matrix).reshape(p.shape)
-    np.testing.assert_allclose(tape.gradient(total, p).numpy(), expected, atol=1e-4)
+    np.testing.assert_allclose(got, expected, atol=1e-4)
 
 
 def _numpy_standard_chain(images, dy, dx, zoom, angle, unit, size):
@@ -173,8 +190,6 @@ def _numpy_standard_chain(images, dy, dx, zoom, angle, unit, size):
 
 
 def test_compose_of_the_standard_chain_and_its_gradient_match_numpy_step_by_step():
-    import tensorflow as tf
-
     h, w, unit = 8, 7, 2
     chain = [transforms.pad(unit, "constant"), transforms.jitter(unit), transforms.random_scale(0.8, 1.2),
              transforms.random_rotate(20)]
@@ -191,16 +206,12 @@ def test_compose_of_the_standard_chain_and_its_gradient_match_numpy_step_by_step
         shifts.add((dy, dx))
         one = lambda x: _numpy_standard_chain(x[None, ..., None], dy, dx, zoom, angle, unit, (h, w))[0, ..., 0]
         matrix = _linear_map(one, (h, w))
-        x = tf.constant(images)
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            moved = apply(x, seed)
-            total = tf.reduce_sum(moved * weights)
+        moved, got = _value_and_weighted_gradient(lambda x: apply(x, seed), images, weights)
         flat = images.transpose(1, 2, 0, 3).reshape(h * w, -1)
         expected = (matrix @ flat).reshape(h, w, 2, 2).transpose(2, 0, 1, 3)
-        np.testing.assert_allclose(moved.numpy(), expected, atol=1e-5)
+        np.testing.assert_allclose(moved, expected, atol=1e-5)
         grad = (matrix.T @ weights.transpose(1, 2, 0, 3).reshape(h * w, -1)).reshape(h, w, 2, 2).transpose(2, 0, 1, 3)
-        np.testing.assert_allclose(tape.gradient(total, x).numpy(), grad, atol=1e-5)
+        np.testing.assert_allclose(got, grad, atol=1e-5)
     assert len(shifts) > 1
 
 

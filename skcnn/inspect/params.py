@@ -157,12 +157,16 @@ class ImageParam:
 
     # ------------------------------------------------------------ tensors
     def decode(self, p):
-        """Parameters ``(n,) + param_shape`` -> images ``(n, h, w, c)`` (backend tensors)."""
+        """Parameters ``(n,) + param_shape`` -> images ``(n, h, w, c)`` (backend tensors).
+
+        NumPy constants meet tensors as tensors: PyTorch hands ``tensor * array``
+        to NumPy, which drops the gradient.
+        """
         x = p
         if self._dft is not None:
             return self._decode_by_matmul(p)
         if self.param == "fft":
-            real, imag = ops.unstack(p * self._scale, 2, axis=-1)
+            real, imag = ops.unstack(p * ops.convert_to_tensor(self._scale), 2, axis=-1)
             x = _ops.irfft2(real, imag, self.shape[:2])
             # (n, c, h, w) -> (n, h, w, c), in the colour basis when there is one
             return ops.einsum("nchw,dc->nhwd", x, self.basis) if self.basis is not None else ops.transpose(
@@ -175,7 +179,7 @@ class ImageParam:
         """:meth:`decode` of a small ``"fft"`` image as two matrix products (see :func:`_dft_matrices`)."""
         h, w, c = self.shape
         by_x, by_y = self._dft
-        u = ops.matmul(ops.reshape(p * self._scale, (-1, c * h, 2 * (w // 2 + 1))), by_x)  # (n, c*h, 2*w)
+        u = ops.matmul(ops.reshape(p * ops.convert_to_tensor(self._scale), (-1, c * h, 2 * (w // 2 + 1))), by_x)  # (n, c*h, 2*w)
         x = ops.matmul(by_y, ops.reshape(u, (-1, 2 * c * h, w)))  # (n, h * d, w)
         x = ops.reshape(x, (-1, h, by_y.shape[0] // h, w))
         return ops.transpose(x, (0, 1, 3, 2))
@@ -186,7 +190,7 @@ class ImageParam:
             x = ops.einsum("nhwc,dc->ndhw", x, self.inverse) if self.basis is not None else ops.transpose(
                 x, (0, 3, 1, 2))
             real, imag = _ops.rfft2(x, self.shape[:2])
-            return ops.stack([real, imag], axis=-1) / self._scale
+            return ops.stack([real, imag], axis=-1) / ops.convert_to_tensor(self._scale)
         if self.basis is not None:
             x = ops.einsum("nhwc,dc->nhwd", x, self.inverse)
         return x
