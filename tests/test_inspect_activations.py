@@ -17,6 +17,8 @@ from skcnn.plotting import plot_class_signature, plot_maps, plot_maps_compare, s
 
 L = keras.layers
 
+pytestmark = pytest.mark.backend
+
 
 def _sequential():
     """Never called: ``model.input`` raises in Keras 3."""
@@ -49,7 +51,7 @@ def images():
 def _direct(model, layer_names, x):
     sub = keras.Model(model.inputs[0], [model.get_layer(n).output for n in layer_names])
     out = sub(x.reshape(len(x), 8, 8, 1))
-    return [np.asarray(o) for o in (out if isinstance(out, list) else [out])]
+    return [np.asarray(keras.ops.convert_to_numpy(o)) for o in (out if isinstance(out, list) else [out])]
 
 
 def test_never_called_sequential_matches_submodel(images):
@@ -88,7 +90,7 @@ def test_pipeline_applies_steps_and_maps_back(mnist_small):
     model = pipe[-1].model_
     scaled = pipe[0].transform(X[:5]).reshape(5, 28, 28, 1)
     sub = keras.Model(model.inputs[0], [model.get_layer("conv1").output, model.get_layer("conv2").output])
-    want = [np.asarray(o) for o in sub(scaled)]
+    want = [np.asarray(keras.ops.convert_to_numpy(o)) for o in sub(scaled)]
     np.testing.assert_allclose(acts["conv1"], want[0], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(acts["conv2"], want[1], rtol=1e-5, atol=1e-5)
     # Images in model space come back to pixel space through the scaler.

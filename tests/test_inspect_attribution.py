@@ -7,11 +7,35 @@ keras = pytest.importorskip("keras")
 
 from skcnn.inspect import AttributionInspector  # noqa: E402
 
+pytestmark = pytest.mark.backend
 
-def _tf():
+
+def _gradient(fn, x):
+    """``d sum(fn(x)) / dx`` as NumPy, by the running backend's own autodiff written out (the tests' oracle)."""
+    x = np.asarray(x, np.float32)
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        return np.asarray(jax.grad(lambda t: jnp.sum(fn(t)))(jnp.asarray(x)))
+    if backend == "torch":
+        import torch
+
+        t = torch.tensor(x, requires_grad=True)
+        grad, = torch.autograd.grad(torch.sum(fn(t)), t)
+        return grad.numpy()
     import tensorflow as tf
 
-    return tf
+    t = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(t)
+        total = tf.reduce_sum(fn(t))
+    return tape.gradient(total, t).numpy()
+
+
+def _numpy(t):
+    return np.asarray(keras.ops.convert_to_numpy(t))
 
 
 def _small_cnn(shape=(10, 12, 1), classes=3, seed=0):
@@ -36,13 +60,9 @@ def _logit_model(model):
 
 
 def _direct_gradient(model, x, classes):
-    tf = _tf()
-    x = tf.constant(x, tf.float32)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        logits = _logit_model(model)(x)
-        total = tf.reduce_sum(logits * tf.one_hot(classes, logits.shape[1]))
-    return tape.gradient(total, x).numpy()
+    logits = _logit_model(model)
+    onehot = np.eye(logits.output.shape[1], dtype=np.float32)[classes]
+    return _gradient(lambda t: logits(t) * keras.ops.convert_to_tensor(onehot), x)
 
 
 @pytest.fixture(scope="module")
@@ -155,25 +175,19 @@ def test_gradcam_finds_the_quadrant_class_1_looks_at(method):
 
 
 def test_gradcam_equals_a_direct_computation(rng_images):
-    tf = _tf()
     model = _small_cnn(seed=4)
     a = AttributionInspector(model).gradcam(rng_images, target=2)
     assert a.layer == "c2"
-    x = tf.constant(rng_images)
-    sub = keras.Model(model.inputs, [model.get_layer("c2").output, model.get_layer("out").input])
+    maps = _numpy(keras.Model(model.inputs, model.get_layer("c2").output)(rng_images))
     head = _logit_model(model).layers[-1]
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        maps, flat = sub(x)
-        total = tf.reduce_sum(head(flat)[:, 2])
-    grads = tape.gradient(total, maps).numpy()
-    coarse = np.maximum((maps.numpy() * grads.mean(axis=(1, 2))[:, None, None, :]).sum(axis=3), 0)  # 6x8
+    grads = _gradient(lambda m: head(model.layers[2](m))[:, 2], maps)  # the layers above c2 (Flatten, Dense)
+    coarse = np.maximum((maps * grads.mean(axis=(1, 2))[:, None, None, :]).sum(axis=3), 0)  # 6x8
     from scipy.ndimage import zoom
 
     expected = np.stack([zoom(m, (10 / 6, 12 / 8), order=1, grid_mode=False) for m in coarse])
     np.testing.assert_allclose(a.maps, expected, rtol=1e-4, atol=1e-6)
     # Grad-CAM++ with an exponential score, the weights per map normalized as in the authors' code
-    A, g = maps.numpy().astype(np.float64), grads.astype(np.float64)
+    A, g = maps.astype(np.float64), grads.astype(np.float64)
     denominator = 2 * g**2 + A.sum(axis=(1, 2), keepdims=True) * g**3
     alpha = np.divide(g**2, denominator, out=np.zeros_like(g), where=denominator != 0)
     norm = alpha.sum(axis=(1, 2), keepdims=True)
@@ -476,15 +490,10 @@ def test_several_outputs_explain_the_chosen_head_as_a_model_cut_to_it(rng_images
             got, expected = call(inspector), call(single)
             np.testing.assert_allclose(got.maps, expected.maps, rtol=1e-5, atol=1e-7, err_msg=str(output))
             np.testing.assert_allclose(got.scores, expected.scores, rtol=1e-5, atol=1e-7)
-    # the logit of head_a, written out with a tape: the inspector does not explain the last layer (head_b)
-    tf = _tf()
-    x = tf.constant(rng_images)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        flat = keras.Model(inputs, model.get_layer("head_a").input)(x)
-        kernel, bias = model.get_layer("head_a").get_weights()
-        total = tf.reduce_sum(tf.matmul(flat, kernel)[:, 2] + bias[2])
-    direct = tape.gradient(total, x).numpy().sum(axis=3)
+    # the logit of head_a, written out: the inspector does not explain the last layer (head_b)
+    trunk = keras.Model(inputs, model.get_layer("head_a").input)
+    kernel, bias = model.get_layer("head_a").get_weights()
+    direct = _gradient(lambda t: keras.ops.matmul(trunk(t), kernel[:, 2]) + bias[2], rng_images).sum(axis=3)
     got = AttributionInspector(model, output="head_a").saliency(rng_images, 2, absolute=False).maps
     np.testing.assert_allclose(got, direct, rtol=1e-4, atol=1e-6)
 
@@ -543,26 +552,21 @@ class _Subclassed(keras.Model):
 
 
 def test_a_subclassed_model_gets_saliency_smoothgrad_integrated_gradients_and_occlusion(rng_images):
-    tf = _tf()
     keras.utils.set_random_seed(12)
     net = _Subclassed()
     net(rng_images[:1])  # built by a call
     inspector = AttributionInspector(net)
-    x = tf.constant(rng_images)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        total = tf.reduce_sum(net(x)[:, 1])
-    direct = tape.gradient(total, x).numpy()
+    direct = _gradient(lambda t: net(t)[:, 1], rng_images)
     saliency = inspector.saliency(rng_images, target=1, absolute=False)
     np.testing.assert_allclose(saliency.maps, direct.sum(axis=3), rtol=1e-4, atol=1e-7)
-    np.testing.assert_allclose(saliency.scores, net(x).numpy()[:, 1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(saliency.scores, _numpy(net(rng_images))[:, 1], rtol=1e-5, atol=1e-6)
     smooth = inspector.smoothgrad(rng_images, target=1, n_samples=4, noise=0.0, absolute=False)
     np.testing.assert_allclose(smooth.maps, direct.sum(axis=3), rtol=1e-4, atol=1e-7)
     ig = inspector.integrated_gradients(rng_images, target=1, steps=64)
     assert np.all(np.abs(ig.completeness_gap) <= 0.01 * np.abs(ig.scores - ig.baseline_scores) + 1e-5)
     occluded = rng_images.copy()
     occluded[:, :5, :5] = 0.0
-    drop = net(x).numpy()[:, 1] - net(tf.constant(occluded)).numpy()[:, 1]
+    drop = _numpy(net(rng_images))[:, 1] - _numpy(net(occluded))[:, 1]
     maps = inspector.occlusion(rng_images, target=1, window=5, stride=5).maps  # windows 0:5 x {0:5, 5:10, 7:12}
     np.testing.assert_allclose(maps[:, :5, :5], np.broadcast_to(drop[:, None, None], (5, 5, 5)), rtol=1e-4,
                                atol=1e-6)
@@ -586,13 +590,8 @@ def _prelu_network():
     return model
 
 
-def _tape_saliency(model, X, target):
-    tf = _tf()
-    x = tf.constant(X, tf.float32)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        total = tf.reduce_sum(model(x)[:, target])
-    return tape.gradient(total, x).numpy().sum(axis=3)
+def _direct_saliency(model, X, target):
+    return _gradient(lambda t: model(t)[:, target], X).sum(axis=3)
 
 
 def test_randomization_uses_each_layers_own_initializer_and_covers_every_layer_with_weights():
@@ -608,11 +607,11 @@ def test_randomization_uses_each_layers_own_initializer_and_covers_every_layer_w
     expected.set_weights(trained)
     expected.get_layer("out").set_weights([np.full((6, 3), 0.1, np.float32), np.zeros(3, np.float32)])
     expected.get_layer("p2").set_weights([np.full(6, 0.3, np.float32)])
-    np.testing.assert_allclose(r.maps[2], _tape_saliency(expected, X, 0), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(r.maps[2], _direct_saliency(expected, X, 0), rtol=1e-4, atol=1e-6)
     # then p1's alphas at the default initializer's zeros
     r = inspector.randomization_test(X, "saliency", target=0, layers=["out", "p2", "p1"], absolute=False)
     expected.get_layer("p1").set_weights([np.zeros((1, 1, 3), np.float32)])
-    np.testing.assert_allclose(r.maps[3], _tape_saliency(expected, X, 0), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(r.maps[3], _direct_saliency(expected, X, 0), rtol=1e-4, atol=1e-6)
     for got, want in zip(model.get_weights(), trained):  # the model itself is untouched
         np.testing.assert_array_equal(got, want)
     # every layer with weights, both PReLUs included, top down; each stage changes the maps
