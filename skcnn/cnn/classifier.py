@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.util
 import inspect
 import logging
 import math
@@ -33,7 +34,7 @@ from .._nn.loop import interrupted_message, warn_at_caller
 from .._nn.losses import check_sample_weight
 from .._validation import is_int
 from ..plugins import cnn_architectures
-from .._keras import device_name, device_scope, import_keras, import_tensorflow
+from .._keras import _quiet_tensorflow, device_name, device_scope, import_keras, import_tensorflow
 
 __all__ = ["KerasCNNClassifier"]
 
@@ -62,6 +63,17 @@ def _seeded(keras, seed):
     finally:
         random.setstate(py_state)
         np.random.set_state(np_state)
+
+
+def _quiet_tensorflow_import():
+    """Import TensorFlow quietly on JAX or PyTorch, where it is installed, before Keras does.
+
+    Keras imports TensorFlow whenever it is installed, on every backend, the
+    first time it serializes a layer (``get_config``, saving, cloning) or
+    seeds; imported that way it writes its INFO lines to the terminal.
+    """
+    if "tensorflow" not in sys.modules and importlib.util.find_spec("tensorflow") is not None:
+        _quiet_tensorflow()
 
 
 def _seed_config(config, rng):
@@ -120,6 +132,15 @@ def _no_retracing_warning():
         yield
     finally:
         logger.removeFilter(quiet)
+
+
+def _no_gradients(keras):
+    """A block whose model calls record no gradient: ``torch.no_grad()`` on PyTorch (nothing to do elsewhere)."""
+    if keras.backend.backend() != "torch":
+        return contextlib.nullcontext()
+    import torch
+
+    return torch.no_grad()
 
 
 def _in_parallel_worker():
@@ -221,11 +242,21 @@ def _epoch_recorder(keras):
     return EpochRecorder
 
 
+def _model_distribution(model):
+    """The distribution a model was built under: its MirroredStrategy (TensorFlow), its DataParallel (JAX), or None."""
+    return getattr(model, "_distribute_strategy", None) or getattr(model, "_skcnn_distribution", None)
+
+
 def _training_state(model):
     """Copies of the model's weights and of its optimizer's variables (step count, moments, ...)."""
     optimizer = getattr(model, "optimizer", None)
-    variables = [] if optimizer is None else [np.array(v.value.numpy()) for v in optimizer.variables]
-    return model.get_weights(), variables
+    if optimizer is None:
+        return model.get_weights(), []
+    keras = import_keras()
+    if keras.backend.backend() == "tensorflow":
+        # the variable's value: under a MirroredStrategy the variable itself is mirrored
+        return model.get_weights(), [np.array(v.value.numpy()) for v in optimizer.variables]
+    return model.get_weights(), [np.array(keras.ops.convert_to_numpy(v.value)) for v in optimizer.variables]
 
 
 def _restore_training_state(model, weights, variables):
@@ -248,6 +279,7 @@ def _model_to_bytes(model):
 def _model_from_bytes(data):
     """The model of ``.keras`` archive bytes, loaded with ``safe_mode=True``; a clear ValueError if refused."""
     keras = import_keras()
+    _quiet_tensorflow_import()
     with tempfile.TemporaryDirectory(prefix="skcnn-") as folder:
         path = os.path.join(folder, "model.keras")
         with open(path, "wb") as file:
@@ -659,13 +691,25 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, DocLinkMixin, Ba
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     def _strategy(self):
-        """A ``tf.distribute.MirroredStrategy`` over the devices ``distribution`` names, or None."""
+        """The distribution over the devices ``distribution`` names, or None.
+
+        ``tf.distribute.MirroredStrategy`` on TensorFlow,
+        ``keras.distribution.DataParallel`` on JAX; PyTorch has neither.
+        """
         if self.distribution is None:
             return None
-        tf = import_tensorflow()
+        keras = import_keras()
+        name = keras.backend.backend()
+        if name == "torch":
+            raise ValueError(f"distribution={self.distribution!r} needs the TensorFlow or JAX backend: Keras offers "
+                             "no data-parallel training on PyTorch. Use distribution=None, or run with "
+                             "KERAS_BACKEND=tensorflow or jax.")
         if self.device != "auto":
             raise ValueError(f"device={self.device!r} and distribution={self.distribution!r} are both set; the "
                              "distribution chooses the devices, so leave device='auto'.")
+        if name == "jax":
+            return self._data_parallel(keras)
+        tf = import_tensorflow()
         available = {}
         for device in tf.config.list_logical_devices():
             spec = tf.DeviceSpec.from_string(device.name)
@@ -688,12 +732,47 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, DocLinkMixin, Ba
             if not devices:
                 raise ValueError("distribution must be None, 'mirrored' or a non-empty list of devices such as "
                                  "['GPU:0', 'GPU:1'].")
+        self._warn_in_parallel_worker()
+        return tf.distribute.MirroredStrategy(devices=devices)
+
+    def _warn_in_parallel_worker(self):
         if _in_parallel_worker()[0]:
             warnings.warn(
                 f"distribution={self.distribution!r} inside a parallel search (a joblib or Dask worker): each "
                 "worker spreads its fit over all the devices, and the workers compete for them. Use n_jobs=1 "
-                "with a distribution, or distribution=None with a parallel search.", UserWarning, stacklevel=3)
-        return tf.distribute.MirroredStrategy(devices=devices)
+                "with a distribution, or distribution=None with a parallel search.", UserWarning, stacklevel=4)
+
+    def _data_parallel(self, keras):
+        """``keras.distribution.DataParallel`` (JAX) over the devices ``distribution`` names."""
+        devices = keras.distribution.list_devices()  # the GPUs if JAX sees any, else the CPUs
+        if self.distribution != "mirrored":
+            available = sorted(set(devices) | set(keras.distribution.list_devices("cpu")))
+            devices = []
+            for entry in self.distribution:
+                device = entry.lstrip("/").lower().replace("cuda", "gpu") if isinstance(entry, str) else None
+                if device not in available:
+                    raise ValueError(f"distribution={self.distribution!r} names {entry!r}, which is not a device "
+                                     f"JAX sees; it sees {available}.")
+                devices.append(device)
+            if not devices:
+                raise ValueError("distribution must be None, 'mirrored' or a non-empty list of devices such as "
+                                 "['gpu:0', 'gpu:1'].")
+        self._warn_in_parallel_worker()
+        return keras.distribution.DataParallel(devices=devices)
+
+    def _check_even_batches(self, distribution, n_train, n_val):
+        """On JAX every batch is split evenly over the devices: check that each one can be."""
+        n = distribution.num_model_replicas
+        sizes = {"batch_size": self.batch_size, "the last training batch": n_train % self.batch_size,
+                 "the last validation batch": n_val % self.batch_size}
+        uneven = {what: size for what, size in sizes.items() if size % n}
+        if uneven:
+            raise ValueError(
+                f"distribution={self.distribution!r} splits every batch evenly over {n} devices on JAX, but "
+                + ", ".join(f"{what} holds {size} rows" for what, size in uneven.items())
+                + f": choose batch_size and the number of samples (and validation_fraction) so that every batch "
+                f"is a multiple of {n}."
+            )
 
     @contextlib.contextmanager
     def _placement(self, model=None):
@@ -701,7 +780,7 @@ class KerasCNNClassifier(CallbackSupportMixin, ClassifierMixin, DocLinkMixin, Ba
 
         A model that was built under a strategy (warm start) trains under that one.
         """
-        strategy = getattr(model, "_distribute_strategy", None) if model is not None else self._strategy()
+        strategy = _model_distribution(model) if model is not None else self._strategy()
         if strategy is None:
             with device_scope(self.device):
                 yield None
@@ -901,6 +980,8 @@ or (n_samples, n_pixels)
         weights = self._sample_weights(y_encoded, classes, sample_weight, X)
 
         keras = import_keras()
+        _quiet_tensorflow_import()
+        self._check_precision(keras)
         seed = self._seed()
         history = History(self.history_.rows) if warm else History()
         with _fit_slot(keras), self._placement(self.model_ if warm else None) as strategy, \
@@ -925,6 +1006,9 @@ or (n_samples, n_pixels)
                 X_train, X_val, y_train, y_val, w_train, w_val = self._split(X, y_encoded, weights, seed)
                 validation = (X_val, y_val) if w_val is None else (X_val, y_val, _keras_weights(w_val, "validation"))
             w_train = _keras_weights(w_train, "training")
+            if strategy is not None and keras.backend.backend() == "jax":
+                self._check_even_batches(strategy, len(X_train), 0 if validation is None else len(validation[0]))
+                model._skcnn_distribution = strategy  # a warm start trains under it again
             steps_per_epoch = math.ceil(len(X_train) / self.batch_size)
             if not (warm and model.optimizer is not None and model.compiled):
                 model.compile(optimizer=self._make_optimizer(keras, steps_per_epoch),
@@ -961,6 +1045,16 @@ or (n_samples, n_pixels)
                 self.input_range_ = input_range
         self.fit_time_ = time.perf_counter() - start
         return self
+
+    def _check_precision(self, keras):
+        """JAX computes in float32 what is asked in float64 unless its 64-bit mode is on: refuse rather than that."""
+        if self.precision == "float64" and keras.backend.backend() == "jax":
+            import jax
+
+            if not jax.config.jax_enable_x64:
+                raise ValueError("precision='float64' on the JAX backend needs JAX's 64-bit mode, which is off (JAX "
+                                 "would compute in float32): set the environment variable JAX_ENABLE_X64=1 before "
+                                 "JAX is imported, or use precision='float32'.")
 
     # Small fits run eagerly: tracing the training step costs about a second per
     # new model (twice with a partial last batch), more than a graph saves on
@@ -1014,12 +1108,14 @@ or (n_samples, n_pixels)
         # through Keras' compiled predict step (traced once per model). A model
         # trained under a distribution strategy is called directly, chunk by
         # chunk: its predict step would run every chunk on each replica.
+        keras = import_keras()
         eager = X.shape[0] <= _EAGER_PREDICT_MAX or getattr(self.model_, "_distribute_strategy", None) is not None
-        with device_scope(self.device), _no_retracing_warning():
+        to_numpy = np.asarray if keras.backend.backend() == "tensorflow" else keras.ops.convert_to_numpy
+        with device_scope(self.device), _no_retracing_warning(), _no_gradients(keras):
             for start in range(0, X.shape[0], _PREDICT_CHUNK):
                 chunk = X[start:start + _PREDICT_CHUNK]
                 out = self.model_(chunk, training=False) if eager else self.model_.predict_on_batch(chunk)
-                proba[start:start + len(chunk)] = np.asarray(out)
+                proba[start:start + len(chunk)] = to_numpy(out)
         proba /= proba.sum(axis=1, keepdims=True)
         return proba
 
