@@ -64,6 +64,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 
 import numpy as np
 
@@ -481,6 +482,7 @@ def worker(args):
     from skcnn import KerasCNNClassifier
     from skcnn.inspect import AttributionInspector, DreamInspector, OIPInspector
 
+    warnings.filterwarnings("ignore", message="Input Tensor 0 did not already require gradients")  # Captum's note
     backend = keras.backend.backend()
     report = dict(backend=backend, keras=keras.__version__, settings=settings(backend, args), cells={}, r={})
     model = keras.saving.load_model(args.model)
