@@ -212,3 +212,14 @@ def test_import_log_filter_keeps_what_the_level_allows():
     assert _filter_import_log(text, 0, gpu_found=True) == text
     kept = _filter_import_log(text, 1, gpu_found=True).splitlines()
     assert [line[:5] for line in kept] == ["E0000", "W0000", "E0000", "its s"]
+
+
+def test_cnn_section_names_the_keras_backend_and_its_version(quick_demo):
+    import keras
+
+    _, _, page = quick_demo
+    cnn_text, _ = _section(page, "CNN (Keras)")
+    name = keras.backend.backend()
+    from importlib.metadata import version
+
+    assert cnn_text.startswith(f"Keras {keras.version()} on {name} {version(name)}\n")

@@ -32,6 +32,7 @@ def run(ctx) -> Section:
         f"(10% held out for validation); test accuracy {table.overall_accuracy:.4f} on {len(y_test)} digits\n\n"
         f"{table}"
     )
+    text = f"{_framework()}\n{text}"
     print("\n== CNN (Keras) ==\n" + text)
     images = [
         (ctx.save(plotting.plot_cnn_learning_curves(pipe, title="CNN learning curves"), "cnn_curves.png"),
@@ -42,3 +43,17 @@ def run(ctx) -> Section:
          "The 32 trained 3x3 kernels of the first convolution (red: positive, blue: negative weights)."),
     ]
     return Section("CNN (Keras)", text, images)
+
+
+def _framework() -> str:
+    """Which Keras and which backend (with its version) trained the network, e.g. ``Keras 3.15.1 on jax 0.10.2``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import keras
+
+    name = keras.backend.backend()
+    try:
+        backend_version = version(name)
+    except PackageNotFoundError:
+        backend_version = "(version unknown)"
+    return f"Keras {keras.version()} on {name} {backend_version}"
