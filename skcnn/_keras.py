@@ -98,14 +98,17 @@ def _configure_logging(name):
 
     On JAX, the warning that a GPU may be present but a CUDA-enabled jaxlib
     is not (a CPU machine with a GPU driver's files) goes with the other
-    warnings of its ``"jax._src.xla_bridge"`` logger; PyTorch imports quietly.
+    warnings of its ``"jax._src.xla_bridge"`` logger. On JAX and PyTorch,
+    Keras itself imports TensorFlow when it is installed (to recognize its
+    shapes while serializing a layer's config, which cloning and saving do),
+    so TensorFlow is imported here, quietly, rather than loudly later.
     """
     global _configured
     if _configured:
         return
-    if name == "tensorflow":
+    if name == "tensorflow" or importlib.util.find_spec("tensorflow") is not None:
         _quiet_tensorflow()
-    elif name == "jax":
+    if name == "jax":
         logger = logging.getLogger("jax._src.xla_bridge")
         if logger.level == logging.NOTSET:
             logger.setLevel(logging.ERROR)
@@ -153,8 +156,10 @@ def import_keras():
     >>> keras.backend.backend() == backend()
     True
     """
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     name = backend()
+    # the backend in the environment too, for the processes this one starts (joblib's workers): Keras may have
+    # been imported on another backend than KERAS_BACKEND's default, e.g. from ~/.keras/keras.json
+    os.environ.setdefault("KERAS_BACKEND", name)
     if name not in BACKENDS:
         raise ImportError(f"skcnn runs on the Keras backends {', '.join(BACKENDS)}; KERAS_BACKEND is {name!r}.")
     package, extra = BACKENDS[name]
@@ -271,4 +276,17 @@ def device_scope(device=None):
     ...     float(import_keras().ops.sum(import_keras().ops.ones(3)))
     3.0
     """
-    return import_keras().device(device_name(device))
+    return named_device_scope(device_name(device))
+
+
+def named_device_scope(name):
+    """A context in which the backend computes on the device ``name`` that :func:`device_name` gave.
+
+    >>> with named_device_scope(device_name("cpu")):
+    ...     pass
+    """
+    if name.startswith("cpu") and import_keras().backend.backend() == "torch":
+        # PyTorch's CPU has no index: under "cpu:0" Keras moves each new variable from "cpu" to "cpu:0",
+        # a copy that is no leaf of the autograd graph, so training finds no gradients
+        name = "cpu"
+    return import_keras().device(name)

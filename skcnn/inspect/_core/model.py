@@ -31,7 +31,8 @@ import copy
 import numpy as np
 
 from ..._validation import is_int
-from ..._keras import check_device, device_name, import_keras  # the one place Keras is imported, on first use
+# the one place Keras is imported, on first use
+from ..._keras import check_device, device_name, import_keras, named_device_scope
 
 __all__ = ["InspectedModel", "resolve_model", "device_name", "inference_copy", "import_keras"]
 
@@ -180,7 +181,7 @@ class InspectedModel:
         """
         if self._device_name is None:
             self._device_name = device_name(self.device)
-        return import_keras().device(self._device_name)
+        return named_device_scope(self._device_name)
 
     # ------------------------------------------------------------------ layers
     def layer_index(self, layer):
