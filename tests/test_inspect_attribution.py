@@ -372,6 +372,26 @@ def _total_variation(maps):
     return np.abs(np.diff(maps, axis=1)).sum(axis=(1, 2)) + np.abs(np.diff(maps, axis=2)).sum(axis=(1, 2))
 
 
+_QUICK = {"smoothgrad": {"n_samples": 4, "random_state": 0}, "integrated_gradients": {"steps": 8},
+          "occlusion": {"window": 4, "stride": 4}}
+
+
+@pytest.mark.parametrize("method", ["saliency", "smoothgrad", "integrated_gradients", "gradcam", "gradcam_plus_plus",
+                                    "occlusion"])
+def test_attribute_by_name_and_the_randomization_test_run_every_method(method, image_inspector, rng_images):
+    options = dict(_QUICK.get(method, {}))
+    direct = getattr(image_inspector, method)(rng_images, 1, **options)
+    by_name = image_inspector.attribute(rng_images, method, 1, **options)
+    assert by_name.method == method and np.any(direct.maps != 0)
+    np.testing.assert_array_equal(by_name.maps, direct.maps)
+    # randomization_test's random_state seeds the initializers, so SmoothGrad's noise is not seeded there
+    options.pop("random_state", None)
+    r = image_inspector.randomization_test(rng_images, method, target=1, layers=["out"], random_state=0, **options)
+    if method != "smoothgrad":
+        np.testing.assert_array_equal(r.maps[0], direct.maps)
+    assert r.maps.shape == (2, 5, 10, 12) and not np.allclose(r.maps[1], r.maps[0])
+
+
 def test_checks_on_a_small_model_have_the_right_shapes(rng_images):
     inspector = AttributionInspector(_small_cnn(seed=6))
     r = inspector.randomization_test(rng_images, "gradcam", layers=["out", "c2"])
