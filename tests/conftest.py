@@ -28,3 +28,38 @@ def mnist_small(mnist_5k):
     idx = np.concatenate([rng.choice(np.flatnonzero(mnist_5k.target == k), 60, replace=False) for k in range(10)])
     rng.shuffle(idx)
     return mnist_5k.data[idx], mnist_5k.target[idx]
+
+
+def _value_and_gradient(fn, x):
+    """``fn(x)`` and the gradient of ``sum(fn(x))`` w.r.t. ``x`` (NumPy), by the running backend's own autodiff."""
+    import keras
+
+    name = keras.backend.backend()
+    x = np.asarray(x, np.float32)
+    if name == "jax":
+        import jax
+
+        (_, value), grad = jax.value_and_grad(lambda t: (jax.numpy.sum(fn(t)), fn(t)), has_aux=True)(
+            jax.numpy.asarray(x))
+        return np.asarray(value), np.asarray(grad)
+    if name == "torch":
+        import torch
+
+        xt = torch.tensor(x, requires_grad=True)
+        value = fn(xt)
+        grad, = torch.autograd.grad(torch.sum(value), xt)
+        return value.detach().cpu().numpy(), grad.cpu().numpy()
+    import tensorflow as tf
+
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        value = fn(xt)
+        total = tf.reduce_sum(value)
+    return value.numpy(), tape.gradient(total, xt).numpy()
+
+
+@pytest.fixture
+def backend_gradient():
+    """``gradient(fn, x) -> (fn(x), d sum(fn(x)) / dx)`` as NumPy, by TensorFlow's tape, jax.grad or torch.autograd."""
+    return _value_and_gradient

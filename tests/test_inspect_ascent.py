@@ -17,6 +17,12 @@ from skcnn.inspect import _ascent  # noqa: E402
 from skcnn.inspect.objectives import channel, class_logit, diversity, neuron  # noqa: E402
 
 L = keras.layers
+ops = keras.ops
+pytestmark = pytest.mark.backend
+
+
+def _np(x):
+    return ops.convert_to_numpy(x)
 
 
 def _model(size=8, channels=1):
@@ -115,7 +121,7 @@ def test_cropped_feed_computes_in_the_engine_precision():
         feed = _ascent._cropped_feed(keras_, target, chain, rows, cols, dtype)
         want_policy = "float32" if dtype == "float32" else "mixed_bfloat16"
         assert {layer.dtype_policy.name for layer in feed.layers[1:]} == {want_policy}  # after the Input
-        got = np.asarray(feed(x[:, :rows, :cols], training=False), dtype=np.float32)
+        got = _np(feed(x[:, :rows, :cols], training=False)).astype(np.float32)
         np.testing.assert_allclose(got, _acts(model, "c2", x), rtol=0.05 if dtype == "bfloat16" else 1e-5,
                                    atol=0.05 if dtype == "bfloat16" else 1e-6)
 
@@ -248,7 +254,7 @@ def test_with_dtype_clones_to_mixed_precision_with_the_same_weights():
     for mine, theirs in zip(copy.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(mine, theirs)
     x = _start(2, seed=9)
-    np.testing.assert_allclose(np.asarray(copy(x), np.float32), model.predict(x, verbose=0), rtol=0.05, atol=0.05)
+    np.testing.assert_allclose(_np(copy(x)).astype(np.float32), model.predict(x, verbose=0), rtol=0.05, atol=0.05)
 
 
 # ----------------------------------------------------- activation split
@@ -267,12 +273,12 @@ def test_split_activation_gives_the_value_before_and_after(make, fn):
     x = np.random.default_rng(0).normal(size=(2, 3, 3, 2)).astype(np.float32)
     layer.build(x.shape)
     linear, activation = _ascent._split_activation(keras_, layer)
-    pre = np.asarray(linear(x))
+    pre = _np(linear(x))
     want_pre = x.sum(axis=-1, keepdims=True).repeat(2, axis=-1) if isinstance(layer, L.Conv2D) else x
     np.testing.assert_allclose(pre, want_pre, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(np.asarray(activation(pre)), fn(want_pre), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(_np(activation(pre)), fn(want_pre), rtol=1e-5, atol=1e-6)
     # The layer itself is left as it was.
-    np.testing.assert_allclose(np.asarray(layer(x)), fn(want_pre), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(_np(layer(x)), fn(want_pre), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("layer", [L.Conv2D(2, 1), L.Dense(2), L.Flatten(), L.MaxPooling2D()],
@@ -515,22 +521,21 @@ def test_objective_plan_feeds_the_diversity_weight():
     np.testing.assert_allclose(div, [3.0, 0.0])
 
 
-def test_chunks_and_xla_padding_give_each_image_its_own_result():
+def test_chunks_and_xla_padding_give_each_image_its_own_result(backend_gradient):
     """Chunks of 3 (the last padded to 3 under XLA) match one step written out for all 7 images at once."""
-    import tensorflow as tf
-
     model = _model()
     x = _start(7, seed=30)
     maps = np.array([0, 1, 2, 0, 1, 2, 1])
     sub = keras.Model(model.inputs[0], model.get_layer("c1").output)
 
     def value(xt):
-        return tf.reduce_mean(tf.gather(sub(xt), maps, axis=3, batch_dims=1), axis=[1, 2])
+        picked = ops.take_along_axis(sub(xt), ops.convert_to_tensor(maps.reshape(-1, 1, 1, 1)), axis=3)
+        return ops.mean(picked, axis=[1, 2, 3])
 
     for jit in (False, True):
         result = GradientAscent(model, "c1", batch_size=3, jit_compile=jit).run(x, maps=maps, steps=1,
                                                                                learning_rate=0.3)
-        before, after = _step_by_hand(value, x, 0.3)
+        before, after = _step_by_hand(backend_gradient, value, x, 0.3)
         np.testing.assert_allclose(result.objective_history[0], before, rtol=1e-4, atol=1e-6)
         np.testing.assert_allclose(result.images, after, rtol=1e-4, atol=1e-5)
         assert result.scores.shape == result.climbed.shape == (7,)
@@ -568,8 +573,6 @@ def _head_model():
 
 def _outputs(model, names, x):
     """Layer outputs by a direct Keras sub-model; ``"out:logits"`` is the last Dense before its softmax."""
-    import tensorflow as tf
-
     plain = [n for n in names if not n.endswith(":logits")]
     logits = "out:logits" in names
     sub = keras.Model(model.inputs[0], [model.get_layer(n).output for n in plain]
@@ -579,42 +582,38 @@ def _outputs(model, names, x):
     got = dict(zip(plain, outs))
     if logits:
         kernel, bias = model.get_layer("out").get_weights()
-        got["out:logits"] = tf.matmul(outs[-1], kernel) + bias
+        got["out:logits"] = ops.matmul(outs[-1], ops.convert_to_tensor(kernel)) + ops.convert_to_tensor(bias)
     return got
 
 
-def _step_by_hand(value, x, learning_rate, alpha_l2=0.0, alpha_tv=0.0):
-    """One engine step written out: (value before, image after); ``value(x) -> (n,)``, a TensorFlow function."""
-    import tensorflow as tf
-
-    xt = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(xt)
-        v = value(xt)
+def _step_by_hand(gradient, value, x, learning_rate, alpha_l2=0.0, alpha_tv=0.0):
+    """One engine step written out: (value before, image after); ``value(x) -> (n,)`` in keras.ops, its gradient
+    by the backend's own autodiff (the ``backend_gradient`` fixture)."""
+    def total(xt):
         dy, dx = xt[:, 1:] - xt[:, :-1], xt[:, :, 1:] - xt[:, :, :-1]
-        penalty = (alpha_l2 * tf.reduce_mean(xt ** 2, axis=[1, 2, 3])
-                   + alpha_tv * (tf.reduce_mean(dy ** 2, axis=[1, 2, 3]) + tf.reduce_mean(dx ** 2, axis=[1, 2, 3])))
-        total = tf.reduce_sum(v - penalty)
-    g = tape.gradient(total, xt).numpy().astype(np.float64)
+        penalty = (alpha_l2 * ops.mean(xt ** 2, axis=[1, 2, 3])
+                   + alpha_tv * (ops.mean(dy ** 2, axis=[1, 2, 3]) + ops.mean(dx ** 2, axis=[1, 2, 3])))
+        return value(xt) - penalty
+
+    g = gradient(total, x)[1].astype(np.float64)
     rms = np.sqrt((g ** 2).mean(axis=(1, 2, 3), keepdims=True))
-    return v.numpy(), (x + learning_rate * g / (rms + 1e-8)).astype(np.float32)
+    v = _np(value(ops.convert_to_tensor(x)))
+    return v, (x + learning_rate * g / (rms + 1e-8)).astype(np.float32)
 
 
-def _check_run(engine, x, objective, value, learning_rate=0.3, **run):
+def _check_run(gradient, engine, x, objective, value, learning_rate=0.3, **run):
     result = engine.run(x, objective=objective, steps=1, learning_rate=learning_rate, **run)
-    before, after = _step_by_hand(value, x, learning_rate, engine.alpha_l2, engine.alpha_tv)
+    before, after = _step_by_hand(gradient, value, x, learning_rate, engine.alpha_l2, engine.alpha_tv)
     assert result.images.dtype == result.scores.dtype == result.objective_history.dtype == np.float32
     assert result.climbed.dtype == np.float32
     assert result.images.shape == x.shape and result.objective_history.shape == (1, len(x))
     np.testing.assert_allclose(result.objective_history[0], before, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(result.images, after, rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(result.scores, value(after).numpy(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(result.scores, _np(value(ops.convert_to_tensor(after))), rtol=1e-4, atol=1e-6)
     return result
 
 
-def test_one_step_per_image_objectives_at_two_layers_with_penalties():
-    import tensorflow as tf
-
+def test_one_step_per_image_objectives_at_two_layers_with_penalties(backend_gradient):
     model = _model(size=9)
     x = _start(3, size=9, seed=11)
     objectives = [channel("c1", 0), 2 * channel("c2", 1) - channel("c1", 2),
@@ -623,12 +622,12 @@ def test_one_step_per_image_objectives_at_two_layers_with_penalties():
     def value(xt):
         o = _outputs(model, ["c1", "c2"], xt)
         c1, c2 = o["c1"], o["c2"]
-        return tf.stack([tf.reduce_mean(c1[0, ..., 0]),
-                         2 * tf.reduce_mean(c2[1, ..., 1]) - tf.reduce_mean(c1[1, ..., 2]),
-                         tf.reduce_mean(c2[2, ..., 0]) + 0.5 * c1[2, 2, 5, 1]])
+        return ops.stack([ops.mean(c1[0, ..., 0]),
+                          2 * ops.mean(c2[1, ..., 1]) - ops.mean(c1[1, ..., 2]),
+                          ops.mean(c2[2, ..., 0]) + 0.5 * c1[2, 2, 5, 1]])
 
     engine = GradientAscent(model, alpha_l2=0.2, alpha_tv=0.7)
-    result = _check_run(engine, x, objectives, value)
+    result = _check_run(backend_gradient, engine, x, objectives, value)
     np.testing.assert_array_equal(result.climbed, result.scores)
     assert engine.crop_ is None  # two layers: no crop
     # The same images, cut into chunks of two, give the same answer.
@@ -638,18 +637,16 @@ def test_one_step_per_image_objectives_at_two_layers_with_penalties():
     np.testing.assert_allclose(chunked.objective_history, result.objective_history, rtol=1e-5, atol=1e-6)
 
 
-def test_one_step_on_a_crop_reads_only_the_part_the_layer_sees():
-    import tensorflow as tf
-
+def test_one_step_on_a_crop_reads_only_the_part_the_layer_sees(backend_gradient):
     model = _model(size=9)
     x = _start(2, size=9, seed=12)
     engine = GradientAscent(model)
 
     def value(xt):
         c2 = _outputs(model, ["c2"], xt)["c2"]
-        return tf.stack([tf.reduce_mean(c2[0, ..., 1]), c2[1, 1, 0, 0]])
+        return ops.stack([ops.mean(c2[0, ..., 1]), c2[1, 1, 0, 0]])
 
-    result = _check_run(engine, x, [channel("c2", 1), neuron("c2", 0, point=(1, 0))], value)
+    result = _check_run(backend_gradient, engine, x, [channel("c2", 1), neuron("c2", 0, point=(1, 0))], value)
     assert engine.crop_ == (8, 8)
     np.testing.assert_array_equal(result.images[:, 8, :], x[:, 8, :])  # the last row is never read
     assert GradientAscent(model, crop=False).run(x, objective=channel("c2", 1), steps=1, learning_rate=0.3) \
@@ -660,21 +657,19 @@ def test_one_step_on_a_crop_reads_only_the_part_the_layer_sees():
     forced = GradientAscent(model, compute_dtype="bfloat16", crop=True)
     got = forced.score(x, objective=channel("c2", 1))
     assert forced.crop_ == (8, 8)
-    np.testing.assert_allclose(got, value(x).numpy()[0], rtol=0.05, atol=0.02)
+    np.testing.assert_allclose(got, _np(value(ops.convert_to_tensor(x)))[0], rtol=0.05, atol=0.02)
 
 
-def test_one_step_reads_maps_and_logits_from_two_feeds():
-    import tensorflow as tf
-
+def test_one_step_reads_maps_and_logits_from_two_feeds(backend_gradient):
     model = _head_model()
     x = _start(2, size=9, seed=13)
     objective = [channel("c1", 1) + 0.5 * class_logit(2), class_logit(0)]
 
     def value(xt):
         o = _outputs(model, ["c1", "out:logits"], xt)
-        return tf.stack([tf.reduce_mean(o["c1"][0, ..., 1]) + 0.5 * o["out:logits"][0, 2], o["out:logits"][1, 0]])
+        return ops.stack([ops.mean(o["c1"][0, ..., 1]) + 0.5 * o["out:logits"][0, 2], o["out:logits"][1, 0]])
 
-    _check_run(GradientAscent(model), x, objective, value)
+    _check_run(backend_gradient, GradientAscent(model), x, objective, value)
 
 
 def _dead_model():
@@ -688,22 +683,18 @@ def _dead_model():
 
 
 def _pre(model, xt):
-    import tensorflow as tf
-
     kernel, bias = model.get_layer("c1").get_weights()
-    return tf.nn.conv2d(xt, kernel, 1, "VALID") + bias
+    return ops.conv(ops.convert_to_tensor(xt), ops.convert_to_tensor(kernel)) + ops.convert_to_tensor(bias)
 
 
 @pytest.mark.parametrize("pre_activation", [True, "auto"])
-def test_pre_activation_climbs_the_value_before_the_relu(pre_activation):
-    import tensorflow as tf
-
+def test_pre_activation_climbs_the_value_before_the_relu(pre_activation, backend_gradient):
     model = _dead_model()
     x = _start(2, size=6, seed=14)
     engine = GradientAscent(model, pre_activation=pre_activation)
     objective = [channel("c1", 0), channel("c1", 1)]
-    pre = _pre(model, x).numpy().mean(axis=(1, 2))
-    post = np.maximum(_pre(model, x).numpy(), 0).mean(axis=(1, 2))
+    pre = _np(_pre(model, x)).mean(axis=(1, 2))
+    post = np.maximum(_np(_pre(model, x)), 0).mean(axis=(1, 2))
     assert post[0, 0] == 0 and post[1, 1] > 0
     zero = engine.run(x, objective=objective, steps=0, learning_rate=0.1)
     np.testing.assert_allclose(zero.scores, [post[0, 0], post[1, 1]], rtol=1e-5, atol=1e-6)
@@ -713,18 +704,18 @@ def test_pre_activation_climbs_the_value_before_the_relu(pre_activation):
 
     def climbed(xt):
         p = _pre(model, xt)
-        return tf.stack([tf.reduce_mean(p[0, ..., 0]), tf.reduce_mean((tf.nn.relu(p) if pre_activation == "auto"
-                                                                       else p)[1, ..., 1])])
+        return ops.stack([ops.mean(p[0, ..., 0]), ops.mean((ops.relu(p) if pre_activation == "auto"
+                                                             else p)[1, ..., 1])])
 
     result = engine.run(x, objective=objective, steps=1, learning_rate=0.2)
-    _, after = _step_by_hand(climbed, x, 0.2)
+    _, after = _step_by_hand(backend_gradient, climbed, x, 0.2)
     np.testing.assert_allclose(result.images, after, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(result.objective_history[0], [post[0, 0], post[1, 1]], rtol=1e-5, atol=1e-6)
     plain = GradientAscent(model).run(x, objective=objective, steps=1, learning_rate=0.2)
     np.testing.assert_array_equal(plain.images[0], x[0])  # no gradient through a dead ReLU
     np.testing.assert_array_equal(plain.climbed, plain.scores)
     # The model's own layer is left as it was.
-    np.testing.assert_allclose(model.predict(x, verbose=0), np.maximum(_pre(model, x).numpy(), 0), rtol=1e-5)
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.maximum(_np(_pre(model, x)), 0), rtol=1e-5)
 
 
 def test_pre_activation_in_bfloat16_follows_float32():
@@ -751,20 +742,18 @@ def test_steps_zero_scores_without_moving():
     assert result.scores.dtype == result.climbed.dtype == np.float32
 
 
-def test_map_mode_run_and_score_take_points_spatial_and_weights():
-    import tensorflow as tf
-
+def test_map_mode_run_and_score_take_points_spatial_and_weights(backend_gradient):
     model = _model()
     x = _start(2, seed=17)
     spatial = np.random.default_rng(1).random((6, 6)).astype(np.float32)
 
     def value(xt):
         c1 = _outputs(model, ["c1"], xt)["c1"]
-        return tf.stack([c1[0, 3, 4, 2], tf.reduce_sum(c1[1, ..., 0] * spatial)])
+        return ops.stack([c1[0, 3, 4, 2], ops.sum(c1[1, ..., 0] * ops.convert_to_tensor(spatial))])
 
     engine = GradientAscent(model, "c1")
     per_image = np.stack([np.eye(6)[3][:, None] * np.eye(6)[4][None, :], spatial])
-    _check_run(engine, x, None, value, maps=[2, 0], spatial=per_image)
+    _check_run(backend_gradient, engine, x, None, value, maps=[2, 0], spatial=per_image)
     np.testing.assert_allclose(engine.score(x, maps=[2, 2], points=[3, 4]), _acts(model, "c1", x)[:, 3, 4, 2],
                                rtol=1e-5, atol=1e-6)
     weights = np.array([[1.0, -2.0, 0.5], [0.0, 1.0, 1.0]], np.float32)
@@ -772,20 +761,18 @@ def test_map_mode_run_and_score_take_points_spatial_and_weights():
     np.testing.assert_allclose(got, (_acts(model, "c1", x).mean(axis=(1, 2)) * weights).sum(axis=1), rtol=1e-5)
 
 
-def test_callable_objective_gets_the_maps_and_the_weights():
-    import tensorflow as tf
-
+def test_callable_objective_gets_the_maps_and_the_weights(backend_gradient):
     model = _model()
     x = _start(2, seed=18)
     weights = np.array([[2.0, 1.0], [0.5, -1.0]], np.float32)
 
     def fn(acts, w):
-        return tf.reduce_mean(acts[..., 1], axis=[1, 2]) * w[:, 0] + tf.reduce_max(acts[..., 0], axis=[1, 2]) * w[:, 1]
+        return ops.mean(acts[..., 1], axis=[1, 2]) * w[:, 0] + ops.max(acts[..., 0], axis=[1, 2]) * w[:, 1]
 
     def value(xt):
-        return fn(_outputs(model, ["c1"], xt)["c1"], tf.constant(weights))
+        return fn(_outputs(model, ["c1"], xt)["c1"], ops.convert_to_tensor(weights))
 
-    _check_run(GradientAscent(model, "c1", objective=fn), x, None, value, weights=weights)
+    _check_run(backend_gradient, GradientAscent(model, "c1", objective=fn), x, None, value, weights=weights)
 
 
 def test_diversity_weight_scales_the_term():
@@ -807,11 +794,9 @@ def test_input_range_clips_every_step():
 
 
 @pytest.mark.parametrize("given", [True, False])
-def test_a_step_is_in_units_of_the_input_range_and_stays_inside_it(given):
+def test_a_step_is_in_units_of_the_input_range_and_stays_inside_it(given, backend_gradient):
     """Two steps written out: x + lr * (high - low) * g / rms(g), clipped into the range after each; the range
     is the engine's input_range, or the resolved model's when none is given."""
-    import tensorflow as tf
-
     model = _model()
     x = _start(2, seed=31)
     low, high = -1.0, 3.0
@@ -822,12 +807,12 @@ def test_a_step_is_in_units_of_the_input_range_and_stays_inside_it(given):
     result = engine.run(x, maps=[0, 2], steps=2, learning_rate=0.1)
 
     def value(xt):
-        return tf.stack([tf.reduce_mean(sub(xt)[0, ..., 0]), tf.reduce_mean(sub(xt)[1, ..., 2])])
+        return ops.stack([ops.mean(sub(xt)[0, ..., 0]), ops.mean(sub(xt)[1, ..., 2])])
 
-    _, moved = _step_by_hand(value, x, 0.1 * (high - low))
+    _, moved = _step_by_hand(backend_gradient, value, x, 0.1 * (high - low))
     first = np.clip(moved, low, high)
     assert not np.allclose(first, moved)  # the clip matters
-    _, second = _step_by_hand(value, first, 0.1 * (high - low))  # the second step starts inside the range
+    _, second = _step_by_hand(backend_gradient, value, first, 0.1 * (high - low))  # the second step starts inside the range
     np.testing.assert_allclose(result.images, np.clip(second, low, high), rtol=1e-4, atol=1e-5)
 
 
@@ -952,8 +937,8 @@ def test_auto_keeps_a_positive_value_below_one():
     x = _start(2, size=6, seed=26)
     result = GradientAscent(model, pre_activation="auto").run(x, objective=[channel("c1", 0), channel("c1", 1)],
                                                               steps=0, learning_rate=0.1)
-    post = np.tanh(_pre(model, x).numpy()).mean(axis=(1, 2))
-    pre = _pre(model, x).numpy().mean(axis=(1, 2))
+    post = np.tanh(_np(_pre(model, x))).mean(axis=(1, 2))
+    pre = _np(_pre(model, x)).mean(axis=(1, 2))
     assert 0 < post[0, 0] < 1 and post[1, 1] < 0
     np.testing.assert_allclose(result.climbed, [post[0, 0], pre[1, 1]], rtol=1e-5, atol=1e-6)
 
@@ -964,7 +949,7 @@ def test_a_logit_and_a_map_of_one_layer_without_pre_activation():
     x = _start(2, size=6, seed=27)
     engine = GradientAscent(model)
     result = engine.run(x, objective=class_logit(0, layer="c1") + channel("c1", 0), steps=0, learning_rate=0.1)
-    pre = _pre(model, x).numpy()
+    pre = _np(_pre(model, x))
     want = pre[..., 0].mean(axis=(1, 2)) + np.maximum(pre[..., 0], 0).mean(axis=(1, 2))
     assert np.all(want < 0)
     np.testing.assert_allclose(result.scores, want, rtol=1e-5)
@@ -988,7 +973,7 @@ def test_run_checks_steps_and_learning_rate(kwargs, message):
 def test_score_is_the_objective_after_the_activation_even_when_the_ascent_climbs_the_value_before():
     model = _dead_model()
     x = _start(3, size=6, seed=28)
-    pre = _pre(model, x).numpy()[..., 0].mean(axis=(1, 2))
+    pre = _np(_pre(model, x))[..., 0].mean(axis=(1, 2))
     assert np.all(pre < 0)  # map 0 is dead after its ReLU
     engine = GradientAscent(model, "c1", pre_activation=True)
     np.testing.assert_array_equal(engine.score(x, objective=channel("c1", 0)), np.zeros(3, np.float32))
