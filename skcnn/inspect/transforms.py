@@ -63,7 +63,7 @@ class _Shift:
         return h + self.grow[0], w + self.grow[1]
 
     def back(self, yx, weights, h, w):
-        yx = yx + self.offset
+        yx = ops.add(yx, self.offset)  # an array offset meets the tensor as a tensor (torch: no __array_wrap__)
         limit = ops.convert_to_tensor(np.array([h, w], np.int32).reshape(2, 1, 1))  # a tensor: torch compares no arrays
         if self.edge == "reflect":
             yx = (limit - 1) - ops.abs((limit - 1) - ops.abs(yx))
@@ -180,7 +180,7 @@ def pad(width, mode="reflect"):
 
 def _uniform(seed, low, high, salt, dtype="float32"):
     """One number from ``[low, high)``, drawn from ``seed`` with ``salt`` added (one salt per use)."""
-    seed = ops.cast(seed, "int32") + np.array([salt, 7 * salt + 1], np.int32)
+    seed = ops.cast(seed, "int32") + ops.convert_to_tensor(np.array([salt, 7 * salt + 1], np.int32))
     return _ops.uniform(seed, [], low, high, dtype)
 
 
@@ -297,7 +297,7 @@ def compose(transforms, size):
             return images
         images, stages = ops.convert_to_tensor(images), []
         for k, t in enumerate(transforms):
-            salted = ops.cast(seed, "int32") + np.array([0, 104729 * (k + 1)], np.int32)
+            salted = ops.cast(seed, "int32") + ops.convert_to_tensor(np.array([0, 104729 * (k + 1)], np.int32))
             if hasattr(t, "stage"):
                 stages.append(t.stage(salted))
                 continue
