@@ -14,6 +14,7 @@ keras = pytest.importorskip("keras")
 
 from skcnn.inspect import GradientAscent, resolve_model  # noqa: E402
 from skcnn.inspect import _ascent  # noqa: E402
+from skcnn.inspect._core.model import split_activation  # noqa: E402
 from skcnn.inspect.objectives import channel, class_logit, diversity, neuron  # noqa: E402
 
 L = keras.layers
@@ -268,11 +269,10 @@ def test_with_dtype_clones_to_mixed_precision_with_the_same_weights():
      lambda v: 1 / (1 + np.exp(-v))),
 ], ids=["ReLU", "LeakyReLU", "ELU", "PReLU", "Activation", "Conv2D"])
 def test_split_activation_gives_the_value_before_and_after(make, fn):
-    keras_ = _ascent.import_keras()
     layer = make()
     x = np.random.default_rng(0).normal(size=(2, 3, 3, 2)).astype(np.float32)
     layer.build(x.shape)
-    linear, activation = _ascent._split_activation(keras_, layer)
+    linear, activation = split_activation(layer)
     pre = _np(linear(x))
     want_pre = x.sum(axis=-1, keepdims=True).repeat(2, axis=-1) if isinstance(layer, L.Conv2D) else x
     np.testing.assert_allclose(pre, want_pre, rtol=1e-5, atol=1e-6)
@@ -284,8 +284,7 @@ def test_split_activation_gives_the_value_before_and_after(make, fn):
 @pytest.mark.parametrize("layer", [L.Conv2D(2, 1), L.Dense(2), L.Flatten(), L.MaxPooling2D()],
                          ids=["linear-conv", "linear-dense", "Flatten", "MaxPooling2D"])
 def test_split_activation_is_none_without_an_activation(layer):
-    keras_ = _ascent.import_keras()
-    assert _ascent._split_activation(keras_, layer) is None
+    assert split_activation(layer) is None
 
 
 # ------------------------------------------------ engine arguments, no trace

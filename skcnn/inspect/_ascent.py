@@ -49,7 +49,7 @@ from .._repr import ShortReprMixin
 from .._validation import check_int, check_number, check_per_image
 from ._core.ascent import ascent_step
 from ._core.batch import batch_bounds, batch_seeds, run_in_batches
-from ._core.model import import_keras, resolve_model
+from ._core.model import import_keras, resolve_model, split_activation
 from ._core.probe import Probe, Spec, as_list, value_and_gradient
 from .objectives import FunctionTerm, LinearTerm, Objective, as_objectives
 from .params import ImageParam
@@ -98,26 +98,6 @@ class AscentResult(ShortReprMixin):
     scores: np.ndarray
     objective_history: np.ndarray | None = None
     climbed: np.ndarray | None = None
-
-
-def _split_activation(keras, layer):
-    """``(linear, activation)`` callables for a layer with an activation function, or None."""
-    kind = type(layer).__name__
-    if kind in ("Activation", "ReLU", "LeakyReLU", "ELU", "PReLU"):
-        return (lambda x: x), layer
-    activation = getattr(layer, "activation", None)
-    if activation is None or activation is keras.activations.linear or not callable(activation):
-        return None
-
-    def linear(x):
-        saved = layer.activation
-        layer.activation = keras.activations.linear
-        try:
-            return layer(x)
-        finally:
-            layer.activation = saved
-
-    return linear, activation
 
 
 _ELEMENTWISE = ("Activation", "ReLU", "LeakyReLU", "ELU", "PReLU", "Dropout", "BatchNormalization",
@@ -629,8 +609,8 @@ class _Network:
         model, dtype = engine.model_, engine.compute_dtype
         self.layers = sorted({t.layer_index(model) for t in terms})
         wants_pre = {t.layer_index(model) for t in terms if t.reads == "logits" or engine.pre_activation}
-        self.splits = {i: _split_activation(keras, _twin(model.layers[i], dtype)) for i in sorted(wants_pre)
-                       if _split_activation(keras, model.layers[i]) is not None}
+        self.splits = {i: split_activation(_twin(model.layers[i], dtype)) for i in sorted(wants_pre)
+                       if split_activation(model.layers[i]) is not None}
         cropping = engine.crop is True or (engine.crop == "auto" and dtype == "float32")
         reads_logits = any(t.reads == "logits" for t in terms)
         plan = (_crop_chain(model, self.layers[0]) if cropping and len(self.layers) == 1 and not reads_logits
@@ -755,9 +735,8 @@ class _MapValues:
     activation where the one after it is zero."""
 
     def __init__(self, engine, index, point):
-        keras = import_keras()
         model = engine.model_
-        self.split = _split_activation(keras, model.layers[index]) if engine.pre_activation else None
+        self.split = split_activation(model.layers[index]) if engine.pre_activation else None
         self.feed = model.submodel([index], inputs_of=self.split is not None)
         self.shape, self.point = model.layer_shape(index), point
 

@@ -55,7 +55,7 @@ import numpy as np
 from .._repr import ShortReprMixin
 from .._validation import check_int, check_number, check_per_image, is_int
 from ._core.batch import budget_batch_size, run_in_batches
-from ._core.model import InspectedModel, import_keras, resolve_model
+from ._core.model import InspectedModel, import_keras, resolve_model, split_activation
 from ._core.probe import Probe, Spec, as_list, value_and_gradient
 
 __all__ = ["AttributionInspector", "Attribution", "RandomizationResult", "AUCResult"]
@@ -216,15 +216,13 @@ class AUCResult(ShortReprMixin):
 # ----------------------------------------------------------------------------- helpers
 def _logit_split(keras, layer):
     """``(linear, activation)`` for a last layer ending in a softmax or sigmoid, else None."""
-    from ._ascent import _split_activation  # the ascent engine's split (it swaps the activation while it runs)
-
     if type(layer).__name__ == "Softmax":
         return (lambda x: x), layer
     activation = getattr(layer, "activation", None)
     saturating = (keras.activations.softmax, keras.activations.sigmoid)
     if activation is None or not any(activation is f for f in saturating):
         return None
-    return _split_activation(keras, layer)
+    return split_activation(layer)
 
 
 def _choose(ops, requested, logits):

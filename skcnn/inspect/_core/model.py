@@ -34,7 +34,7 @@ from ..._validation import is_int
 # the one place Keras is imported, on first use
 from ..._keras import check_device, device_name, import_keras, named_device_scope
 
-__all__ = ["InspectedModel", "resolve_model", "device_name", "inference_copy", "import_keras"]
+__all__ = ["InspectedModel", "resolve_model", "device_name", "inference_copy", "import_keras", "split_activation"]
 
 _MAX_LISTED = 40  # layers named in an error message
 
@@ -541,6 +541,44 @@ def _node_tensor(layer, graph_inputs, inputs_of):
             continue
         return tensor
     return layer.input if inputs_of else layer.output
+
+
+def split_activation(layer):
+    """``(linear, activation)`` callables for a layer with an activation function, or None.
+
+    ``linear(x)`` is the layer's output before its activation (the layer
+    called with a linear activation for the time of the call), so that an
+    inspector can climb a dead ReLU's input or explain a logit behind a
+    softmax; a layer that is only an activation gives the identity.
+
+    Examples
+    --------
+    >>> import numpy as np, keras
+    >>> dense = keras.layers.Dense(2, activation="relu", kernel_initializer="ones", bias_initializer="zeros")
+    >>> linear, activation = split_activation(dense)
+    >>> x = np.full((1, 3), -1.0, "float32")
+    >>> keras.ops.convert_to_numpy(linear(x)).tolist(), keras.ops.convert_to_numpy(dense(x)).tolist()
+    ([[-3.0, -3.0]], [[0.0, 0.0]])
+    >>> split_activation(keras.layers.Dense(2)) is None
+    True
+    """
+    keras = import_keras()
+    kind = type(layer).__name__
+    if kind in ("Activation", "ReLU", "LeakyReLU", "ELU", "PReLU"):
+        return (lambda x: x), layer
+    activation = getattr(layer, "activation", None)
+    if activation is None or activation is keras.activations.linear or not callable(activation):
+        return None
+
+    def linear(x):
+        saved = layer.activation
+        layer.activation = keras.activations.linear
+        try:
+            return layer(x)
+        finally:
+            layer.activation = saved
+
+    return linear, activation
 
 
 def check_input_range(input_range, name="input_range"):
