@@ -160,3 +160,26 @@ def test_tiles_are_cut_and_pasted_alike_in_numpy_and_in_keras_ops():
     np.testing.assert_array_equal(tiles.paste(expected, 2, tiling), images)
     np.testing.assert_array_equal(tiles.grid(6, 6, 4), [2, 2, 3, 3])
     np.testing.assert_array_equal(tiles.grid(5, 9, 4), [2, 3, 3, 3])
+
+
+def test_a_compiled_function_sees_weights_changed_after_it_was_compiled():
+    # JAX compiles the variables' values in as arguments, not as constants: an assignment after the first
+    # call (the randomization test re-initializes layers in place) must show in the next call
+    model = keras.Sequential([keras.Input((1, 1, 3)), keras.layers.Conv2D(2, 1, use_bias=False, name="c")])
+    kernel = model.get_layer("c").kernel
+    kernel.assign(np.ones((1, 1, 3, 2), "float32"))
+    fn = Probe(resolve_model(model)).function("out", lambda x: model(x, training=False), [Spec((None, 1, 1, 3))])
+    x = np.array([1.0, 2.0, 3.0], "float32").reshape(1, 1, 1, 3)
+    np.testing.assert_allclose(fn(x).ravel(), [6.0, 6.0])
+    weights = np.arange(6, dtype="float32").reshape(3, 2)
+    kernel.assign(weights.reshape(1, 1, 3, 2))
+    np.testing.assert_allclose(fn(x).ravel(), x.ravel() @ weights)
+
+
+def test_a_static_argument_fixes_a_shape_inside_the_compiled_function():
+    probe = Probe(resolve_model(keras.Sequential([keras.Input((4, 4, 1)), keras.layers.ReLU(name="r")])))
+    fn = probe.function("tile", lambda x, reps: keras.ops.tile(x, [1, reps[0], reps[1]]),
+                        [Spec((None, 2, 2)), Spec((2,), "int32", static=True)])
+    x = np.arange(4, dtype="float32").reshape(1, 2, 2)
+    np.testing.assert_array_equal(fn(x, np.array([2, 3])), np.tile(x, (1, 2, 3)))
+    np.testing.assert_array_equal(fn(x, np.array([1, 2])), np.tile(x, (1, 1, 2)))
