@@ -1,6 +1,6 @@
 """
 One model, three backends: the same attribution maps on TensorFlow, JAX and PyTorch
-=================================================================================
+===================================================================================
 
 Keras 3 runs one model on TensorFlow, JAX or PyTorch, and so do skcnn's
 inspectors. This example trains the CNN on the embedded digits (on the
