@@ -1,5 +1,7 @@
 """Models: any Keras image model behind the inspectors, devices, pixel space."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -308,3 +310,266 @@ def test_the_cnn_records_its_training_range_and_a_warm_start_widens_it():
     cnn.fit(scaled[:8] / 4, y[:8])  # a narrower range adds nothing
     wider = (min(scaled.min(), 3 * scaled[:8].min()), max(scaled.max(), 3 * scaled[:8].max()))
     assert cnn.input_range_ == pytest.approx(wider, rel=1e-5)
+
+
+# ------------------------------------------------------- resolving and errors
+
+
+class _Net:
+    """A fitted estimator reduced to what resolve_model reads: model_, classes_, input_range_."""
+
+    def __init__(self, model, classes=None, input_range=None):
+        self.model_, self.classes_, self.input_range_ = model, classes, input_range
+
+    def get_params(self, deep=True):
+        return {}
+
+    def fit(self, X, y):
+        return self
+
+
+def _relu_model():
+    return keras.Sequential([keras.Input((4, 4, 1)), keras.layers.ReLU(name="r")])
+
+
+def test_a_pipeline_resolves_to_its_steps_classes_range_and_output():
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.random.default_rng(3).uniform(0, 255, (10, 16))
+    scaler = StandardScaler().fit(X)
+    pipe = Pipeline([("scale", scaler), ("skip", "passthrough"), ("net", _Net(_relu_model(), ["a", "b"], (-2, 3)))])
+    resolved = resolve_model(pipe)
+    assert resolved.pre_steps == [scaler] and resolved.input_range == (-2.0, 3.0)
+    np.testing.assert_array_equal(resolved.classes_, np.array(["a", "b"]))
+    np.testing.assert_allclose(resolved.to_model(X).reshape(10, 16), (X - X.mean(0)) / X.std(0), rtol=1e-5, atol=1e-5)
+    two = resolve_model(Pipeline([("scale", scaler), ("net", _Net(_two_heads()))]), output="narrow")
+    assert two.output == 1 and two.classes_ is None
+    assert resolve_model(_Net(_relu_model())).pre_steps == []
+
+    class _OnlyModel:  # a fitted network without get_params/fit is still an estimator
+        model_ = _relu_model()
+
+    assert resolve_model(_OnlyModel()).model is _OnlyModel.model_
+
+    class _NoSteps(_OnlyModel):
+        steps = []
+
+    assert resolve_model(_NoSteps()).pre_steps == []
+
+
+def test_resolve_model_errors_name_the_object():
+    class _Unfitted:
+        def get_params(self, deep=True):
+            return {}
+
+        def fit(self, X, y):
+            return self
+
+    with pytest.raises(ValueError, match=r"^model's _Unfitted is not fitted \(it has no model_\); call fit first\.$"):
+        resolve_model(_Unfitted())
+    with pytest.raises(ValueError, match=r"^model must be a fitted KerasCNNClassifier, a Pipeline ending in one, or "
+                                         r"a keras\.Model; got str\.$"):
+        resolve_model("model")
+    with pytest.raises(ValueError, match=r"^model is a Keras model without defined inputs \(a Sequential model that "
+                                         r"was never built\); start it with keras\.Input\(shape\) or call "
+                                         r"model\.build\(\(None, height, width, channels\)\)\.$"):
+        resolve_model(keras.Sequential([keras.layers.Conv2D(2, 3)]))
+
+
+def test_resolving_a_resolved_model_copies_it_only_when_something_changes():
+    base = resolve_model(_two_heads(), device="cpu")
+    assert resolve_model(base) is base
+    moved = resolve_model(base, output=-2)
+    assert moved is not base and moved.output == 0 and moved.device == "cpu" and base.output is None
+    other = resolve_model(base, device="/CPU:0")
+    assert other.device == "/CPU:0" and other._device_name is None and base.device == "cpu" and other.output is None
+    ranged = resolve_model(_relu_model(), input_range=(0, 1))
+    assert ranged.input_range == (0.0, 1.0)
+
+
+def test_to_model_checks_and_keeps_float32_input_in_place():
+    resolved = resolve_model(_relu_model())
+    X = _images((2, 4, 4, 1))
+    out = resolved.to_model(X)
+    assert out.dtype == np.float32 and np.shares_memory(out, X)
+    flat = resolved.to_model(X.reshape(2, 16))
+    assert flat.shape == (2, 4, 4, 1) and np.shares_memory(flat, X)
+    ints = resolved.to_model(np.arange(32).reshape(2, 16))
+    assert ints.dtype == np.float32 and ints.shape == (2, 4, 4, 1)
+    np.testing.assert_array_equal(ints.ravel(), np.arange(32))
+    # any size: (n, h, w) and (n, h, w, 1) keep their own size
+    big = resolved.to_model(np.arange(72).reshape(2, 6, 6), any_size=True)
+    assert big.shape == (2, 6, 6, 1) and big.dtype == np.float32
+    big4 = _images((2, 6, 6, 1))
+    same = resolved.to_model(big4, any_size=True)
+    assert same.shape == (2, 6, 6, 1) and np.shares_memory(same, big4)
+    assert resolved.to_model(np.ones((2, 16)), any_size=True).shape == (2, 4, 4, 1)
+    messages = [
+        (np.array([["a"] * 16]), "X must be a numeric array of images, got dtype <U1."),
+        (np.ones((1, 1, 4, 4, 1)), "X must be flat (n, pixels), (n, height, width) or (n, height, width, channels); "
+                                   "got shape (1, 1, 4, 4, 1)."),
+        (np.ones((0, 16)), "X must hold at least one image; got an empty array."),
+        (np.ones((2, 15)), "X has 15 values per image, but the model takes images of shape (4, 4, 1) (16 values)."),
+        (np.ones((2, 6, 6, 1)), "X has 36 values per image, but the model takes images of shape (4, 4, 1) (16 values)."),
+        (np.full((1, 16), np.nan), "X contains NaN or infinite values."),
+    ]
+    for X, message in messages:
+        with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+            resolved.to_model(X)
+    colour = resolve_model(keras.Sequential([keras.Input((4, 4, 3)), keras.layers.ReLU()]))
+    with pytest.raises(ValueError, match="^" + re.escape("X has 36 values per image, but the model takes images of "
+                                                         "shape (4, 4, 3) (48 values).") + "$"):
+        colour.to_model(np.ones((2, 6, 6)), any_size=True)
+
+
+def test_to_model_with_a_free_height_only():
+    model = keras.Sequential([keras.Input((None, 5, 1)), keras.layers.Conv2D(2, 3, name="c")])
+    resolved = resolve_model(model)
+    X = _images((2, 7, 5, 1))
+    np.testing.assert_array_equal(resolved.to_model(X), X)
+    with pytest.raises(ValueError, match="^" + re.escape("X must be images of shape (n, height, width, 1) for this "
+                                                         "model, which takes any size; got shape (2, 35).") + "$"):
+        resolved.to_model(X.reshape(2, -1))
+
+
+def test_to_pixels_shapes_and_dtypes():
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0, 255, (6, 16))
+    scaler = StandardScaler().fit(X)
+    resolved = InspectedModel(_relu_model(), [scaler])
+    one = resolved.to_model(X[:1])
+    back = resolved.to_pixels(one)
+    assert back.shape == (1, 4, 4, 1) and back.dtype == np.float32
+    np.testing.assert_allclose(back.reshape(1, 16), X[:1], rtol=1e-4)
+    bare = InspectedModel(_relu_model())
+    plain = bare.to_pixels(np.ones((2, 4, 4, 1), dtype=np.float64))
+    assert plain.dtype == np.float32 and plain.shape == (2, 4, 4, 1)
+    assert InspectedModel(_relu_model(), [object()]).to_pixels(one) is None
+    # a step whose inverse changes the number of values: the flat rows come back
+    widen = FunctionTransformer(lambda x: x[:, :16], inverse_func=lambda x: np.hstack([x, x]))
+    flat = InspectedModel(_relu_model(), [widen]).to_pixels(one)
+    assert flat.shape == (1, 32) and flat.dtype == np.float32
+
+
+def test_layer_index_by_index_alias_and_its_messages():
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, name="c"),
+                              keras.layers.MaxPooling2D(name="p"), keras.layers.Flatten(name="f"),
+                              keras.layers.Dense(3, name="d")])
+    resolved = resolve_model(model)
+    assert resolved.aliases == {"conv1": 0, "pool1": 1}
+    assert [resolved.layer_index(i) for i in (-4, -1, 3)] == [0, 3, 3]
+    for wrong in (-5, 4):
+        with pytest.raises(ValueError, match="^" + re.escape(f"layer index {wrong} is out of range for a model with "
+                                                             "4 layers.") + "$"):
+            resolved.layer_index(wrong)
+    with pytest.raises(ValueError, match="^" + re.escape("layer must be a Keras layer name or path, an index or an "
+                                                         "alias like 'conv1'; got 'x'. Layers: 0: c, 1: p, 2: f, "
+                                                         "3: d; aliases: conv1, pool1.") + "$"):
+        resolved.layer_index("x")
+    assert resolved.layer_shape("d") == (1, 1, 3) and resolved.layer_shape("p") == (3, 3, 2)
+    flat = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Reshape((2, 8), name="two"),
+                             keras.layers.Reshape((2, 2, 2, 2), name="four")])
+    flat_resolved = resolve_model(flat)
+    assert flat_resolved.layer_shape("two") == (1, 2, 8)
+    with pytest.raises(ValueError, match="^" + re.escape("cannot show an output of shape (2, 2, 2, 2) as maps "
+                                                         "(height, width, maps).") + "$"):
+        flat_resolved.layer_shape("four")
+    with pytest.raises(ValueError, match="^" + re.escape("layer must be a Keras layer name or path, an index or an "
+                                                         "alias like 'conv1'; got 'x'. Layers: 0: two, 1: four.")
+                       + "$"):
+        flat_resolved.layer_index("x")
+
+
+def test_the_list_of_layers_in_a_message_is_cut_after_40():
+    for count, tail in [(40, "39: a39."), (42, "39: a39, ... (2 more, see InspectedModel.paths).")]:
+        model = keras.Sequential([keras.Input((2, 2, 1))] + [keras.layers.ReLU(name=f"a{i}") for i in range(count)])
+        with pytest.raises(ValueError) as info:
+            resolve_model(model).layer_index("x")
+        assert str(info.value).endswith(", 38: a38, " + tail)
+
+
+def test_the_ambiguous_name_message_is_whole():
+    inner = [keras.Sequential([keras.Input((4, 4, 1)), keras.layers.ReLU(name="r")], name=n) for n in "ab"]
+    resolved = resolve_model(keras.Sequential([keras.Input((4, 4, 1))] + inner))
+    with pytest.raises(ValueError, match="^" + re.escape("layer 'r' names several layers (a/r, b/r); give its path.")
+                       + "$"):
+        resolved.layer_index("r")
+
+
+def test_input_shapes_that_are_and_are_not_images():
+    flat = resolve_model(keras.Sequential([keras.Input((6, 5)), keras.layers.Conv1D(2, 3, name="c")]))
+    assert flat.input_shape == (6, 5, 1)
+    with pytest.raises(ValueError, match="^" + re.escape("model must take images (height, width, channels) with a "
+                                                         "fixed number of channels; its input shape is "
+                                                         "(None, 4, 4, 4, 2).") + "$"):
+        resolve_model(keras.Sequential([keras.Input((4, 4, 4, 2)), keras.layers.ReLU()]))
+    a, b = keras.Input((4, 4, 1)), keras.Input((4, 4, 1))
+    with pytest.raises(ValueError, match="^" + re.escape("model must be a model with exactly one input; this one has "
+                                                         "2.") + "$"):
+        resolve_model(keras.Model([a, b], keras.layers.Add()([a, b])))
+
+
+def test_one_layer_given_twice_as_outputs_is_numbered():
+    inputs = keras.Input((4, 4, 1))
+    x = keras.layers.ReLU(name="r")(inputs)
+    assert resolve_model(keras.Model(inputs, [x, x])).output_names == ["r:0", "r:0"]
+
+
+def test_subclassed_messages_and_graph_name():
+    net = _Subclassed()
+    net(_images((1, 8, 8, 1)))
+    resolved = resolve_model(net)
+    assert resolved.model.name == "net_graph"
+    with pytest.raises(ValueError, match="^" + re.escape(
+            "layer 'net/inner_conv' sits inside the subclassed model 'net', whose inner tensors Keras does not "
+            "expose. Inspect the model's output, or expose the layer: build the network functionally "
+            "(keras.Model(inputs, outputs)), or return the layer's output from call() as one more output.") + "$"):
+        resolved.layer_shape("inner_conv")
+    with pytest.raises(ValueError, match="^" + re.escape(
+            "model is a subclassed Keras model (_Subclassed) whose input shape is not known; call it once on a batch "
+            "of images (model(x)) or call model.build((None, height, width, channels)) before inspecting it.") + "$"):
+        resolve_model(_Subclassed())
+
+
+def test_image_shape_edges():
+    resolved = resolve_model(keras.Sequential([keras.Input((None, None, 3)), keras.layers.ReLU()]))
+    assert resolved.image_shape((1, 1)) == (1, 1, 3)
+    with pytest.raises(ValueError, match=r"^image_shape must be \(height, width\) or \(height, width, 3\)"):
+        resolved.image_shape(12)
+
+
+def test_inference_copy_folds_in_float64_and_keeps_the_policy():
+    from skcnn.inspect._core.model import inference_copy
+
+    rng = np.random.default_rng(11)
+    inputs = keras.Input((6, 5, 2))
+    a = keras.layers.Conv2D(6, 3, name="a")(inputs)
+    a = keras.layers.BatchNormalization(axis=3, epsilon=1e-3, name="bn_a")(a)
+    h = keras.layers.Conv2D(3, 1, name="h")(a)
+    h = keras.layers.BatchNormalization(axis=1, name="bn_h")(h)  # over rows: not a per-channel map, kept
+    model = keras.Model(inputs, h)
+    for layer in model.layers:
+        if layer.weights:
+            layer.set_weights([rng.uniform(0.3, 3.0, w.shape) if "variance" in w.path or "gamma" in w.path
+                               else rng.normal(0, 1.0, w.shape) for w in layer.weights])
+    copy = inference_copy(model)
+    kinds = {layer.name: type(layer).__name__ for layer in copy.layers}
+    assert kinds["bn_a"] == "_Folded" and kinds["bn_h"] == "BatchNormalization"
+    kernel, bias = model.get_layer("a").get_weights()
+    gamma, beta, mean, variance = model.get_layer("bn_a").get_weights()
+    factor = np.float64(gamma) / np.sqrt(np.float64(variance) + 1e-3)
+    want_kernel = (np.float64(kernel) * factor).astype(np.float32)
+    want_bias = ((np.float64(bias) - np.float64(mean)) * factor + np.float64(beta)).astype(np.float32)
+    got_kernel, got_bias = copy.get_layer("a").get_weights()
+    np.testing.assert_array_equal(got_kernel, want_kernel)
+    np.testing.assert_array_equal(got_bias, want_bias)
+    x = rng.normal(size=(2, 6, 5, 2)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(copy(x)), np.asarray(model(x, training=False)), rtol=1e-4, atol=1e-4)
+    assert copy.get_layer("a").dtype_policy.name == "float32"
+    low = inference_copy(model, "bfloat16")
+    for name in ("a", "bn_a", "h", "bn_h"):
+        assert low.get_layer(name).dtype_policy.name == "mixed_bfloat16", name
+    assert low.get_layer("a").compute_dtype == "bfloat16"
