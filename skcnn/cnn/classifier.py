@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib.util
 import inspect
 import logging
 import math
@@ -34,7 +33,7 @@ from .._nn.loop import interrupted_message, warn_at_caller
 from .._nn.losses import check_sample_weight
 from .._validation import is_int
 from ..plugins import cnn_architectures
-from .._keras import _quiet_tensorflow, device_name, device_scope, import_keras, import_tensorflow
+from .._keras import device_scope, import_keras, import_tensorflow
 
 __all__ = ["KerasCNNClassifier"]
 
@@ -63,17 +62,6 @@ def _seeded(keras, seed):
     finally:
         random.setstate(py_state)
         np.random.set_state(np_state)
-
-
-def _quiet_tensorflow_import():
-    """Import TensorFlow quietly on JAX or PyTorch, where it is installed, before Keras does.
-
-    Keras imports TensorFlow whenever it is installed, on every backend, the
-    first time it serializes a layer (``get_config``, saving, cloning) or
-    seeds; imported that way it writes its INFO lines to the terminal.
-    """
-    if "tensorflow" not in sys.modules and importlib.util.find_spec("tensorflow") is not None:
-        _quiet_tensorflow()
 
 
 def _seed_config(config, rng):
@@ -279,7 +267,6 @@ def _model_to_bytes(model):
 def _model_from_bytes(data):
     """The model of ``.keras`` archive bytes, loaded with ``safe_mode=True``; a clear ValueError if refused."""
     keras = import_keras()
-    _quiet_tensorflow_import()
     with tempfile.TemporaryDirectory(prefix="skcnn-") as folder:
         path = os.path.join(folder, "model.keras")
         with open(path, "wb") as file:
@@ -980,7 +967,6 @@ or (n_samples, n_pixels)
         weights = self._sample_weights(y_encoded, classes, sample_weight, X)
 
         keras = import_keras()
-        _quiet_tensorflow_import()
         self._check_precision(keras)
         seed = self._seed()
         history = History(self.history_.rows) if warm else History()
