@@ -166,6 +166,14 @@ def test_device_comes_from_the_estimator_or_the_inspector():
         assert "GPU" in device_name("auto")
 
 
+def _random_weights(model, rng, *, scales, spread):
+    """Every weight drawn anew: variances and gammas uniform in ``scales``, the rest normal with sd ``spread``."""
+    for layer in model.layers:
+        if layer.weights:
+            layer.set_weights([rng.uniform(*scales, w.shape) if "variance" in w.path or "gamma" in w.path
+                               else rng.normal(0, spread, w.shape) for w in layer.weights])
+
+
 def test_inference_copy_folds_batch_norms_exactly():
     from skcnn.inspect._core.model import inference_copy
 
@@ -178,10 +186,7 @@ def test_inference_copy_folds_batch_norms_exactly():
     c = keras.layers.Conv2D(4, 1, name="c")(b)
     c = keras.layers.BatchNormalization(center=False, name="bn_c")(c)
     model = keras.Model(inputs, [keras.layers.Add()([b_norm, c]), a])
-    for layer in model.layers:
-        if layer.weights:
-            layer.set_weights([rng.uniform(0.5, 2.0, w.shape) if "variance" in w.path or "gamma" in w.path
-                               else rng.normal(0, 0.5, w.shape) for w in layer.weights])
+    _random_weights(model, rng, scales=(0.5, 2.0), spread=0.5)
     copy = inference_copy(model)
     kinds = {layer.name: type(layer).__name__ for layer in copy.layers}
     assert kinds["bn_a"] == kinds["bn_c"] == "_Folded" and kinds["bn_b"] == "BatchNormalization"
@@ -551,10 +556,7 @@ def test_inference_copy_folds_in_float64_and_keeps_the_policy():
     h = keras.layers.Conv2D(3, 1, name="h")(a)
     h = keras.layers.BatchNormalization(axis=1, name="bn_h")(h)  # over rows: not a per-channel map, kept
     model = keras.Model(inputs, h)
-    for layer in model.layers:
-        if layer.weights:
-            layer.set_weights([rng.uniform(0.3, 3.0, w.shape) if "variance" in w.path or "gamma" in w.path
-                               else rng.normal(0, 1.0, w.shape) for w in layer.weights])
+    _random_weights(model, rng, scales=(0.3, 3.0), spread=1.0)
     copy = inference_copy(model)
     kinds = {layer.name: type(layer).__name__ for layer in copy.layers}
     assert kinds["bn_a"] == "_Folded" and kinds["bn_h"] == "BatchNormalization"
