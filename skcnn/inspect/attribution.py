@@ -1,11 +1,15 @@
 """Which pixels made the prediction: attribution maps and the checks that they mean something.
 
 :class:`AttributionInspector` explains a fitted classifier's decision for a
-batch of images with six methods, each returning an :class:`Attribution`
+batch of images with twelve methods, each returning an :class:`Attribution`
 (one map of shape ``(height, width)`` per image, in pixel space):
 
 - ``saliency``: the gradient of the class *logit* (the value before a softmax
   or sigmoid, which saturates) with respect to the input;
+- ``gradient_x_input``: that gradient times the input, signed (Shrikumar et
+  al., 2016);
+- ``guided_backprop``: the gradient with every ReLU passing back only
+  positive gradients where its input was positive (Springenberg et al., 2015);
 - ``smoothgrad``: the saliency averaged over noisy copies of each image;
 - ``integrated_gradients``: the gradient averaged along the straight path
   from a baseline (black, blurred or any image) to the image, times the
@@ -13,13 +17,24 @@ batch of images with six methods, each returning an :class:`Attribution`
   gap is reported per image;
 - ``gradcam`` and ``gradcam_plus_plus``: a convolutional layer's maps weighted
   by the gradient (by default the last convolution), upsampled to the input;
+- ``layercam``: the same maps weighted position by position by their positive
+  gradient (Jiang et al., 2021);
+- ``scorecam``: the same maps weighted by how much the class probability
+  keeps when the image is masked by each of them (Wang et al., 2020);
 - ``occlusion``: how much the logit drops when a window of the image is
-  greyed out, averaged over the windows that cover each pixel.
+  greyed out, averaged over the windows that cover each pixel;
+- ``rise``: the class probability under random coarse masks, averaged per
+  pixel over the masks that keep it (Petsiuk et al., 2018);
+- ``kernel_shap``: Shapley values of superpixels (a grid, or the user's
+  segmentation), from a weighted linear regression over coalitions (Lundberg
+  and Lee, 2017); they sum to ``f(x) - f(baseline)`` exactly.
 
 Every method is one compiled function of the inspection runtime's probe,
-run over a batch of images (the noisy copies, path points or occluded
+run over a batch of images (the noisy copies, path points, occluded or masked
 copies of a batch included), so the only Python loop is the runtime's batch
-loop, whose batch size bounds memory. Seeds give the same maps on the same
+loop, whose batch size bounds memory (RISE, KernelSHAP and Score-CAM, whose
+copies per image can outnumber a batch, also go through their masks,
+coalitions or channels in chunks of one batch). Seeds give the same maps on the same
 device.
 
 Any Keras image model works whose explained output is a vector of class
@@ -43,7 +58,10 @@ removed pixel takes its value from a blurred copy of the image by default.
 
 Through a Pipeline (``StandardScaler`` then the CNN) the maps are gradients
 with respect to the raw pixels: the chain rule through the preceding steps,
-which must act on each pixel by an affine map (scalers do).
+which must act on each pixel by an affine map (scalers do). A masked or
+mixed image is made in pixel space too: "``x * mask``" (Score-CAM, RISE) is
+the raw pixels times the mask, which the scaler then transforms, i.e. the
+model-space image moved toward the model-space image of black pixels.
 """
 
 from __future__ import annotations
@@ -54,13 +72,15 @@ import numpy as np
 
 from .._repr import ShortReprMixin
 from .._validation import check_int, check_number, check_per_image, is_int
-from ._core.batch import budget_batch_size, run_in_batches
+from ._core.batch import batch_bounds, budget_batch_size, run_in_batches
 from ._core.model import InspectedModel, import_keras, resolve_model, split_activation
 from ._core.probe import Probe, Spec, as_list, value_and_gradient
+from ._guided import guided_relus
 
 __all__ = ["AttributionInspector", "Attribution", "RandomizationResult", "AUCResult"]
 
-_METHODS = ("saliency", "smoothgrad", "integrated_gradients", "gradcam", "gradcam_plus_plus", "occlusion")
+_METHODS = ("saliency", "smoothgrad", "integrated_gradients", "gradcam", "gradcam_plus_plus", "occlusion",
+            "gradient_x_input", "guided_backprop", "scorecam", "layercam", "rise", "kernel_shap")
 _BASELINES = ("black", "blur", "mean")
 
 
@@ -72,7 +92,10 @@ class Attribution(ShortReprMixin):
     ----------
     maps : ndarray of shape (n, height, width)
         One map per image, in pixel space. Signed for ``integrated_gradients``,
-        ``occlusion`` and ``saliency(absolute=False)``; at least 0 otherwise.
+        ``occlusion``, ``gradient_x_input``, ``kernel_shap`` and
+        ``saliency``/``guided_backprop`` with ``absolute=False``; at least 0
+        otherwise (``rise`` of a model whose output has no softmax or sigmoid
+        can be negative).
     method : str
     targets : ndarray of shape (n,)
         Index of the explained class per image.
@@ -85,12 +108,13 @@ class Attribution(ShortReprMixin):
     images : ndarray of shape (n, height, width, channels)
         The images in pixel space, for display.
     layer : str or None
-        The layer a Grad-CAM looked at.
+        The layer a Grad-CAM, LayerCAM or Score-CAM looked at.
     baseline_scores : ndarray of shape (n,) or None
-        Integrated gradients: the logit of each image's baseline.
+        Integrated gradients and KernelSHAP: the logit of each image's baseline.
     completeness_gap : ndarray of shape (n,) or None
-        Integrated gradients: the sum of each map minus ``scores -
-        baseline_scores``; it goes to 0 as the number of steps grows.
+        Integrated gradients and KernelSHAP: the sum of each map minus
+        ``scores - baseline_scores``; it goes to 0 as integrated gradients'
+        number of steps grows, and is rounding error for KernelSHAP.
 
     Examples
     --------
@@ -254,6 +278,81 @@ def _interpolation(size_out, size_in):
     return eye[low] * (1.0 - weight) + eye[low + 1] * weight
 
 
+def _half_pixel_interpolation(size_out, size_in):
+    """``(size_out, size_in)`` bilinear weights with pixel centres aligned and the edges held (no antialiasing)."""
+    position = np.clip((np.arange(size_out) + 0.5) * size_in / size_out - 0.5, 0.0, size_in - 1.0)
+    low = np.clip(np.floor(position), 0, max(size_in - 2, 0)).astype(int)
+    weight = (position - low)[:, None]
+    eye = np.eye(size_in + 1)[:, :size_in]
+    return eye[low] * (1.0 - weight) + eye[low + 1] * weight
+
+
+def _targets_of(requested, logits):
+    """The class index per image: the requested one, or the predicted one where ``requested`` is -1."""
+    return np.where(requested < 0, np.argmax(logits, axis=1), requested).astype(np.int32)
+
+
+def _rise_draws(rng, n_masks, grid, keep, cells):
+    """RISE's draws: grids ``(n_masks, grid, grid)``, each cell 1 with probability ``keep``; shifts ``(n_masks, 2)``."""
+    grids = (rng.random((n_masks, grid, grid)) < keep).astype(np.float64)
+    shifts = np.stack([rng.integers(0, cell, n_masks) for cell in cells], axis=1)
+    return grids, shifts
+
+
+def _rise_masks(grids, shifts, size, cells):
+    """Each grid upsampled bilinearly to ``(grid + 1) * cell`` per axis and cropped to ``size`` at its shift."""
+    grid = grids.shape[1]
+    rows, cols = (_half_pixel_interpolation((grid + 1) * cell, grid)[shifts[:, axis, None] + np.arange(side)]
+                  for axis, (side, cell) in enumerate(zip(size, cells)))
+    return np.einsum("mis,mst,mjt->mij", rows, grids, cols).astype(np.float32)
+
+
+def _shapley_kernel(m, sizes):
+    """The Shapley kernel of coalitions of ``sizes`` present features out of ``m`` (neither 0 nor ``m``)."""
+    from scipy.special import comb
+
+    return (m - 1) / (comb(m, sizes) * sizes * (m - sizes))
+
+
+def _coalitions(m, n_samples, rng):
+    """``(coalitions (S, m) of 0/1, regression weights (S,))``, the empty and full coalitions left out.
+
+    Every coalition with its Shapley kernel weight where there are at most
+    ``n_samples`` of them; otherwise ``n_samples`` draws from the kernel
+    itself (a size with the kernel's total mass on it, then the features
+    uniformly), each then weighing the same.
+    """
+    if 2**m - 2 <= n_samples:
+        codes = np.arange(1, 2**m - 1)
+        z = (codes[:, None] >> np.arange(m)) & 1
+        return z.astype(np.float64), _shapley_kernel(m, z.sum(axis=1))
+    sizes = np.arange(1, m)
+    mass = (m - 1) / (sizes * (m - sizes))  # the kernel summed over the coalitions of each size
+    drawn = rng.choice(sizes, size=n_samples, p=mass / mass.sum())
+    ranks = np.argsort(np.argsort(rng.random((n_samples, m)), axis=1), axis=1)
+    return (ranks < drawn[:, None]).astype(np.float64), np.ones(n_samples)
+
+
+def _shap_regression(z, weights, values, full, empty):
+    """Shapley values ``(n, m)`` from the coalitions' logits ``(n, S)`` by weighted least squares.
+
+    The empty and full coalitions are constraints rather than samples (their
+    kernel weight is infinite): the intercept is ``empty`` and the values sum
+    to ``full - empty``, so the last feature's value follows from the others'
+    and the regression fits the rest (Lundberg and Lee, 2017).
+    """
+    from sklearn.linear_model import LinearRegression
+
+    total = full - empty
+    if z.shape[1] == 1:
+        return total[:, None]
+    design = z[:, :-1] - z[:, -1:]
+    response = values.T - empty[None] - z[:, -1:] * total[None]
+    fit = LinearRegression(fit_intercept=False).fit(design, response, sample_weight=weights)
+    rest = fit.coef_.reshape(len(total), -1)
+    return np.concatenate([rest, (total - rest.sum(axis=1))[:, None]], axis=1)
+
+
 def _rank_correlation(a, b):
     """Spearman correlation of each row of ``a`` with the same row of ``b`` (0 where a row is constant)."""
     from scipy.stats import rankdata
@@ -327,6 +426,14 @@ def _reinitialize(keras, layer, rng):
 class AttributionInspector:
     """Attribution maps for a fitted image classifier, with sanity checks.
 
+    Twelve methods, each a method of the inspector and a name for
+    :meth:`attribute` and :meth:`randomization_test`: gradients
+    (:meth:`saliency`, :meth:`gradient_x_input`, :meth:`guided_backprop`,
+    :meth:`smoothgrad`, :meth:`integrated_gradients`), class activation maps
+    of a layer (:meth:`gradcam`, :meth:`gradcam_plus_plus`, :meth:`layercam`,
+    :meth:`scorecam`) and perturbations (:meth:`occlusion`, :meth:`rise`,
+    :meth:`kernel_shap`).
+
     Parameters
     ----------
     model : KerasCNNClassifier, Pipeline or keras.Model
@@ -341,7 +448,9 @@ class AttributionInspector:
     batch_size : int, optional
         Model evaluations per compiled call: a batch holds
         ``batch_size // evaluations_per_image`` images (at least one), so
-        SmoothGrad's samples and IG's steps share the budget. Default: about
+        SmoothGrad's samples and IG's steps share the budget (RISE's masks,
+        KernelSHAP's coalitions and Score-CAM's channels go in chunks of at
+        most one call's evaluations). Default: about
         four million values in the largest layer output per call (193
         evaluations of the series' CNN, 68 of a 64x64 RGB model with 16 maps
         in its first layer): on a CPU, larger calls ran up to twice as slow.
@@ -378,6 +487,11 @@ class AttributionInspector:
     True
     >>> inspector.gradcam(X).layer, inspector.occlusion(X, window=4).maps.shape
     ('c', (4, 8, 8))
+    >>> shap = inspector.kernel_shap(X, target=1, cell=4)  # 4 superpixels: exact Shapley values
+    >>> bool(np.allclose(shap.maps.sum(axis=(1, 2)), shap.scores - shap.baseline_scores, atol=1e-4))
+    True
+    >>> [inspector.attribute(X, m).maps.shape for m in ("gradient_x_input", "guided_backprop", "layercam")]
+    [(4, 8, 8), (4, 8, 8), (4, 8, 8)]
     """
 
     def __init__(self, model, *, output=None, batch_size=None, device=None):
@@ -468,6 +582,19 @@ class AttributionInspector:
         """``fn(*batch_of_each_array, *extra)`` batch by batch on the model's device; each output concatenated."""
         return run_in_batches(fn, arrays, self._batch(per_image, arrays[0][0].size), *extra)
 
+    def _chunks(self, fn, arrays, items, *extra, make=None):
+        """``fn(*image batch, *extra, make(chunk))`` over chunks of ``items`` (masks, coalitions, channels).
+
+        Each image costs one evaluation per item of a chunk, and a chunk holds
+        as many items as one call evaluates (at least one), so a call holds a
+        chunk for a batch of images; the outputs come back one per chunk.
+        """
+        per_call = self._batch(1, arrays[0][0].size)
+        size = max(1, min(len(items), per_call - 1))
+        return [self._run(fn, stop - start + 1, arrays, *extra,
+                          items[start:stop] if make is None else make(items[start:stop]))[0]
+                for start, stop in batch_bounds(len(items), size)]
+
     # ---------------------------------------------------------------- inputs
     def _images(self, X):
         """``(model-space images, pixel-space images)`` of ``X``."""
@@ -520,6 +647,11 @@ class AttributionInspector:
                 return self.model_.to_model(np.broadcast_to(means, pixels.shape), name=name)
             raise ValueError(f"{name} must be one of {_BASELINES} or an array of images; got {baseline!r}.")
         return self._in_model_space(baseline, pixels, name)
+
+    def _masking_base(self, pixels):
+        """Black pixels in model space: ``x * mask`` in pixel space is ``base + mask * (x - base)`` in model space."""
+        self._pixel_scale()  # refuses preceding steps that do not act on each pixel by an affine map
+        return self._baseline("black", pixels)
 
     def _logits(self, x):
         def logits(images):
@@ -652,6 +784,96 @@ class AttributionInspector:
         grads, logits = self._run(self._gradient_fn(False), 1, [x, requested], bool(absolute))
         return self._result("saliency", self._reduce(grads, absolute), requested, logits, pixels)
 
+    def gradient_x_input(self, X, target=None):
+        """Gradient x Input (Shrikumar et al., 2016): the class logit's gradient times the pixels, signed.
+
+        ``sum_c x[i, j, c] * d logit / d x[i, j, c]``, in pixel space: through
+        a Pipeline's scaler, the gradient with respect to the raw pixels times
+        the raw pixels. For a model whose logit is linear in its input it is
+        integrated gradients from a black baseline, and sums to
+        ``f(x) - f(0)``.
+
+        Parameters
+        ----------
+        X, target
+            As in :meth:`saliency`.
+
+        Returns
+        -------
+        Attribution
+            Signed maps.
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(), keras.layers.Dense(2)])
+        >>> w = model.layers[-1].get_weights()[0]
+        >>> X = np.random.default_rng(0).random((1, 4, 4))
+        >>> maps = AttributionInspector(model).gradient_x_input(X, target=1).maps
+        >>> bool(np.allclose(maps[0].ravel(), w[:, 1] * X[0].ravel(), atol=1e-6))
+        True
+        """
+        x, pixels, requested = self._setup(X, target)
+        grads, logits = self._run(self._gradient_fn(False), 1, [x, requested], False)
+        return self._result("gradient_x_input", self._reduce(grads * pixels, False), requested, logits, pixels)
+
+    def _guided_fn(self):
+        """The compiled ``(x, requested, absolute) -> (guided gradients, logits)``."""
+        ops = import_keras().ops
+        forward = self._forward()
+        layers = self.model_.layers
+
+        def guided(x, requested, absolute):
+            def chosen(images):
+                with guided_relus(layers):  # only while this pass is traced or run
+                    _, logits, _ = forward(images)
+                return _pick(ops, logits, _choose(ops, requested, logits)), logits
+
+            _, grads, clean = value_and_gradient(chosen, x)
+            return ops.where(absolute, ops.abs(grads), grads), clean
+
+        return self._probe.function("guided_backprop", guided,
+                                    [self._spec(), Spec((None,), "int32"), Spec((), "bool")])
+
+    def guided_backprop(self, X, target=None, *, absolute=True):
+        """Guided backpropagation (Springenberg et al., 2015): a gradient that passes only positive signals back.
+
+        The class logit's gradient with respect to the input, with every
+        ReLU's backward pass changed: it passes on a gradient only where the
+        gradient is positive and the ReLU's input was positive (a plain ReLU
+        checks only the input). The ReLUs are found in every layer of the
+        network, nested models' included: an ``activation`` of ``"relu"`` or
+        ``"relu6"`` (in ``Conv2D``, ``Dense``, ``Activation``...) and
+        ``keras.layers.ReLU`` layers; other activations, and ReLUs called
+        inside a custom layer's own code, backpropagate as usual. The forward
+        values do not change. Adebayo et al. (2018) show that these maps
+        hardly change when the network's weights are randomized (see
+        :meth:`randomization_test`): they show the image's edges more than
+        the model's reasons.
+
+        Parameters
+        ----------
+        X, target, absolute
+            As in :meth:`saliency`.
+
+        Returns
+        -------
+        Attribution
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(3, 3, activation="relu"),
+        ...                           keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+        >>> inspector = AttributionInspector(model)
+        >>> X = np.random.default_rng(0).random((2, 6, 6))
+        >>> inspector.guided_backprop(X, absolute=False).maps.shape
+        (2, 6, 6)
+        """
+        x, pixels, requested = self._setup(X, target)
+        grads, logits = self._run(self._guided_fn(), 1, [x, requested], bool(absolute))
+        return self._result("guided_backprop", self._reduce(grads, absolute), requested, logits, pixels)
+
     def smoothgrad(self, X, target=None, *, n_samples=50, noise=0.15, absolute=True, random_state=None):
         """The saliency averaged over ``n_samples`` copies of each image with Gaussian noise.
 
@@ -781,8 +1003,8 @@ class AttributionInspector:
                              f"{resolved.layer_name(index)!r} outputs {tuple(shape)}.")
         return index
 
-    def _cam_fn(self, index, plus):
-        """The compiled ``(x, requested) -> (coarse maps, logits)`` of Grad-CAM or Grad-CAM++ at ``layers[index]``."""
+    def _layer_gradient(self, index):
+        """``(x, requested) -> (gradients, maps, logits)``: the class logit's gradient w.r.t. the layer's maps."""
         keras = import_keras()
         ops = keras.ops
         resolved = self.model_
@@ -794,12 +1016,23 @@ class AttributionInspector:
             maps, logits, _ = forward(x, delta)
             return _pick(ops, logits, _choose(ops, requested, logits)), maps, logits
 
-        def cam(x, requested):
+        def gradient(x, requested):
             if to_layer is None:
                 delta = ops.zeros((ops.shape(x)[0],) + tuple(shape))
             else:  # maps whose size follows the image's
                 delta = ops.zeros_like(ops.cast(as_list(to_layer(x, training=False))[0], "float32"))
             _, grads, maps, logits = value_and_gradient(objective, delta, x, requested)
+            return grads, maps, logits
+
+        return gradient
+
+    def _cam_fn(self, index, plus):
+        """The compiled ``(x, requested) -> (coarse maps, logits)`` of Grad-CAM or Grad-CAM++ at ``layers[index]``."""
+        ops = import_keras().ops
+        gradient = self._layer_gradient(index)
+
+        def cam(x, requested):
+            grads, maps, logits = gradient(x, requested)
             if plus:
                 # Grad-CAM++ (Chattopadhyay et al., 2018) with the exponential of the logit as the score:
                 # its derivatives are powers of the gradient, so the weights need no second pass.
@@ -815,14 +1048,17 @@ class AttributionInspector:
         return self._probe.function(("gradcam_plus_plus" if plus else "gradcam", index), cam,
                                     [self._spec(), Spec((None,), "int32")])
 
+    def _cam_result(self, method, coarse, requested, logits, pixels, index):
+        """The result of a CAM method: the coarse maps upsampled bilinearly (corners aligned) to the images."""
+        rows, cols = (_interpolation(pixels.shape[axis], coarse.shape[axis]) for axis in (1, 2))
+        maps = rows @ coarse.astype(np.float64) @ cols.T  # rows then columns
+        return self._result(method, maps, requested, logits, pixels, layer=self.model_.layer_name(index))
+
     def _cam(self, X, target, layer, plus):
         index = self._cam_layer(layer)
         x, pixels, requested = self._setup(X, target)
         coarse, logits = self._run(self._cam_fn(index, plus), 1, [x, requested])
-        rows, cols = (_interpolation(x.shape[axis], coarse.shape[axis]) for axis in (1, 2))
-        maps = rows @ coarse.astype(np.float64) @ cols.T  # bilinear upsampling, rows then columns
-        return self._result("gradcam_plus_plus" if plus else "gradcam", maps, requested, logits, pixels,
-                            layer=self.model_.layer_name(index))
+        return self._cam_result("gradcam_plus_plus" if plus else "gradcam", coarse, requested, logits, pixels, index)
 
     def gradcam(self, X, target=None, *, layer=None):
         """Grad-CAM (Selvaraju et al., 2017): a layer's maps weighted by their mean gradient.
@@ -877,6 +1113,135 @@ class AttributionInspector:
         (1, 8, 8)
         """
         return self._cam(X, target, layer, plus=True)
+
+    def layercam(self, X, target=None, *, layer=None):
+        """LayerCAM (Jiang et al., 2021): a layer's maps weighted position by position by their positive gradient.
+
+        ``ReLU(sum_k ReLU(dy / dA_k[i, j]) * A_k[i, j])`` with ``y`` the class
+        logit and ``A_k`` the layer's maps, upsampled bilinearly to the input
+        size as in :meth:`gradcam`. Where Grad-CAM gives each map one weight
+        (its mean gradient), LayerCAM keeps the gradient's place, so it also
+        gives fine maps at early layers.
+
+        Parameters
+        ----------
+        X, target, layer
+            As in :meth:`gradcam`.
+
+        Returns
+        -------
+        Attribution
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu", name="c"),
+        ...                           keras.layers.Flatten(), keras.layers.Dense(2)])
+        >>> a = AttributionInspector(model).layercam(np.random.default_rng(0).random((2, 8, 8)))
+        >>> a.maps.shape, a.layer, bool(a.maps.min() >= 0)
+        ((2, 8, 8), 'c', True)
+        """
+        index = self._cam_layer(layer)
+        x, pixels, requested = self._setup(X, target)
+        ops = import_keras().ops
+        gradient = self._layer_gradient(index)
+
+        def layercam(x, requested):
+            grads, maps, logits = gradient(x, requested)
+            return ops.relu(ops.sum(ops.relu(grads) * maps, axis=3)), logits
+
+        fn = self._probe.function(("layercam", index), layercam, [self._spec(), Spec((None,), "int32")])
+        coarse, logits = self._run(fn, 1, [x, requested])
+        return self._cam_result("layercam", coarse, requested, logits, pixels, index)
+
+    def _scorer(self, index):
+        """``(x, black, targets, rows, cols, channels) -> (n, len(channels))``: Score-CAM's scores of the channels.
+
+        Each channel's maps, upsampled by ``rows`` and ``cols`` and scaled to
+        [0, 1] per image, mask the image; the score is the class probability of
+        the masked image.
+        """
+        ops = import_keras().ops
+        forward = self._forward(index)
+
+        def score(x, b, targets, rows, cols, channels):
+            k = ops.shape(channels)[0]
+            maps, _, _ = forward(x)
+            up = ops.einsum("ip,npqk->nkiq", rows, ops.take(maps, channels, axis=3))
+            up = ops.einsum("nkiq,jq->nkij", up, cols)
+            low, high = ops.min(up, axis=(2, 3), keepdims=True), ops.max(up, axis=(2, 3), keepdims=True)
+            masks = ops.divide_no_nan(up - low, high - low)[..., None]  # a constant map masks everything
+            _, _, probabilities = forward(_fold(ops, b[:, None] + masks * (x - b)[:, None]))
+            return _unfold(ops, _pick(ops, probabilities, ops.repeat(targets, k, axis=0)), k)
+
+        image, matrix = self._spec(), Spec((None, None))
+        return self._probe.function(("scorecam", index), score, [image, image, Spec((None,), "int32"), matrix,
+                                                                 matrix, Spec((None,), "int32")])
+
+    def scorecam(self, X, target=None, *, layer=None):
+        """Score-CAM (Wang et al., 2020): a layer's maps weighted by the class probability they keep as masks.
+
+        Each map ``A_k`` of the layer is upsampled to the input size (bilinear,
+        corners aligned, as in :meth:`gradcam`) and scaled to [0, 1] per
+        image, ``H_k = (A_k - min A_k) / (max A_k - min A_k)`` (0 for a
+        constant map); the image masked by it, ``x * H_k``, gets the score
+        ``s_k = p_c(x * H_k)``, and the map is ``ReLU(sum_k w_k A_k)`` with
+        ``w = softmax_k(s)``, upsampled.
+
+        The paper scores the *increase* of confidence, ``p_c(x * H_k) -
+        p_c(x_b)`` for a baseline image ``x_b``; the baseline's term is the
+        same for every ``k``, and a softmax over ``k`` does not change when the
+        same number is added to every score, so the weights are those of the
+        paper for any baseline (the black image, ``x * 0``, for instance) and
+        the baseline is not evaluated.
+
+        Masking is in pixel space: ``x * H_k`` multiplies the raw pixels,
+        before a Pipeline's scaler, which then transforms the masked image
+        (the masked-out pixels are black in raw pixels, whatever the scaler
+        makes of them). ``p_c`` is the class probability, the explained
+        output after its softmax or sigmoid where its last layer applies one
+        (else the output itself, as :meth:`deletion_auc` reads it). Every
+        image costs one model evaluation per channel (and one more per chunk
+        of channels): all the masked copies of a batch go through the
+        network together, and a layer with more channels than one call holds
+        is scored in chunks of channels.
+
+        Parameters
+        ----------
+        X, target, layer
+            As in :meth:`gradcam`.
+
+        Returns
+        -------
+        Attribution
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+        ...                           keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+        >>> a = AttributionInspector(model).scorecam(np.random.default_rng(0).random((3, 8, 8)))
+        >>> a.maps.shape, bool(a.maps.min() >= 0)
+        ((3, 8, 8), True)
+        """
+        index = self._cam_layer(layer)
+        x, pixels, requested = self._setup(X, target)
+        black = self._masking_base(pixels)
+        forward = self._forward(index)
+
+        def maps_and_logits(images):
+            maps, logits, _ = forward(images)
+            return maps, logits
+
+        maps, logits = self._run(self._probe.function(("layer_maps", index), maps_and_logits, [self._spec()]), 1, [x])
+        rows, cols = (_interpolation(x.shape[axis], maps.shape[axis]).astype(np.float32) for axis in (1, 2))
+        channels = np.arange(maps.shape[3], dtype=np.int32)
+        scores = np.concatenate(self._chunks(self._scorer(index), [x, black, _targets_of(requested, logits)],
+                                             channels, rows, cols), axis=1).astype(np.float64)
+        weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+        weights /= weights.sum(axis=1, keepdims=True)
+        coarse = np.maximum(np.einsum("npqk,nk->npq", maps.astype(np.float64), weights), 0.0)
+        return self._cam_result("scorecam", coarse, requested, logits, pixels, index)
 
     # --------------------------------------------------------------- occlusion
     def _occluder(self):
@@ -952,6 +1317,211 @@ class AttributionInspector:
         maps = np.where(coverage > 0, summed / np.maximum(coverage, 1), 0.0)
         return self._result("occlusion", maps, requested, logits, pixels)
 
+    # ----------------------------------------------------- masks and coalitions
+    def _mixer(self, kind):
+        """The compiled masked evaluations of ``rise`` or ``kernel_shap`` (every mask a copy of each image).
+
+        ``"rise"``: ``(x, black, targets, masks (m, h, w)) -> (n, h, w)``, the
+        sum over the masks of the class probability of ``black + mask * (x -
+        black)`` times the mask. ``"kernel_shap"``: ``(x, baseline, targets,
+        labels (n, h, w), coalitions (s, m)) -> (n, s)``, the class logit of
+        each image with the superpixels a coalition leaves out taken from
+        the baseline.
+        """
+        ops = import_keras().ops
+        forward = self._forward()
+
+        def scores(x, b, targets, masks, probability):
+            k = ops.shape(masks)[1]
+            _, logits, probabilities = forward(_fold(ops, b[:, None] + masks[..., None] * (x - b)[:, None]))
+            return _unfold(ops, _pick(ops, probabilities if probability else logits, ops.repeat(targets, k, axis=0)), k)
+
+        def rise(x, b, targets, masks):
+            weights = scores(x, b, targets, ops.repeat(masks[None], ops.shape(x)[0], axis=0), True)
+            return ops.einsum("nm,mij->nij", weights, masks)
+
+        def kernel_shap(x, b, targets, labels, coalitions):
+            present = ops.transpose(ops.take(coalitions, labels, axis=1), (1, 0, 2, 3))
+            return scores(x, b, targets, present, False)
+
+        image, labels = self._spec(), Spec((None, None, None), "int32")
+        if kind == "rise":
+            return self._probe.function("rise", rise, [image, image, Spec((None,), "int32"), Spec((None, None, None))])
+        return self._probe.function("kernel_shap", kernel_shap,
+                                    [image, image, Spec((None,), "int32"), labels, Spec((None, None))])
+
+    def rise(self, X, target=None, *, n_masks=4000, grid=7, keep=0.5, random_state=None):
+        """RISE (Petsiuk et al., 2018): the class probability under random masks, per pixel.
+
+        ``map = 1 / (n_masks * keep) * sum_i p_c(x * M_i) * M_i``, the Monte
+        Carlo estimate of ``E[p_c(x * M) * M] / keep``: about the mean class
+        probability over the masks that keep the pixel. Each
+        mask ``M_i`` is a random ``grid x grid`` grid of 0 and 1 (1 with
+        probability ``keep``), upsampled bilinearly (pixel centres aligned,
+        edges held) to ``(grid + 1) * cell`` per axis, ``cell = ceil(side /
+        grid)``, and cropped to the image at a random shift in ``[0, cell)``
+        per axis, so that the masks' soft edges fall anywhere. The same masks
+        serve every image.
+
+        Masking is in pixel space (``x * M`` multiplies the raw pixels, before
+        a Pipeline's scaler), and ``p_c`` is the class probability, as in
+        :meth:`scorecam`. The masked copies of a batch go through the network
+        together, in chunks of masks of one call each.
+
+        Parameters
+        ----------
+        X, target
+            As in :meth:`saliency`.
+        n_masks : int, default=4000
+        grid : int, default=7
+            Cells per side of the random grids (``s`` in the paper).
+        keep : float in (0, 1], default=0.5
+            Probability that a cell of a grid is kept (``p`` in the paper).
+        random_state : int, numpy Generator or None, default=None
+            Seeds the masks (drawn on the host with NumPy); the same seed
+            gives the same maps.
+
+        Returns
+        -------
+        Attribution
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, activation="relu"),
+        ...                           keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+        >>> inspector = AttributionInspector(model)
+        >>> X = np.random.default_rng(0).random((2, 8, 8))
+        >>> a = inspector.rise(X, n_masks=64, grid=4, random_state=0)
+        >>> bool(np.array_equal(a.maps, inspector.rise(X, n_masks=64, grid=4, random_state=0).maps))
+        True
+        """
+        n_masks, grid = check_int(n_masks, "n_masks"), check_int(grid, "grid")
+        keep = check_number(keep, "keep", strict=True)
+        if keep > 1:
+            raise ValueError(f"keep must be a probability in (0, 1]; got {keep!r}.")
+        x, pixels, requested = self._setup(X, target)
+        black = self._masking_base(pixels)
+        logits, _ = self._logits(x)
+        size = x.shape[1:3]
+        cells = tuple(-(-side // grid) for side in size)
+        grids, shifts = _rise_draws(np.random.default_rng(random_state), n_masks, grid, keep, cells)
+        parts = self._chunks(self._mixer("rise"), [x, black, _targets_of(requested, logits)], np.arange(n_masks),
+                             make=lambda chunk: _rise_masks(grids[chunk], shifts[chunk], size, cells))
+        maps = np.sum(parts, axis=0, dtype=np.float64) / (n_masks * keep)
+        return self._result("rise", maps, requested, logits, pixels)
+
+    def _segments(self, segments, cell, n, size):
+        """``(labels (n, h, w) from 0 to count - 1 per image, counts (n,))`` of the superpixels."""
+        if segments is None:
+            cell = max(1, -(-min(size) // 7)) if cell is None else check_int(cell, "cell")
+            if cell > max(size):
+                raise ValueError(f"cell must be at most the image's longer side ({max(size)}); got {cell}.")
+            columns = -(-size[1] // cell)
+            grid = (np.arange(size[0])[:, None] // cell) * columns + np.arange(size[1])[None] // cell
+            return np.broadcast_to(grid, (n,) + size).astype(np.int32), np.full(n, grid.max() + 1)
+        if cell is not None:
+            raise ValueError("give cell (a grid of superpixels) or segments (your own), not both.")
+        labels = check_per_image(segments, n, size, "segments", image=False, note="integer labels")
+        if not (np.issubdtype(labels.dtype, np.integer) or labels.dtype == bool):
+            raise ValueError(f"segments must hold integer labels; got dtype {labels.dtype}.")
+        # each image's labels renumbered 0, 1, ...: unique (image, label) pairs come sorted by image
+        pairs, inverse = np.unique(np.stack([np.repeat(np.arange(n), int(np.prod(size))),
+                                             labels.astype(np.int64).ravel()]), axis=1, return_inverse=True)
+        counts = np.bincount(pairs[0], minlength=n)
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        ranks = inverse.reshape((n,) + size) - first[:, None, None]
+        return ranks.astype(np.int32), counts
+
+    def kernel_shap(self, X, target=None, *, cell=None, segments=None, n_samples=1000, baseline="black",
+                    random_state=None):
+        """KernelSHAP (Lundberg and Lee, 2017): Shapley values of superpixels by a weighted linear regression.
+
+        The features are superpixels: the squares of a grid (``cell`` pixels a
+        side) or the regions of a segmentation. A coalition ``z`` of them
+        keeps the image's pixels where a feature is present and takes the
+        baseline's where it is absent; its value is the class logit ``f`` of
+        that image. The Shapley values ``phi`` minimise ``sum_z pi(z) (f(z) -
+        f(baseline) - z . phi)^2`` with the Shapley kernel ``pi(z) = (M - 1) /
+        (C(M, |z|) |z| (M - |z|))`` over ``M`` features, under the efficiency
+        constraint ``sum(phi) = f(x) - f(baseline)`` (the empty and full
+        coalitions, whose kernel weight is infinite), solved by a
+        scikit-learn ``LinearRegression`` with ``sample_weight``. Where there
+        are at most ``n_samples`` coalitions (``2**M - 2``) all of them are
+        used and the values are the exact Shapley values; otherwise
+        ``n_samples`` coalitions are drawn from the kernel itself (a size with
+        the kernel's total mass on it, then the features uniformly) and each
+        weighs the same. A model linear in its input gets its exact values
+        either way (given ``n_samples >= M - 1``).
+
+        Each pixel's map value is its superpixel's value divided by the
+        superpixel's size, so each map sums to ``f(x) - f(baseline)``; the
+        baselines' logits and the gap (rounding error) are reported as by
+        :meth:`integrated_gradients`. The coalitions of a batch of images go
+        through the network together, in chunks of one call each; the images
+        share the draws, and with a segmentation per image, images with the
+        same number of superpixels share one regression.
+
+        Parameters
+        ----------
+        X, target
+            As in :meth:`saliency`.
+        cell : int, optional
+            Side of the grid's squares in pixels (default: a seventh of the
+            shorter side, rounded up: about 7 x 7 superpixels).
+        segments : array-like of int, shape (h, w) or (n, h, w), optional
+            Your own superpixels (any integer labels, e.g. from
+            ``skimage.segmentation.slic``): one segmentation for every image,
+            or one per image. Not with ``cell``.
+        n_samples : int, default=1000
+            Coalitions per image, besides the empty and full ones.
+        baseline : {"black", "blur", "mean"} or array-like, default="black"
+            What an absent superpixel shows, as in :meth:`integrated_gradients`.
+        random_state : int, numpy Generator or None, default=None
+            Seeds the coalitions; the same seed gives the same maps.
+
+        Returns
+        -------
+        Attribution
+            Signed maps, with ``baseline_scores`` and ``completeness_gap``.
+
+        Examples
+        --------
+        >>> import numpy as np, keras
+        >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, activation="relu"),
+        ...                           keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+        >>> X = np.random.default_rng(0).random((2, 8, 8))
+        >>> a = AttributionInspector(model).kernel_shap(X, cell=4, random_state=0)  # 4 superpixels: exact
+        >>> bool(np.allclose(a.maps.sum(axis=(1, 2)), a.scores - a.baseline_scores, atol=1e-5))
+        True
+        """
+        n_samples = check_int(n_samples, "n_samples")
+        x, pixels, requested = self._setup(X, target)
+        n, size = len(x), x.shape[1:3]
+        labels, counts = self._segments(segments, cell, n, size)
+        self._pixel_scale()  # a coalition mixes image and baseline: the steps must be affine per pixel
+        base = self._baseline(baseline, pixels)
+        logits, _ = self._logits(np.concatenate([x, base]))
+        targets = _targets_of(requested, logits[:n])
+        full, empty = (logits[part, targets] for part in (np.arange(n), np.arange(n, 2 * n)))
+        rng = np.random.default_rng(random_state)
+        values = np.zeros((n, counts.max()))
+        fn = self._mixer("kernel_shap")
+        for m in np.unique(counts):  # one regression per number of superpixels, over all its images
+            group = np.flatnonzero(counts == m)
+            z, weights = _coalitions(int(m), n_samples, rng)
+            parts = self._chunks(fn, [x[group], base[group], targets[group], labels[group]], z.astype(np.float32))
+            scores = np.concatenate(parts, axis=1) if parts else np.zeros((len(group), 0))  # one superpixel: none
+            values[group, :m] = _shap_regression(z, weights, scores, full[group], empty[group])
+        flat = labels.reshape(n, -1)
+        features = values.shape[1]
+        sizes = np.bincount((flat + features * np.arange(n)[:, None]).ravel(), minlength=n * features)
+        maps = np.take_along_axis(values / np.maximum(sizes, 1).reshape(n, features), flat, axis=1).reshape(x.shape[:3])
+        result = self._result("kernel_shap", maps, requested, logits[:n], pixels,
+                              baseline_scores=empty.astype(np.float32))
+        result.completeness_gap = (maps.reshape(n, -1).sum(axis=1) - (result.scores - empty)).astype(np.float32)
+        return result
+
     # ------------------------------------------------------------ sanity checks
     def attribute(self, X, method, target=None, **options):
         """Maps by the method named ``method``: the inspector's methods by name.
@@ -961,12 +1531,20 @@ class AttributionInspector:
         X
             As in :meth:`saliency`.
         method : str
-            ``saliency``, ``smoothgrad``, ``integrated_gradients``, ``gradcam``,
-            ``gradcam_plus_plus`` or ``occlusion``.
+            ``saliency``, ``gradient_x_input``, ``guided_backprop``,
+            ``smoothgrad``, ``integrated_gradients``, ``gradcam``,
+            ``gradcam_plus_plus``, ``layercam``, ``scorecam``, ``occlusion``,
+            ``rise`` or ``kernel_shap``.
         target
             As in :meth:`saliency`.
         **options
-            Passed to the method.
+            Passed to the method: ``absolute`` (saliency, guided_backprop,
+            smoothgrad), ``n_samples``, ``noise``, ``random_state``
+            (smoothgrad); ``baseline``, ``steps`` (integrated_gradients);
+            ``layer`` (the CAMs); ``window``, ``stride``, ``fill``
+            (occlusion); ``n_masks``, ``grid``, ``keep``, ``random_state``
+            (rise); ``cell``, ``segments``, ``n_samples``, ``baseline``,
+            ``random_state`` (kernel_shap).
 
         Returns
         -------
@@ -978,6 +1556,8 @@ class AttributionInspector:
         >>> model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(), keras.layers.Dense(2)])
         >>> AttributionInspector(model).attribute(np.ones((1, 4, 4)), "saliency").method
         'saliency'
+        >>> AttributionInspector(model).attribute(np.ones((1, 4, 4)), "kernel_shap", cell=2, n_samples=20).method
+        'kernel_shap'
         """
         if method not in _METHODS:
             raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}.")
@@ -1009,8 +1589,7 @@ class AttributionInspector:
         X
             As in :meth:`saliency`.
         method : str, default="saliency"
-            One of ``saliency``, ``smoothgrad``, ``integrated_gradients``,
-            ``gradcam``, ``gradcam_plus_plus``, ``occlusion``.
+            One of the methods of :meth:`attribute`.
         target
             As in :meth:`saliency` (fixed from the trained network).
         layers : {"top-down", "independent"} or list of str, default="top-down"
@@ -1019,7 +1598,9 @@ class AttributionInspector:
         random_state : int, numpy Generator or None, default=None
             Seeds the initializers' draws.
         **options
-            Passed to the method (``n_samples``, ``steps``, ``layer``, ...).
+            Passed to the method (``n_samples``, ``steps``, ``layer``, ...);
+            ``random_state`` here seeds the initializers, so the draws of
+            ``smoothgrad``, ``rise`` and ``kernel_shap`` are not seeded.
 
         Returns
         -------
