@@ -65,6 +65,7 @@ API_MODULES = [
     "skcnn.plugins", "skcnn.parallel",
     "skcnn.inspect.objectives", "skcnn.inspect.params", "skcnn.inspect.transforms",
     "skcnn.inspect.oip", "skcnn.inspect.images", "skcnn.inspect.starts", "skcnn.inspect.render",
+    "skcnn.inspect.evaluation",
 ]
 write_api_pages(DOCS / "api", API_MODULES)
 

@@ -41,6 +41,7 @@ _LAZY = {
     "fast_dtype": "_ascent",
     "resolve_model": "_core.model",
     "InspectedModel": "_core.model",
+    "evaluation": "evaluation",  # a module: the metrics that measure attribution maps
 }
 
 __all__ = sorted(_LAZY)
@@ -49,7 +50,8 @@ __all__ = sorted(_LAZY)
 def __getattr__(name):
     if name not in _LAZY:
         raise AttributeError(f"module 'skcnn.inspect' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    module = importlib.import_module(f"{__name__}.{_LAZY[name]}")
+    value = module if _LAZY[name] == name else getattr(module, name)
     globals()[name] = value
     return value
 

@@ -20,6 +20,7 @@ from ._cnn import plot_cnn_learning_curves, plot_conv_kernels
 from ._dream import plot_dream
 from ._search import plot_validation_curve
 from ._attribution import plot_attribution, plot_attribution_grid, plot_deletion, plot_randomization
+from ._evaluation import plot_evaluation
 
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "plot_dream",
     "plot_validation_curve",
     "plot_attribution", "plot_attribution_grid", "plot_deletion", "plot_randomization",
+    "plot_evaluation",
 ]
