@@ -660,6 +660,20 @@ def test_randomization_draws_follow_random_state():
     assert not np.allclose(a.maps[2], c.maps[2])
 
 
+
+def test_randomization_seeds_the_methods_own_draws_through_method_options():
+    # random_state seeds the initializers; SmoothGrad's noise is seeded by method_options alone
+    model = _prelu_network()
+    X = np.random.default_rng(1).normal(size=(2, 8, 8, 1)).astype(np.float32)
+    inspector = AttributionInspector(model)
+    a, b, c = (inspector.randomization_test(X, "smoothgrad", layers=["out"], random_state=4, n_samples=3,
+                                            method_options={"random_state": s}) for s in (7, 7, 8))
+    np.testing.assert_array_equal(a.maps, b.maps)
+    assert not np.allclose(a.maps[0], c.maps[0])
+    with pytest.raises(TypeError, match="method_options"):
+        inspector.randomization_test(X, "smoothgrad", method_options=[("random_state", 0)])
+
+
 # --------------------------------------------------------------------------- fills
 @pytest.mark.parametrize("fill", ["mean", "blur", "black"])
 def test_deletion_and_insertion_fills_against_a_direct_computation(fill):

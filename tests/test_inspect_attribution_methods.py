@@ -422,7 +422,7 @@ def test_attribute_by_name_and_the_randomization_test_run_every_new_method(metho
 
 
 def test_the_new_maps_draw():
-    from skcnn.plotting import plot_attribution_grid
+    from skcnn.plotting import plot_attribution, plot_attribution_grid
 
     model, _ = _two_layer(seed=3)
     inspector = AttributionInspector(model)
@@ -430,6 +430,8 @@ def test_the_new_maps_draw():
     results = {m: getattr(inspector, m)(X, **_OPTIONS.get(m, {})) for m in _NEW}
     fig = plot_attribution_grid(results)
     assert len(fig.axes) >= 2 * 7
+    titles = {m: plot_attribution(results[m])._suptitle.get_text() for m in ("kernel_shap", "scorecam", "rise")}
+    assert titles == {"kernel_shap": "KernelSHAP", "scorecam": "Score-CAM (c)", "rise": "RISE"}
 
 
 @pytest.mark.parametrize("call, match", [
@@ -443,7 +445,8 @@ def test_the_new_maps_draw():
     (lambda i, X: i.kernel_shap(X, segments=np.zeros((8, 8))), "^segments must hold integer labels"),
     (lambda i, X: i.kernel_shap(X, segments=np.zeros((2, 8, 8), int)), r"^segments must be one item of shape \(8, 8\)"),
     (lambda i, X: i.kernel_shap(X, baseline="white"), "^baseline must be one of"),
-    (lambda i, X: i.scorecam(X, layer="out"), r"^layer must have maps of shape \(n, h, w, maps\)"),
+    (lambda i, X: i.scorecam(X, layer="out"), r"^layer must have maps of shape \(n, h, w, maps\) for Score-CAM"),
+    (lambda i, X: i.layercam(X, layer="out"), r"^layer must have maps of shape \(n, h, w, maps\) for LayerCAM"),
     (lambda i, X: i.attribute(X, "lime"), "^method must be one of .*kernel_shap"),
 ])
 def test_bad_input_names_the_parameter(call, match):

@@ -987,19 +987,19 @@ class AttributionInspector:
         return result
 
     # ---------------------------------------------------------------- Grad-CAM
-    def _cam_layer(self, layer):
+    def _cam_layer(self, layer, method="Grad-CAM"):
         resolved = self.model_
         if layer is None:
             convs = [name for name in resolved.conv_layers()
                      if len(resolved.layers[resolved.layer_index(name)].output.shape) == 4]
             if not convs:
-                raise ValueError("Grad-CAM needs a convolutional layer with maps (n, h, w, maps); this model has "
+                raise ValueError(f"{method} needs a convolutional layer with maps (n, h, w, maps); this model has "
                                  "none. Pass layer= a layer with such an output.")
             layer = convs[-1]
         index = resolved.layer_index(layer)
         shape = resolved.layers[index].output.shape
         if len(shape) != 4:
-            raise ValueError(f"layer must have maps of shape (n, h, w, maps) for Grad-CAM; "
+            raise ValueError(f"layer must have maps of shape (n, h, w, maps) for {method}; "
                              f"{resolved.layer_name(index)!r} outputs {tuple(shape)}.")
         return index
 
@@ -1055,7 +1055,7 @@ class AttributionInspector:
         return self._result(method, maps, requested, logits, pixels, layer=self.model_.layer_name(index))
 
     def _cam(self, X, target, layer, plus):
-        index = self._cam_layer(layer)
+        index = self._cam_layer(layer, "Grad-CAM++" if plus else "Grad-CAM")
         x, pixels, requested = self._setup(X, target)
         coarse, logits = self._run(self._cam_fn(index, plus), 1, [x, requested])
         return self._cam_result("gradcam_plus_plus" if plus else "gradcam", coarse, requested, logits, pixels, index)
@@ -1141,7 +1141,7 @@ class AttributionInspector:
         >>> a.maps.shape, a.layer, bool(a.maps.min() >= 0)
         ((2, 8, 8), 'c', True)
         """
-        index = self._cam_layer(layer)
+        index = self._cam_layer(layer, "LayerCAM")
         x, pixels, requested = self._setup(X, target)
         ops = import_keras().ops
         gradient = self._layer_gradient(index)
@@ -1224,7 +1224,7 @@ class AttributionInspector:
         >>> a.maps.shape, bool(a.maps.min() >= 0)
         ((3, 8, 8), True)
         """
-        index = self._cam_layer(layer)
+        index = self._cam_layer(layer, "Score-CAM")
         x, pixels, requested = self._setup(X, target)
         black = self._masking_base(pixels)
         forward = self._forward(index)
@@ -1564,7 +1564,7 @@ class AttributionInspector:
         return getattr(self, method)(X, target, **options)
 
     def randomization_test(self, X, method="saliency", *, target=None, layers="top-down", random_state=None,
-                           **options):
+                           method_options=None, **options):
         """Adebayo et al.'s model-randomization check: whether the maps change when the network does.
 
         A copy of the network has its layers re-initialized, from the output
@@ -1597,10 +1597,14 @@ class AttributionInspector:
             top, or the given ones in the given order (cascading).
         random_state : int, numpy Generator or None, default=None
             Seeds the initializers' draws.
+        method_options : dict, optional
+            Options for the method, as in
+            :func:`skcnn.inspect.evaluation.model_parameter_randomization`;
+            the way to seed the draws of ``smoothgrad``, ``rise`` and
+            ``kernel_shap`` (``{"random_state": 0}``), since ``random_state``
+            here seeds the initializers.
         **options
-            Passed to the method (``n_samples``, ``steps``, ``layer``, ...);
-            ``random_state`` here seeds the initializers, so the draws of
-            ``smoothgrad``, ``rise`` and ``kernel_shap`` are not seeded.
+            Passed to the method too (``n_samples``, ``steps``, ``layer``, ...).
 
         Returns
         -------
@@ -1615,27 +1619,20 @@ class AttributionInspector:
         >>> r.layers, r.correlations.shape, r.absolute_correlations.shape
         (['d', 'c'], (2, 3), (2, 3))
         """
-        keras = import_keras()
+        from .evaluation import _method, _randomized_maps  # evaluation imports this module
+
+        method, given = _method(method, None, method_options)
         if method not in _METHODS:
             raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}.")
-        order, mode = self._randomized_layers(keras, layers)
+        options = {**given, **options}
         original = self.attribute(X, method, target, **options)
-        twin = self._twin(keras)
-        trained = [[np.asarray(v) for v in layer.weights] for layer in twin.model_.layers]
-        rng = np.random.default_rng(random_state)
-        maps = [original.maps]
-        for index in order:
-            if mode == "independent":
-                for other, values in zip(twin.model_.layers, trained):
-                    for variable, value in zip(other.weights, values):
-                        variable.assign(value)
-            _reinitialize(keras, twin.model_.layers[index], rng)
-            maps.append(twin.attribute(X, method, self._as_target(original), **options).maps)
-        maps = np.stack(maps)
+        names, mode, stages = _randomized_maps(self, X, method, self._as_target(original), layers, random_state,
+                                               options)
+        maps = np.concatenate([original.maps[None], stages.astype(original.maps.dtype)])
         signed = np.stack([_rank_correlation(maps[0], m) for m in maps[1:]])
         absolute = np.stack([_rank_correlation(np.abs(maps[0]), np.abs(m)) for m in maps[1:]])
-        return RandomizationResult(method=method, layers=[self.model_.paths[i] for i in order], correlations=signed,
-                                   absolute_correlations=absolute, maps=maps, mode=mode)
+        return RandomizationResult(method=method, layers=names, correlations=signed, absolute_correlations=absolute,
+                                   maps=maps, mode=mode)
 
     def _randomized_layers(self, keras, layers):
         """``(indices into model_.layers in the order they are randomized, mode)``."""
@@ -1668,25 +1665,9 @@ class AttributionInspector:
                               output=resolved.output, input_range=resolved.input_range)
         return AttributionInspector(twin, batch_size=self.batch_size)
 
-    def _curve_fn(self):
-        """``(x, fill, targets, ranks, counts, insert) -> (n, len(counts))`` probabilities as pixels go or come."""
-        keras = import_keras()
-        ops = keras.ops
-        forward = self._forward()
-
-        def curve(x, b, targets, ranks, counts, insert):
-            k = ops.shape(counts)[0]
-            hidden = ops.cast(ranks[:, None] < counts[None, :, None, None], "float32")[..., None]
-            start, end = ops.where(insert, b, x), ops.where(insert, x, b)
-            _, _, probabilities = forward(_fold(ops, start[:, None] * (1.0 - hidden) + end[:, None] * hidden))
-            return _unfold(ops, _pick(ops, probabilities, ops.repeat(targets, k, axis=0)), k)
-
-        image = self._spec()
-        return self._probe.function("order_curve", curve, [image, image, Spec((None,), "int32"),
-                                                           Spec((None, None, None), "int32"), Spec((None,), "int32"),
-                                                           Spec((), "bool")])
-
     def _order_curve(self, X, attribution, target, steps, fill, random_state, insert):
+        from .evaluation import _removal_curve  # evaluation imports this module
+
         steps = check_int(steps, "steps")
         if target is None and isinstance(attribution, Attribution):
             target = self._as_target(attribution)
@@ -1709,11 +1690,8 @@ class AttributionInspector:
         fractions = np.linspace(0.0, 1.0, steps + 1)
         counts = np.round(fractions * size).astype(np.int32)
 
-        fn = self._curve_fn()
-        flag = bool(insert)
-        rank_maps = [r.reshape(len(maps), h, w).astype(np.int32) for r in (ranks, random_ranks)]
-        curve, = self._run(fn, steps + 1, [x, covered, targets, rank_maps[0]], counts, flag)
-        random_curve, = self._run(fn, steps + 1, [x, covered, targets, rank_maps[1]], counts, flag)
+        curve, random_curve = (_removal_curve(self, x, covered, targets, r.reshape(len(maps), h, w).astype(np.int32),
+                                              counts, insert=insert) for r in (ranks, random_ranks))
         area = lambda c: np.trapezoid(c, fractions, axis=1)  # noqa: E731
         return AUCResult(kind="insertion" if insert else "deletion", fractions=fractions, curve=curve,
                          random_curve=random_curve, auc=area(curve), random_auc=area(random_curve))
@@ -1722,7 +1700,10 @@ class AttributionInspector:
         """Remove pixels in the attribution's order; the area under the class probability.
 
         A map that finds the pixels the decision rests on makes the probability
-        fall fast: a lower area than removing pixels in a random order.
+        fall fast: a lower area than removing pixels in a random order. The
+        probability is the explained output after its softmax or sigmoid, or
+        the softmax of an output that ends without one. The curve is
+        :func:`skcnn.inspect.evaluation.deletion`'s, with a random order beside it.
 
         Parameters
         ----------

@@ -10,7 +10,9 @@ from ._dream import _display
 __all__ = ["plot_attribution", "plot_attribution_grid", "plot_randomization", "plot_deletion"]
 
 _NAMES = {"saliency": "saliency", "smoothgrad": "SmoothGrad", "integrated_gradients": "integrated gradients",
-          "gradcam": "Grad-CAM", "gradcam_plus_plus": "Grad-CAM++", "occlusion": "occlusion"}
+          "gradcam": "Grad-CAM", "gradcam_plus_plus": "Grad-CAM++", "occlusion": "occlusion",
+          "gradient_x_input": "gradient x input", "guided_backprop": "Guided Backprop", "layercam": "LayerCAM",
+          "scorecam": "Score-CAM", "rise": "RISE", "kernel_shap": "KernelSHAP"}
 
 
 def _check_attribution(result, name="attribution"):
