@@ -223,3 +223,159 @@ def test_cnn_section_names_the_keras_backend_and_its_version(quick_demo):
     from importlib.metadata import version
 
     assert cnn_text.startswith(f"Keras {keras.version()} on {name} {version(name)}\n")
+
+
+# ----------------------------------------------------------------------------- "Which map to trust"
+def _result(means, higher=None, attributions=None):
+    """An EvaluationResult from ``{metric: {method: score or list of scores}}``."""
+    from skcnn.inspect.evaluation import METRICS, EvaluationResult
+
+    metrics = list(means)
+    methods = list(next(iter(means.values())))
+    scores = {(m, k): np.atleast_1d(np.asarray(means[k][m], dtype=float)) for k in metrics for m in methods}
+    higher = {k: METRICS[k].higher_is_better for k in metrics} if higher is None else higher
+    return EvaluationResult(methods, metrics, scores, higher, attributions or {})
+
+
+def _named(lines, heading, kind):
+    """The methods named on the ``fails``/``passes`` line under the block that starts with ``heading``."""
+    start = next(i for i, line in enumerate(lines) if line.startswith(heading))
+    line = next(line for line in lines[start + 1:] if line.strip().startswith(kind))
+    listing = line.split(":", 1)[1].strip()
+    return set() if listing == "none" else {item.rsplit(" ", 1)[0] for item in listing.split(", ")}
+
+
+def test_evaluation_section_follows_the_attribution_section():
+    from skcnn._demo import SECTIONS
+
+    assert SECTIONS.index("evaluation") == SECTIONS.index("attribution") + 1
+
+
+def test_randomization_words_name_exactly_the_methods_above_the_limit():
+    from skcnn._demo.evaluation import RANDOMIZATION_LIMIT, verdicts
+
+    k = "model_parameter_randomization"
+    limit = RANDOMIZATION_LIMIT
+    # guided_backprop well above, saliency just above, smoothgrad exactly at the limit, gradcam below
+    r = _result({k: {"guided_backprop": [limit + 0.3, limit + 0.4], "saliency": limit + 0.01, "smoothgrad": limit,
+                     "gradcam": [0.0, 0.2]}})
+    lines = verdicts(r, signed_saliency=limit - 0.4)
+    assert _named(lines, "Model parameter randomization", "fails") == {"guided_backprop", "saliency"}
+    assert _named(lines, "Model parameter randomization", "passes") == {"smoothgrad", "gradcam"}
+    text = "\n".join(lines)
+    assert f"guided_backprop fails ({limit + 0.35:.2f}) and saliency fails ({limit + 0.01:.2f})" in text
+    assert "keeps 0.10: it passes" in text
+    assert (f"Guided Backprop keeps more of its trained map than Grad-CAM ({limit + 0.35:.2f} against 0.10): the suite "
+            "ranks it below Grad-CAM under randomization, as Adebayo et al. report.") in text
+    # the other way round: the literature's two pass, Guided Backprop keeps less than Grad-CAM
+    r = _result({k: {"guided_backprop": 0.1, "saliency": limit - 0.01, "gradcam": 0.3}})
+    lines = verdicts(r, signed_saliency=limit + 0.2)
+    assert _named(lines, "Model parameter randomization", "fails") == set()
+    text = "\n".join(lines)
+    assert f"guided_backprop passes (0.10) and saliency passes ({limit - 0.01:.2f})" in text
+    assert "it fails." in text
+    assert ("Guided Backprop keeps no more of its trained map than Grad-CAM (0.10 against 0.30): the suite ranks it "
+            "no lower than Grad-CAM under randomization, unlike") in text
+
+
+def test_random_logit_and_robustness_words_follow_their_limits():
+    from skcnn._demo.evaluation import RANDOM_LOGIT_LIMIT, SENSITIVITY_LIMIT, verdicts
+
+    r = _result({"random_logit": {"a": RANDOM_LOGIT_LIMIT + 0.2, "b": RANDOM_LOGIT_LIMIT - 0.2, "c": 0.0},
+                 "avg_sensitivity": {"a": [0.1, 0.2], "b": [SENSITIVITY_LIMIT + 1, SENSITIVITY_LIMIT + 2],
+                                     "c": [0.5, np.inf]}})
+    lines = verdicts(r)
+    assert _named(lines, "Random logit", "fails") == {"a"}
+    assert _named(lines, "Random logit", "passes") == {"b", "c"}
+    robust = next(line for line in lines if line.startswith("Most robust"))
+    top, unstable = robust.split("; unstable")
+    assert top.endswith("a 0.15, b 2.50, c inf")
+    assert unstable.endswith(": c inf, b 2.50.")
+    assert "  c inf: on 1 of 2 digits its map is all 0 and the map of a noisy copy is not." in lines
+
+
+def test_faithfulness_sparsity_and_recommendation_come_from_the_ranks():
+    from skcnn._demo.evaluation import verdicts
+
+    # deletion: lower is better; insertion: higher. Ranks (1 = best), worked out by hand:
+    # deletion  a 1, b 2, c 3        insertion  a 2, b 1, c 3       mean: a 1.5, b 1.5, c 3
+    r = _result({"deletion": {"a": 0.1, "b": 0.2, "c": 0.3}, "insertion": {"a": 0.5, "b": 0.6, "c": 0.1},
+                 "model_parameter_randomization": {"a": 0.9, "b": 0.1, "c": 0.2},
+                 "sparseness": {"a": 0.2, "b": 0.9, "c": 0.5}})
+    lines = verdicts(r)
+    faithful = next(line for line in lines if line.startswith("Most faithful"))
+    assert "best of 3): a 1.5, b 1.5, c 3.0; least: c 3.0." in faithful
+    assert next(line for line in lines if line.startswith("Sparsest")).endswith(
+        "b 0.90, c 0.50, a 0.20; the most spread out: a 0.20.")
+    text = "\n".join(lines)
+    # a fails randomization: the trusted are b then c, by their faithfulness rank
+    assert ("Passing model_parameter_randomization: b, c; trust first the most faithful of them, b (mean rank 1.5"
+            in text)
+    assert "then c (3.0)" in text
+    # nothing passes: no method is recommended
+    r = _result({"deletion": {"a": 0.1, "b": 0.2}, "model_parameter_randomization": {"a": 0.9, "b": 0.8}})
+    assert "  No method passes model_parameter_randomization: none of these maps can be trusted to explain this " \
+           "network." in verdicts(r)
+
+
+def test_maps_that_are_zero_on_the_black_background_are_named():
+    from types import SimpleNamespace
+
+    from skcnn._demo.evaluation import verdicts
+
+    images = np.zeros((2, 4, 4, 1))
+    images[:, 1:3, 1:3] = 255  # 4 of 16 pixels lit: 12 black
+    bound = np.where(images[..., 0] > 0, 1.0, 0.0)  # 0 on every black pixel: 75%
+    dense = np.ones((2, 4, 4))
+    k = "model_parameter_randomization"
+    attributions = {m: SimpleNamespace(images=images, maps=maps) for m, maps in
+                    [("gradient_x_input", bound), ("saliency", dense), ("gradcam", bound)]}
+    r = _result({k: {"gradient_x_input": 0.95, "saliency": 0.9, "gradcam": 0.1}}, attributions=attributions)
+    note = [line for line in verdicts(r) if "exactly 0 where the image is black" in line]
+    # gradcam is zero there too, but passes: only failing methods are explained this way
+    assert len(note) == 1 and note[0].startswith("  gradient_x_input (75%): ")
+
+
+def test_mean_ranks_and_table_follow_the_ranking():
+    from skcnn._demo.evaluation import mean_ranks, ranked_table
+
+    r = _result({"deletion": {"a": 0.3, "b": 0.1, "c": 0.2}, "sparseness": {"a": 0.9, "b": 0.1, "c": 0.5},
+                 "complexity": {"a": 5.0, "b": 4.0, "c": 4.0}})
+    # by hand: deletion a 3, b 1, c 2; sparseness a 1, b 3, c 2; complexity a 3, b 1.5, c 1.5
+    assert mean_ranks(r) == pytest.approx({"a": 7 / 3, "b": 5.5 / 3, "c": 5.5 / 3})
+    assert mean_ranks(r, ["deletion"]) == {"a": 3.0, "b": 1.0, "c": 2.0}
+    rows = ranked_table(r).splitlines()
+    assert rows[0].split() == ["method", "rank", "deletion(-)", "sparse(+)", "entropy(-)"]
+    assert [row.split()[1] for row in rows[1:4]] == r.ranking() == ["b", "c", "a"]
+    assert rows[3].split()[2:] == ["2.3", "0.300", "0.900", "5.000"]
+
+
+def test_picture_notes_name_what_the_bars_cannot_show():
+    from skcnn._demo.evaluation import plot_notes
+
+    k = "avg_sensitivity"
+    assert plot_notes(_result({k: {"a": 0.1, "b": 0.2, "c": 0.3}})) == ""
+    note = plot_notes(_result({k: {"a": 0.1, "b": 0.2, "c": 0.3, "d": 5.0, "e": [1.0, np.inf]}}))
+    assert note == " avg_sensitivity: e is infinite (not drawn); d 5 is beyond the scale of the others (see the table)."
+
+
+def test_evaluation_section_says_what_its_numbers_say(quick_demo):
+    from skcnn._demo.evaluation import METHODS, RANDOMIZATION_LIMIT
+
+    out, _, page = quick_demo
+    text, figures = _section(page, "Which map to trust")
+    lines = text.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("method "))
+    columns = lines[header].split()
+    rows = [line.split() for line in lines[header + 1:header + 1 + len(METHODS)]]
+    assert sorted(row[1] for row in rows) == sorted(METHODS)
+    mprt = {row[1]: float(row[columns.index("MPRT(-)") + 1]) for row in rows}  # rows start with "1." "name"
+    assert _named(lines, "Model parameter randomization", "fails") == {m for m, v in mprt.items()
+                                                                       if v > RANDOMIZATION_LIMIT}
+    said = re.search(r"here guided_backprop (fails|passes) \(([\d.]+)\)", text)
+    assert said and float(said.group(2)) == pytest.approx(mprt["guided_backprop"], abs=0.006)
+    assert (said.group(1) == "fails") == (mprt["guided_backprop"] > RANDOMIZATION_LIMIT)
+    assert "Recommendation:" in text and "left out:" in text
+    assert [src for src, _ in figures] == ["evaluation_scores.png", "evaluation_maps.png"]
+    with Image.open(out / "evaluation_scores.png") as im:
+        assert im.size[1] >= 40 * len(METHODS)  # room for twelve labelled rows

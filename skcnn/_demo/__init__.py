@@ -6,4 +6,4 @@ command runs the modules named in :data:`SECTIONS` in order and writes one
 ``ctx.save(fig, "name.png")`` and prints progress with ``ctx.log(...)``.
 """
 
-SECTIONS = ["neuron", "mlp", "cnn", "compare", "search", "inspect", "dream", "attribution"]
+SECTIONS = ["neuron", "mlp", "cnn", "compare", "search", "inspect", "dream", "attribution", "evaluation"]
