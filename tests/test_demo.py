@@ -350,15 +350,6 @@ def test_mean_ranks_and_table_follow_the_ranking():
     assert rows[3].split()[2:] == ["2.3", "0.300", "0.900", "5.000"]
 
 
-def test_picture_notes_name_what_the_bars_cannot_show():
-    from skcnn._demo.evaluation import plot_notes
-
-    k = "avg_sensitivity"
-    assert plot_notes(_result({k: {"a": 0.1, "b": 0.2, "c": 0.3}})) == ""
-    note = plot_notes(_result({k: {"a": 0.1, "b": 0.2, "c": 0.3, "d": 5.0, "e": [1.0, np.inf]}}))
-    assert note == " avg_sensitivity: e is infinite (not drawn); d 5 is beyond the scale of the others (see the table)."
-
-
 def test_evaluation_section_says_what_its_numbers_say(quick_demo):
     from skcnn._demo.evaluation import METHODS, RANDOMIZATION_LIMIT
 

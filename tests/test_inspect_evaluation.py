@@ -455,3 +455,26 @@ def test_plot_evaluation_draws_one_panel_per_metric(tmp_path):
         plot_evaluation(result, metrics=["road"])
     with pytest.raises(TypeError, match="EvaluationResult"):
         plot_evaluation({"a": 1})
+
+
+def test_plot_evaluation_shows_what_a_bar_cannot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from skcnn.plotting import plot_evaluation
+
+    scores = {("a", "avg_sensitivity"): np.array([0.1, 0.3]), ("b", "avg_sensitivity"): np.array([16.0, 18.0]),
+              ("c", "avg_sensitivity"): np.array([0.5, np.inf]),
+              ("a", "sparseness"): np.array([0.2, 0.4]), ("b", "sparseness"): np.array([0.5, 0.7]),
+              ("c", "sparseness"): np.array([0.1, 0.3])}
+    result = evaluation.EvaluationResult(["a", "b", "c"], ["avg_sensitivity", "sparseness"], scores,
+                                         {"avg_sensitivity": False, "sparseness": True})
+    wide, narrow = plot_evaluation(result).axes
+    assert wide.get_xscale() == "symlog" and wide.get_title().endswith("log scale)")
+    assert narrow.get_xscale() == "linear"
+    assert [t.get_text().strip() for t in wide.texts] == ["inf"] and not narrow.texts
+    # the best bar: the lowest finite mean ("a"), never the infinite one
+    from matplotlib.colors import to_rgb
+
+    green = [k for k, p in enumerate(wide.patches) if tuple(p.get_facecolor()[:3]) == to_rgb("tab:green")]
+    assert [result.ranking()[k] for k in green] == ["a"]  # bars are drawn in ranking order

@@ -76,7 +76,8 @@ def run(ctx) -> Section:
     images = [
         (ctx.save(plotting.plot_evaluation(result, n_cols=5, size=2.3), "evaluation_scores.png"),
          "Each metric's mean score per method (bar; green: the best) and the middle half of the digits' scores "
-         "(line); methods in the order of the table, best first." + plot_notes(result)),
+         "(line); methods in the order of the table, best first. A mean that is not finite is written at the "
+         "panel's edge in red, and a panel whose means span more than a factor of 30 has a log scale."),
         (ctx.save(plotting.plot_attribution_grid([result.attributions[m] for m in order], y_true=y_test[:n],
                                                  n_images=3, size=1.25,
                                                  title="The maps measured, in the order of the ranking"),
@@ -99,33 +100,6 @@ def _settings(n, method_options, metric_options, noise):
         + f" (noise: uniform, +-2% of the pixel range, {noise:.1f} grey levels)",
         "left out: " + "; ".join(f"{k}: {why}" for k, why in LEFT_OUT.items()) + ".",
     ])
-
-
-def plot_notes(result, dwarf=10.0):
-    """What the bars of :func:`~skcnn.plotting.plot_evaluation` cannot show: infinite means, bars ``dwarf`` times
-    the median bar of their panel.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skcnn.inspect.evaluation import EvaluationResult
-    >>> k = "avg_sensitivity"
-    >>> r = EvaluationResult(list("abcd"), [k], {(m, k): np.array([v]) for m, v in zip("abcd", [0.1, 0.2, 9, np.inf])},
-    ...                      {k: False})
-    >>> plot_notes(r)
-    ' avg_sensitivity: d is infinite (not drawn); c 9 is beyond the scale of the others (see the table).'
-    """
-    means, notes = _means(result), []
-    for k in result.metrics:
-        finite = {m: means[m, k] for m in result.methods if np.isfinite(means[m, k])}
-        infinite = [m for m in result.methods if m not in finite]
-        scale = np.median(np.abs(list(finite.values()))) if finite else 0.0
-        big = [f"{m} {v:.3g}" for m, v in finite.items() if scale > 0 and abs(v) > dwarf * scale]
-        said = [f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} {what}" for names, what in
-                [(infinite, "infinite (not drawn)"), (big, "beyond the scale of the others (see the table)")] if names]
-        if said:
-            notes.append(f" {k}: " + "; ".join(said) + ".")
-    return "".join(notes)
 
 
 def _kwargs(options, *skip):

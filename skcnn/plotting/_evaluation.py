@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from ._common import new_figure
@@ -22,7 +24,10 @@ def plot_evaluation(result, *, metrics=None, n_cols=None, size=2.6, title=None):
     The methods are listed in the result's ranking (best first, by mean
     rank over the metrics), the same order in every panel; a bar is the
     mean score, its line the interquartile range of the images' scores,
-    and each panel's title says whether higher or lower is better.
+    and each panel's title says whether higher or lower is better. A mean
+    that is not finite (a sensitivity of a map of zeros) is written at the
+    panel's right edge; a panel whose positive means span more than a
+    factor of 30 is drawn on a symmetric log scale, and says so.
 
     Parameters
     ----------
@@ -69,23 +74,37 @@ def plot_evaluation(result, *, metrics=None, n_cols=None, size=2.6, title=None):
             ax.set_axis_off()
             continue
         _panel(ax, result, metrics[k], order, labels=k % n_cols == 0)
-    fig.suptitle(title or "Attribution methods, best first: mean score over the images (bar) and its middle half "
-                 "(line)", fontsize=10)
+    title = title or ("Attribution methods, best first: mean score over the images (bar) and its middle half "
+                      "(line)")
+    fig.suptitle(textwrap.fill(title, width=int(13 * (size * n_cols + 0.6))), fontsize=10)
     return fig
 
 
 def _panel(ax, result, metric, order, labels):
     scores = [np.asarray(result.scores[m, metric], dtype=np.float64) for m in order]
     means = np.array([s.mean() for s in scores])
+    finite = np.isfinite(means)
     higher = result.higher_is_better[metric]
-    best = int(np.argmax(means) if higher else np.argmin(means))
+    ranked = np.where(np.isnan(means), -np.inf if higher else np.inf, means)  # NaN: never the best
+    best = int(np.argmax(ranked) if higher else np.argmin(ranked))
     y = np.arange(len(order))[::-1]
     colors = ["tab:green" if i == best else "tab:gray" for i in range(len(order))]
-    ax.barh(y, means, color=colors, alpha=0.8)
-    low, high = zip(*(np.percentile(s, [25, 75]) for s in scores))
-    ax.hlines(y, low, high, color="black", lw=1.2)
+    ax.barh(y, np.where(finite, means, 0.0), color=colors, alpha=0.8)
+    for row, s, ok in zip(y, scores, finite):
+        s = s[np.isfinite(s)]
+        if ok and s.size:
+            ax.hlines(row, *np.percentile(s, [25, 75]), color="black", lw=1.2)
     ax.axvline(0.0, color="black", lw=0.6)
+    positive = means[finite & (means > 0)]
+    wide = bool(np.all(means[finite] >= 0) and positive.size > 1 and positive.max() > 30 * positive.min())
+    if wide:  # one method far above the others would squeeze their bars to nothing
+        ax.set_xscale("symlog", linthresh=float(positive.min()), linscale=0.5)
+    for row, mean in zip(y, means):
+        if not np.isfinite(mean):  # no bar can show it: say it at the panel's edge
+            ax.annotate(f"{mean:g} ", xy=(1.0, row), xycoords=("axes fraction", "data"), ha="right",
+                        va="center", fontsize=8, color="tab:red")
     ax.set_yticks(y)
     ax.set_yticklabels(order if labels else [""] * len(order), fontsize=8)
     ax.tick_params(axis="x", labelsize=8)
-    ax.set_title(f"{metric}\n({'higher' if higher else 'lower'} is better)", fontsize=9)
+    scale = ", log scale" if wide else ""
+    ax.set_title(f"{metric}\n({'higher' if higher else 'lower'} is better{scale})", fontsize=9)
