@@ -310,6 +310,19 @@ def test_random_logit_draws_only_other_classes(linear):
     assert all(min(abs(g - o) for o in others) < 1e-6 for g in got)
 
 
+
+def test_random_logit_explains_the_other_class_it_is_given(linear):
+    inspector, weights, _ = linear
+    x = _images(3)
+    maps = inspector.saliency(x, 0, absolute=False)
+    got = random_logit(inspector, x, maps, method_options={"absolute": False}, similarity="pearson",
+                       other_target=[2, 1, 2])
+    expected = [np.corrcoef(weights[:, 0], weights[:, k])[0, 1] for k in (2, 1, 2)]
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    with pytest.raises(ValueError, match="other_target must differ"):
+        random_logit(inspector, x, maps, method_options={"absolute": False}, other_target=[2, 0, 1])
+
+
 # ----------------------------------------------------------------------------- robustness
 def test_the_gradient_of_a_linear_model_is_not_sensitive_to_noise(linear):
     inspector, _, _ = linear

@@ -519,7 +519,8 @@ def _impute(images, removed, noise, rng):
         weights.append(np.full(int((~known).sum()), -weight))
     system = csc_matrix((np.concatenate([diagonal] + weights), (np.concatenate(rows), np.concatenate(cols))),
                         shape=(len(unknown), len(unknown)))
-    solution = splu(system).solve(right) if len(unknown) else right
+    # the unknowns are numbered row by row, so the system is banded: no reordering beats the natural order
+    solution = splu(system, permc_spec="NATURAL").solve(right) if len(unknown) else right
     out = values.copy()
     out[unknown] = solution + noise * rng.standard_normal(solution.shape)
     return out.reshape(images.shape).astype(np.float32)
@@ -899,7 +900,7 @@ def model_parameter_randomization(model, X, maps, target=None, *, output=None, m
 
 
 def random_logit(model, X, maps, target=None, *, output=None, method=None, method_options=None, similarity="ssim",
-                 random_state=None, batch_size=None, device=None):
+                 other_target=None, random_state=None, batch_size=None, device=None):
     """Random logit (Sixt, Granz and Landgraf, 2020): do the maps change with the class explained?
 
     Each image is explained again for a class drawn uniformly among the
@@ -912,6 +913,9 @@ def random_logit(model, X, maps, target=None, *, output=None, method=None, metho
         As in :func:`model_parameter_randomization`.
     similarity : {"ssim", "spearman", "pearson"} or callable, default="ssim"
         As in :func:`model_parameter_randomization`.
+    other_target : class label or array-like of shape (n,), optional
+        The other class to explain per image, as ``target`` (it must differ
+        from each image's class); by default drawn uniformly among the others.
     random_state : int, numpy Generator or None, default=None
         Seeds the classes drawn.
     batch_size, device
@@ -926,7 +930,9 @@ def random_logit(model, X, maps, target=None, *, output=None, method=None, metho
     Quantus: ``RandomLogit(num_classes=K)`` compares with SSIM on the
     *flattened* maps (a 1-D window of 7 values) after dividing the batch by
     its largest value; pass a callable ``similarity`` to compute that
-    instead. Its classes are drawn as here, from another generator.
+    instead. Its classes are drawn as here, from NumPy's global generator
+    (seeded with its ``seed``): pass them as ``other_target`` to compare
+    image by image.
     xplique: ``RandomLogitMetric`` (Spearman).
 
     Examples
@@ -943,8 +949,14 @@ def random_logit(model, X, maps, target=None, *, output=None, method=None, metho
     k = case.inspector.n_classes_
     if k < 2:
         raise ValueError("random_logit needs a model with at least two classes to draw another one from.")
-    draw = np.random.default_rng(random_state).integers(0, k - 1, size=len(case.targets))
-    others = (draw + (draw >= case.targets)).astype(np.int32)
+    if other_target is None:
+        draw = np.random.default_rng(random_state).integers(0, k - 1, size=len(case.targets))
+        others = (draw + (draw >= case.targets)).astype(np.int32)
+    else:
+        others = case.inspector._targets(other_target, len(case.targets))
+        if np.any(others == case.targets):
+            raise ValueError("other_target must differ from the class each map explains; image "
+                             f"{int(np.flatnonzero(others == case.targets)[0])} has the same.")
     again = case.inspector.attribute(case.pixels, method, _target_arg(case.inspector, others), **options).maps
     return _similarity(similarity, _unit(case.maps), _unit(again.astype(np.float64)))
 
