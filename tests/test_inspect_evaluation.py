@@ -446,6 +446,20 @@ def test_evaluate_gives_every_method_the_same_random_draws(linear):
                                   result.scores["smoothgrad", "faithfulness_correlation"])
 
 
+def test_evaluate_seeds_the_methods_own_draws(linear):
+    inspector, _, _ = linear
+    x = _images(2)
+    run = lambda seed, **given: evaluate(  # noqa: E731
+        inspector, x, ["rise"], ["sparseness"], random_state=seed,
+        method_options={"rise": {"n_masks": 8, "grid": 2, **given}})
+    a, b, c = run(0), run(0), run(1)
+    np.testing.assert_array_equal(a.attributions["rise"].maps, b.attributions["rise"].maps)
+    assert not np.allclose(a.attributions["rise"].maps, c.attributions["rise"].maps)
+    # a seed of the method's own wins over the one drawn from random_state
+    np.testing.assert_array_equal(run(0, random_state=5).attributions["rise"].maps,
+                                  inspector.rise(x, n_masks=8, grid=2, random_state=5).maps)
+
+
 def test_the_ranking_puts_the_best_mean_rank_first():
     scores = {("a", "insertion"): np.array([0.9]), ("b", "insertion"): np.array([0.5]), ("c", "insertion"): [0.1],
               ("a", "complexity"): np.array([3.0]), ("b", "complexity"): np.array([1.0]), ("c", "complexity"): [2.0]}
@@ -464,6 +478,9 @@ def test_plot_evaluation_draws_one_panel_per_metric(tmp_path):
     result = evaluation.EvaluationResult(["a", "b"], ["deletion", "irof"], scores, {"deletion": False, "irof": True})
     fig = plot_evaluation(result)
     assert [ax.get_title() for ax in fig.axes] == ["deletion\n(lower is better)", "irof\n(higher is better)"]
+    named = plot_evaluation(evaluation.EvaluationResult(["gradcam", "kernel_shap"], ["irof"], {
+        ("gradcam", "irof"): np.ones(2), ("kernel_shap", "irof"): np.zeros(2)}, {"irof": True}))
+    assert [t.get_text() for t in named.axes[0].get_yticklabels()] == ["Grad-CAM", "KernelSHAP"]  # the best first
     with pytest.raises(ValueError, match="metrics must name"):
         plot_evaluation(result, metrics=["road"])
     with pytest.raises(TypeError, match="EvaluationResult"):

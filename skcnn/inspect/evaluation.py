@@ -43,6 +43,7 @@ zero is NaN there, where each docstring here says what it is.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -54,8 +55,8 @@ from .._validation import check_int, check_number
 from ._core.batch import budget_batch_size, run_in_batches
 from ._core.model import import_keras
 from ._core.probe import Spec
-from .attribution import (Attribution, AttributionInspector, RandomizationResult, _fold, _logit_split, _pick,
-                          _rank_correlation, _reinitialize, _seed_pair, _unfold)
+from .attribution import (_METHODS, Attribution, AttributionInspector, RandomizationResult, _fold, _logit_split,
+                          _pick, _rank_correlation, _reinitialize, _seed_pair, _unfold)
 
 __all__ = [
     "faithfulness_correlation", "deletion", "insertion", "road", "irof",
@@ -1398,7 +1399,12 @@ def evaluate(model, X, methods=("saliency", "integrated_gradients", "gradcam"), 
     metric_options : dict of metric -> dict, optional
         Options per metric (``{"deletion": {"steps": 10}}``).
     random_state : int, numpy Generator or None, default=None
-        Seeds every metric (one seed each, drawn from this one).
+        Seeds every metric (one seed each, drawn from this one), and every
+        method that draws (SmoothGrad's noise, RISE's masks, KernelSHAP's
+        coalitions) unless its ``method_options`` give its own
+        ``random_state``: the same seed gives the same result. The metrics
+        that explain again explain with that seed too, so a randomized
+        network meets the same RISE masks as the trained one.
 
     Returns
     -------
@@ -1423,7 +1429,11 @@ def evaluate(model, X, methods=("saliency", "integrated_gradients", "gradcam"), 
     inspector = _inspector(model, output, batch_size, device)
     per_method = _options(method_options, methods, "method_options")
     per_metric = _options(metric_options, metrics, "metric_options")
-    seeds = dict(zip(metrics, np.random.default_rng(random_state).integers(2**31 - 1, size=len(metrics)).tolist()))
+    rng = np.random.default_rng(random_state)
+    seeds = dict(zip(metrics, rng.integers(2**31 - 1, size=len(metrics)).tolist()))
+    for method in methods:  # a method's own draws (noise, masks, coalitions) are seeded too, unless its options say
+        if method in _METHODS and "random_state" in inspect.signature(getattr(inspector, method)).parameters:
+            per_method[method].setdefault("random_state", int(rng.integers(2**31 - 1)))
     scores, attributions = {}, {}
     for method in methods:
         attributions[method] = attribution = inspector.attribute(X, method, target, **per_method[method])

@@ -6,6 +6,7 @@ import textwrap
 
 import numpy as np
 
+from ._attribution import _NAMES
 from ._common import new_figure
 
 __all__ = ["plot_evaluation"]
@@ -104,7 +105,7 @@ def _panel(ax, result, metric, order, labels):
             ax.annotate(f"{mean:g} ", xy=(1.0, row), xycoords=("axes fraction", "data"), ha="right",
                         va="center", fontsize=8, color="tab:red")
     ax.set_yticks(y)
-    ax.set_yticklabels(order if labels else [""] * len(order), fontsize=8)
+    ax.set_yticklabels([_NAMES.get(m, m) for m in order] if labels else [""] * len(order), fontsize=8)
     ax.tick_params(axis="x", labelsize=8)
     scale = ", log scale" if wide else ""
     ax.set_title(f"{metric}\n({'higher' if higher else 'lower'} is better{scale})", fontsize=9)
