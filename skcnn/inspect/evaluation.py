@@ -413,7 +413,7 @@ def _pearson(a, b):
 
 def faithfulness_correlation(model, X, maps, target=None, *, output=None, n_samples=100, subset_size=0.2,
                              fill="black", score="logit", random_state=None, batch_size=None, device=None):
-    """Faithfulness correlation (Bhatt, Weller and Moura, 2020): do the maps predict what removing pixels costs?
+    """Faithfulness correlation (Bhatt, Weller and Moura, 2020): whether the maps predict what removing pixels costs.
 
     For ``n_samples`` random subsets ``S`` of ``subset_size`` pixels per
     image, the subset is set to ``fill`` and the score is the Pearson
@@ -822,7 +822,7 @@ def model_parameter_randomization_layers(model, X, maps, target=None, *, output=
 def model_parameter_randomization(model, X, maps, target=None, *, output=None, method=None, method_options=None,
                                   layers="top-down", absolute=True, similarity="spearman", summary="mean",
                                   random_state=None, batch_size=None, device=None):
-    """Model parameter randomization (Adebayo et al., 2018): do the maps change when the network does?
+    """Model parameter randomization (Adebayo et al., 2018): whether the maps change when the network does.
 
     A copy of the network has its layers re-drawn from their initializers,
     from the output down, one more at each stage (``"top-down"``,
@@ -902,7 +902,7 @@ def model_parameter_randomization(model, X, maps, target=None, *, output=None, m
 
 def random_logit(model, X, maps, target=None, *, output=None, method=None, method_options=None, similarity="ssim",
                  other_target=None, random_state=None, batch_size=None, device=None):
-    """Random logit (Sixt, Granz and Landgraf, 2020): do the maps change with the class explained?
+    """Random logit (Sixt, Granz and Landgraf, 2020): whether the maps change with the class explained.
 
     Each image is explained again for a class drawn uniformly among the
     others; the score is the similarity of that map with ``maps`` (each map
@@ -1392,7 +1392,7 @@ def evaluate(model, X, methods=("saliency", "integrated_gradients", "gradcam"), 
         Names in :data:`METRICS` (default: all of them).
     target : optional
         As in :meth:`~skcnn.inspect.AttributionInspector.saliency`.
-    output, batch_size, device
+    output
         As in :class:`~skcnn.inspect.AttributionInspector`.
     method_options : dict of method -> dict, optional
         Options per method (``{"smoothgrad": {"n_samples": 20}}``).
@@ -1405,6 +1405,8 @@ def evaluate(model, X, methods=("saliency", "integrated_gradients", "gradcam"), 
         ``random_state``: the same seed gives the same result. The metrics
         that explain again explain with that seed too, so a randomized
         network meets the same RISE masks as the trained one.
+    batch_size, device
+        As in :class:`~skcnn.inspect.AttributionInspector`.
 
     Returns
     -------
