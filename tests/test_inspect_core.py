@@ -183,3 +183,126 @@ def test_a_static_argument_fixes_a_shape_inside_the_compiled_function():
     x = np.arange(4, dtype="float32").reshape(1, 2, 2)
     np.testing.assert_array_equal(fn(x, np.array([2, 3])), np.tile(x, (1, 2, 3)))
     np.testing.assert_array_equal(fn(x, np.array([1, 2])), np.tile(x, (1, 1, 2)))
+
+
+def _tiled_feed(kernels):
+    """Convolutions of the input without bias or padding, one output each (kernels ``(kh, kw, in, out)``).
+
+    A dropout layer in front, which inference mode must leave out.
+    """
+    inputs = keras.Input((None, None, kernels[0].shape[2]))
+    kept = keras.layers.Dropout(0.5)(inputs)
+    feed = keras.Model(inputs, [keras.layers.Conv2D(k.shape[3], k.shape[:2], use_bias=False, name=f"p{i}")(kept)
+                                for i, k in enumerate(kernels)])
+    for i, k in enumerate(kernels):
+        feed.get_layer(f"p{i}").kernel.assign(k.astype(np.float32))
+    return feed
+
+
+def _tiled_objective(maps, weights):
+    return keras.ops.mean(keras.ops.einsum("nhwc,nc->nhw", maps + keras.ops.square(maps), weights), axis=(1, 2))
+
+
+def _numpy_tiled(image, kernels, weights, shift, tiling):
+    """The tiled objective of :func:`_tiled_feed` and its gradient, written out in NumPy, tile by tile.
+
+    The image rolled by ``shift``, reflect-padded to the grid, cut by slicing; each layer's maps computed by
+    shifted products; the gradient of the image's own pixels only (the reflected border carries none), rolled
+    back.
+    """
+    ny, nx, th, tw = tiling
+    h, w = image.shape[1:3]
+    rolled = np.roll(image[0], shift, axis=(0, 1)).astype(np.float64)
+    padded = np.pad(rolled, [(0, ny * th - h), (0, nx * tw - w), (0, 0)], mode="reflect")
+    value, grad = 0.0, np.zeros_like(padded)
+    for r in range(ny):
+        for c in range(nx):
+            tile = padded[r * th:(r + 1) * th, c * tw:(c + 1) * tw]
+            tile_grad = grad[r * th:(r + 1) * th, c * tw:(c + 1) * tw]  # a view: written in place
+            start = 0
+            for kernel in kernels:
+                kh, kw, _, m = kernel.shape
+                w_k, start = weights[start:start + m], start + m
+                oh, ow = th - kh + 1, tw - kw + 1
+                maps = sum(tile[i:i + oh, j:j + ow] @ kernel[i, j] for i in range(kh) for j in range(kw))
+                value += np.mean((maps + maps ** 2) @ w_k) / (ny * nx)
+                slope = (1 + 2 * maps) * w_k / (oh * ow * ny * nx)
+                for i in range(kh):
+                    for j in range(kw):
+                        tile_grad[i:i + oh, j:j + ow] += slope @ kernel[i, j].T
+    return value, np.roll(grad[:h, :w], (-shift[0], -shift[1]), axis=(0, 1))[None]
+
+
+def _tiled_setup(seed):
+    rng = np.random.default_rng(seed)
+    kernels = [rng.normal(size=(1, 1, 2, 2)), rng.normal(size=(2, 2, 2, 3))]
+    weights = rng.uniform(0.5, 1.5, size=5).astype(np.float32)
+    feed = _tiled_feed(kernels)
+    image = rng.normal(size=(1, 7, 10, 2)).astype(np.float32)
+    return kernels, weights, feed, tiles.tiled_objective(feed, _tiled_objective, [2, 3], 2), image
+
+
+def test_a_tiled_objective_averages_over_tiles_of_the_rolled_reflect_padded_image():
+    kernels, weights, feed, objective, image = _tiled_setup(7)
+    fn = Probe(resolve_model(feed)).function("g", lambda *args: value_and_gradient(objective, *args), [
+        Spec((1, None, None, 2)), Spec((4,), "int32", static=True), Spec((2,), "int32"), Spec((5,))])
+    tiling = tiles.grid(7, 10, 4)
+    assert tiling.tolist() == [2, 3, 4, 4]  # 8 x 12: one reflected row, two reflected columns
+    for shift in ([0, 0], [3, 5], [6, 9]):
+        value, grad = fn(image, tiling, np.array(shift, np.int32), weights)
+        expected_value, expected_grad = _numpy_tiled(image, kernels, weights, shift, tiling)
+        np.testing.assert_allclose(value, expected_value, rtol=1e-5)
+        np.testing.assert_allclose(grad, expected_grad, rtol=1e-4, atol=1e-6)
+
+
+def test_a_tiled_climb_follows_the_step_rule_with_each_steps_roll_written_out_in_numpy():
+    kernels, weights, feed, objective, image = _tiled_setup(8)
+    climb = Probe(resolve_model(feed)).function("climb", tiles.tiled_climb(objective), tiles.climb_specs(2, 5))
+    shifts = np.array([[3, 5], [0, 0], [6, 1]], np.int32)
+    low, high = np.array([-1.0, -0.5], np.float32), np.array([1.0, 2.0], np.float32)
+    tiling = tiles.grid(7, 10, 4)
+    out, history = climb(image, tiling, weights, shifts, np.arange(4, dtype=np.int32), 0.1, 2.0, low, high)
+    x, expected = image.astype(np.float64), []
+    for shift in shifts.tolist():
+        value, grad = _numpy_tiled(x, kernels, weights, shift, tiling)
+        expected.append(value)
+        x = np.clip(x + 0.1 * 2.0 * grad / (np.sqrt(np.mean(grad ** 2)) + 1e-8), low, high)
+    expected.append(_numpy_tiled(x, kernels, weights, [0, 0], tiling)[0])  # after the last step, unrolled
+    assert np.any(x == high) and np.any(x == low)  # the bounds clip some pixels, per channel
+    np.testing.assert_allclose(out, x, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(history, expected, rtol=1e-4)
+
+
+def test_forward_takes_another_image_size_and_dtype_and_leaves_dropout_out():
+    inputs = keras.Input((4, 4, 1))
+    conv = keras.layers.Conv2D(2, 3, name="c", kernel_initializer=keras.initializers.GlorotUniform(2),
+                               bias_initializer="ones")(inputs)
+    probe = Probe(resolve_model(keras.Model(inputs, keras.layers.Dropout(0.5, name="drop")(conv))))
+    kernel, bias = probe.model.network.get_layer("c").get_weights()
+    X = np.random.default_rng(3).normal(size=(3, 6, 7, 1)).astype(np.float32)
+    # the valid 3 x 3 convolution written out as shifted products; inference mode: the dropout passes it on
+    expected = sum(X[:, i:i + 4, j:j + 5] @ kernel[i, j] for i in range(3) for j in range(3)) + bias
+    np.testing.assert_allclose(probe.forward(["drop"], size=(6, 7))(X)[0], expected, rtol=1e-5, atol=1e-5)
+    half = probe.forward(["drop"], size=(6, 7), dtype="float16")(X)[0]
+    assert half.dtype == np.float16
+    np.testing.assert_allclose(half, expected, rtol=1e-2, atol=1e-2)
+
+
+def test_arguments_take_their_specs_dtype_and_a_static_scalar_comes_as_a_python_int():
+    from skcnn.inspect._core.backends import convert
+
+    specs = [Spec((3,)), [Spec((), "int32")], Spec((), "int32", static=True), Spec((1, 2), "int32", static=True)]
+    floats, [count], static, pair = convert([np.arange(3), [np.float64(2.0)], np.int64(4), np.array([[2, 3]])],
+                                            specs, lambda array: array)
+    assert floats.dtype == np.float32 and floats.tolist() == [0.0, 1.0, 2.0]
+    assert count.dtype == np.int32 and count == 2
+    assert type(static) is int and static == 4
+    assert pair == (2, 3)
+
+
+def test_value_and_gradient_passes_extras_that_are_not_tensors_through():
+    x = keras.ops.convert_to_tensor(np.array([[1.0, 2.0], [3.0, -1.0]], np.float32))
+    values, grad, extra = value_and_gradient(lambda v: (keras.ops.sum(v ** 3, axis=1), None), x)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(values), [9.0, 26.0])
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(grad), [[3.0, 12.0], [27.0, 3.0]])
+    assert extra is None
