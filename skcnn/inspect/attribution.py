@@ -1666,7 +1666,7 @@ class AttributionInspector:
         return AttributionInspector(twin, batch_size=self.batch_size)
 
     def _order_curve(self, X, attribution, target, steps, fill, random_state, insert):
-        from .evaluation import _removal_curve  # evaluation imports this module
+        from .evaluation import _counts, _ranks, _removal_curve  # evaluation imports this module
 
         steps = check_int(steps, "steps")
         if target is None and isinstance(attribution, Attribution):
@@ -1681,17 +1681,14 @@ class AttributionInspector:
                              f"got shape {maps.shape}.")
         covered = self._baseline(fill, pixels, name="fill")
         size = h * w
-        # rank 0 = the pixel with the highest attribution; ties broken by position
-        order = np.argsort(-maps.reshape(len(maps), -1), axis=1, kind="stable")
-        ranks = np.empty_like(order)
-        np.put_along_axis(ranks, order, np.arange(size)[None].repeat(len(maps), 0), axis=1)
+        ranks = _ranks(maps, kind="stable")  # rank 0 = the highest attribution; ties broken by position
         rng = np.random.default_rng(random_state)
-        random_ranks = np.argsort(rng.random((len(maps), size)), axis=1)
+        random_ranks = np.argsort(rng.random((len(maps), size)), axis=1).reshape(ranks.shape).astype(np.int32)
         fractions = np.linspace(0.0, 1.0, steps + 1)
-        counts = np.round(fractions * size).astype(np.int32)
+        counts = _counts(size, steps, None)
 
-        curve, random_curve = (_removal_curve(self, x, covered, targets, r.reshape(len(maps), h, w).astype(np.int32),
-                                              counts, insert=insert) for r in (ranks, random_ranks))
+        curve, random_curve = (_removal_curve(self, x, covered, targets, r, counts, insert=insert)
+                               for r in (ranks, random_ranks))
         area = lambda c: np.trapezoid(c, fractions, axis=1)  # noqa: E731
         return AUCResult(kind="insertion" if insert else "deletion", fractions=fractions, curve=curve,
                          random_curve=random_curve, auc=area(curve), random_auc=area(random_curve))

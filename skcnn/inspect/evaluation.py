@@ -166,10 +166,10 @@ def _fill_images(inspector, fill, pixels):
     return inspector._baseline(fill, pixels, name="fill")
 
 
-def _ranks(values, descending=True):
-    """Rank of each entry of each row (0 = first removed), in NumPy's default argsort order (as Quantus)."""
+def _ranks(values, descending=True, kind=None):
+    """Rank of each entry of each row (0 = first removed), in NumPy's ``kind`` of argsort (default: as Quantus)."""
     flat = values.reshape(len(values), -1)
-    order = np.argsort(-flat if descending else flat, axis=1)
+    order = np.argsort(-flat if descending else flat, axis=1, kind=kind)
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(flat.shape[1])[None].repeat(len(flat), 0), axis=1)
     return ranks.reshape(values.shape).astype(np.int32)
