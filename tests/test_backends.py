@@ -206,15 +206,19 @@ from skcnn import KerasCNNClassifier
 
 digits = np.load(pathlib.Path(sys.argv[1]) / "digits.npz")
 X, y = digits["X"], digits["y"]
-# Adam near convergence: two seeds on one backend differ by under a point (rmsprop for 3 epochs: by 4)
-cnn = KerasCNNClassifier(image_shape=(28, 28, 1), conv_filters=(16, 32, 32), dense_units=(64,), epochs=4,
-                         optimizer="adam", learning_rate=0.002, batch_size=32, random_state=0).fit(X[:4000], y[:4000])
-print(cnn.score(X[4000:], y[4000:]))
+scores = [KerasCNNClassifier(image_shape=(28, 28, 1), conv_filters=(16, 32, 32), dense_units=(64,), epochs=4,
+                             optimizer="adam", learning_rate=0.002, batch_size=32, random_state=seed)
+          .fit(X[:4000], y[:4000]).score(X[4000:], y[4000:]) for seed in map(int, sys.argv[2:])]
+print(float(np.mean(scores)))
 """
+# One seed's test accuracy moves by up to 3 points on one backend, since each backend draws its own initial
+# weights from a seed (seeds 0-3 here: TensorFlow 0.948-0.960, JAX 0.956-0.970, PyTorch 0.928-0.959), so
+# the test compares the mean over three seeds (0-2: TensorFlow 0.955, JAX 0.958, PyTorch 0.946).
+SEEDS = (0, 1, 2)
 
 
 def _accuracy(backend, folder):
-    return float(_run(backend, FIT, folder).strip().splitlines()[-1])
+    return float(_run(backend, FIT, folder, *SEEDS).strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")

@@ -157,6 +157,7 @@ def test_distribution_is_a_plain_parameter():
 
 
 @pytest.mark.slow
+@pytest.mark.backend
 def test_data_parallel_training_on_two_jax_cpu_devices_matches_one_device(two_jax_devices):
     assert two_jax_devices["devices"] == ["TFRT_CPU_0", "TFRT_CPU_1"] or len(two_jax_devices["devices"]) == 2
     assert two_jax_devices["strategy"] == "DataParallel" and two_jax_devices["kernel_devices"] == 2
@@ -167,6 +168,7 @@ def test_data_parallel_training_on_two_jax_cpu_devices_matches_one_device(two_ja
 
 
 @pytest.mark.slow
+@pytest.mark.backend
 def test_data_parallel_warm_start_uneven_batches_and_unknown_devices(two_jax_devices):
     assert two_jax_devices["warm_epochs"] == [1, 2, 3, 4, 5, 6] and two_jax_devices["warm_devices"] == 2
     uneven_batch, uneven_validation, unknown = two_jax_devices["errors"]
@@ -177,6 +179,7 @@ def test_data_parallel_warm_start_uneven_batches_and_unknown_devices(two_jax_dev
     assert len(two_jax_devices["warned"]) == 1
 
 
+@pytest.mark.backend
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is not installed")
 def test_distribution_on_pytorch_is_a_clear_error():
     script = textwrap.dedent("""

@@ -74,6 +74,7 @@ def _foreign_types(names):
     return [name for name in names if not name.startswith("skcnn.")]
 
 
+@pytest.mark.backend
 @pytest.mark.parametrize("factory", FACTORIES)
 def test_skops_round_trip_is_bit_identical(factory, digits, tmp_path):
     X, y, X_new = digits
