@@ -138,7 +138,11 @@ def test_precursor_candidates_and_helpers():
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="a bound measured on TensorFlow (XLA on JAX peaks at 2.7 GiB)")
 def test_precursor_memory_over_all_candidates():
-    """The full 19683-candidate screening runs in chunks; peak memory stays far below 2 GiB."""
+    """The full 19683-candidate screening runs in chunks; peak memory stays below 3 GiB.
+
+    Measured: 1.0 GiB on a quiet machine, 2.1 GiB while CI's other jobs loaded
+    its 2 cores (TensorFlow's threads then hold more memory at once).
+    """
     code = textwrap.dedent("""
         import resource, keras, numpy as np
         from skcnn.inspect import OIPInspector
@@ -151,7 +155,7 @@ def test_precursor_memory_over_all_candidates():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     peak_gib, shape = out.stdout.split(maxsplit=1)
-    assert float(peak_gib) < 2.0
+    assert float(peak_gib) < 3.0
     assert shape.strip() == "(8,)"
 
 
