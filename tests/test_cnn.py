@@ -31,8 +31,20 @@ from skcnn.plugins import cnn_architectures
 TINY = dict(conv_filters=(4,), kernel_size=1, dense_units=(16,), epochs=4, batch_size=1024, optimizer="adam",
             learning_rate=0.1, precision="float64", random_state=0)
 
-# Every test here runs on TensorFlow, JAX and PyTorch (CI's backend jobs: KERAS_BACKEND=jax and =torch).
+# Every test here runs on TensorFlow, JAX and PyTorch (CI's backend jobs: KERAS_BACKEND=jax and =torch),
+# but those marked `tensorflow_only`: what they check is the same code on every backend (layouts, plots,
+# scikit-learn's progress bars, seeding), or another test compares the backends (the accuracy).
 pytestmark = pytest.mark.backend
+
+
+def _backend():
+    import keras
+
+    return keras.backend.backend()
+
+
+tensorflow_only = pytest.mark.skipif("_backend() != 'tensorflow'",
+                                     reason="backend-independent code, checked on TensorFlow (see the top)")
 
 
 def small_cnn(**params):
@@ -62,6 +74,7 @@ def test_import_skcnn_does_not_import_tensorflow():
 
 
 # ---------------------------------------------------------------- input shapes
+@tensorflow_only
 def test_image_layouts_give_the_same_model(mnist_small):
     X, y = mnist_small[0][:200], mnist_small[1][:200]
     images = X.reshape(-1, 28, 28)
@@ -222,7 +235,7 @@ def test_pickle_joblib_deepcopy_and_clone(digits8, tmp_path):
     assert restored.history_["epoch"] == [1, 2]
 
 
-@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize("n_jobs", [pytest.param(1, marks=tensorflow_only), 2])
 def test_grid_search_over_alpha_l2(mnist_small, n_jobs):
     X, y = mnist_small[0][:300], mnist_small[1][:300]
     pipe = make_pipeline(StandardScaler(), small_cnn(image_shape=(28, 28, 1), epochs=1))
@@ -383,6 +396,7 @@ def test_summary_and_large_predict(digits8, capsys):
 
 
 @pytest.mark.slow
+@tensorflow_only
 def test_pipeline_reaches_95_percent_on_the_benchmark_split(mnist_split):
     X_train, X_test, y_train, y_test = mnist_split
     pipe = make_pipeline(StandardScaler(), KerasCNNClassifier(image_shape=(28, 28, 1), random_state=0))
@@ -390,6 +404,7 @@ def test_pipeline_reaches_95_percent_on_the_benchmark_split(mnist_split):
 
 
 # --------------------------------------------------------------------- plots
+@tensorflow_only
 def test_cnn_plots(digits8):
     from skcnn.plotting import plot_cnn_learning_curves, plot_conv_kernels
 
@@ -806,6 +821,7 @@ def test_scoring_monitor_scores_the_network_of_each_epoch(digits8):
     assert len(recorder.states[0].history_) == 1
 
 
+@tensorflow_only
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_grid_search_with_a_progress_bar_over_a_cnn_pipeline(digits8, n_jobs, capsys):
     callback = pytest.importorskip("sklearn.callback")
@@ -823,6 +839,7 @@ def test_grid_search_with_a_progress_bar_over_a_cnn_pipeline(digits8, n_jobs, ca
         assert recorder.ended.count("epoch") == (2 * 2 + 1) * 2  # 2 candidates x 2 folds and the refit
 
 
+@tensorflow_only
 def test_seeded_initial_weights_do_not_depend_on_other_threads_drawing_from_random():
     # Keras seeds an unseeded initializer or Dropout from Python's global `random`; a Dask worker's
     # event loop draws from it mid-task, so the same random_state gave other weights there
