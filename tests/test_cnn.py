@@ -438,9 +438,7 @@ def assert_same_predictions(actual, desired):
     the same 300 digits here, 1.6e-8 between a fit in a worker process and
     the same fit in the main one.
     """
-    import keras
-
-    if keras.backend.backend() == "torch":
+    if _backend() == "torch":
         np.testing.assert_allclose(actual, desired, rtol=1e-5, atol=1e-6)
     else:
         np.testing.assert_array_equal(actual, desired)
@@ -511,11 +509,9 @@ FLOAT64_REPEAT_ATOL = {"torch": 2e-7}
 
 @pytest.mark.parametrize("precision, atol", [("float32", FLOAT32_REPEAT_ATOL), ("float64", 1e-13)])
 def test_integer_weights_are_repeated_rows_in_one_batch(digits8, precision, atol):
-    import keras
-
     if precision == "float64":
         skip_float64_without_x64()
-        atol = FLOAT64_REPEAT_ATOL.get(keras.backend.backend(), atol)
+        atol = FLOAT64_REPEAT_ATOL.get(_backend(), atol)
     X, y = digits8
     w = np.random.default_rng(1).integers(0, 3, len(y))  # 0 drops a row, 2 doubles it
     penalty = 0.01 if precision == "float32" else 0.0  # float64 trains without penalties
