@@ -1,4 +1,9 @@
-"""The main job, end to end: ``skcnn demo --quick`` through the installed command."""
+"""The main job, end to end: ``skcnn demo --quick`` through the installed command.
+
+Two tests are marked ``backend``: CI's JAX and PyTorch jobs run the whole quick
+demo on their backend too (the command inherits ``KERAS_BACKEND``), check that
+every picture decodes and that the CNN section names that backend.
+"""
 
 import html
 import logging
@@ -24,7 +29,7 @@ def quick_demo(tmp_path_factory):
     # as a user runs it: none of TensorFlow's logging settings given (the root conftest sets one)
     env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "AUTOGRAPH_VERBOSITY")}
     run = subprocess.run([SCRIPT, "demo", "--quick", "--out", str(out)], capture_output=True, text=True,
-                         timeout=900, env=env)
+                         timeout=1800, env=env)  # a hang guard: CI's backend jobs run at a low priority
     assert run.returncode == 0, run.stderr[-3000:]
     return out, run, (out / "index.html").read_text(encoding="utf-8")
 
@@ -38,6 +43,7 @@ def _section(page, heading):
     return (html.unescape(text.group(1)) if text else ""), [(src, html.unescape(c)) for src, c in figures]
 
 
+@pytest.mark.backend
 def test_quick_demo_writes_a_page_whose_images_all_decode(quick_demo):
     out, run, page = quick_demo
     sources = re.findall(r'<img src="([^"]+)"', page)
@@ -214,6 +220,7 @@ def test_import_log_filter_keeps_what_the_level_allows():
     assert [line[:5] for line in kept] == ["E0000", "W0000", "E0000", "its s"]
 
 
+@pytest.mark.backend
 def test_cnn_section_names_the_keras_backend_and_its_version(quick_demo):
     import keras
 
