@@ -198,7 +198,9 @@ def test_every_fit_starts_from_the_kept_initial_weights(digits8):
     clf.fit(X, y)
     for before, after in zip(start, clf.initial_weights_):
         np.testing.assert_array_equal(before, after)
-    assert not np.array_equal([w.sum() for w in clf.model_.get_weights()], [w.sum() for w in start])
+    # the fit trained: some weight moved. Arrays, not their sums: with random_state=None the draw can leave
+    # every ReLU dead, and then only the output biases move, in opposite directions, keeping their sum (CI saw it)
+    assert not all(np.array_equal(w, s) for w, s in zip(clf.model_.get_weights(), start))
     # a different architecture draws new initial weights
     clf.set_params(dense_units=(5,)).fit(X, y)
     assert clf.initial_weights_[-2].shape == (5, 2)
