@@ -34,7 +34,7 @@ def _needs(backend):
     return pytest.mark.skipif(not _installed(backend), reason=f"{backend} is not installed")
 
 
-def _run(backend, code, *args, timeout=1800):  # a hang guard: CI runs these jobs at a low priority
+def _run(backend, code, *args, timeout=1800):  # a hang guard: CI shares 2 cores among 3 jobs
     """Run ``code`` in a fresh Python on ``backend``; its stdout, or a failure showing its stderr."""
     env = {**os.environ, "KERAS_BACKEND": backend, "OPENBLAS_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
            "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}

@@ -29,7 +29,7 @@ def quick_demo(tmp_path_factory):
     # as a user runs it: none of TensorFlow's logging settings given (the root conftest sets one)
     env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "AUTOGRAPH_VERBOSITY")}
     run = subprocess.run([SCRIPT, "demo", "--quick", "--out", str(out)], capture_output=True, text=True,
-                         timeout=1800, env=env)  # a hang guard: CI's backend jobs run at a low priority
+                         timeout=1800, env=env)  # a hang guard: CI shares 2 cores among 3 jobs
     assert run.returncode == 0, run.stderr[-3000:]
     return out, run, (out / "index.html").read_text(encoding="utf-8")
 
