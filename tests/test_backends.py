@@ -9,12 +9,14 @@ load it and compute every inspection at once; the arrays come back as
 package is not installed is skipped.
 """
 
+import contextlib
 import importlib.util
 import json
 import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,7 +36,7 @@ def _needs(backend):
     return pytest.mark.skipif(not _installed(backend), reason=f"{backend} is not installed")
 
 
-def _run(backend, code, *args, timeout=1800):  # a hang guard: CI shares 2 cores among 3 jobs
+def _run(backend, code, *args, timeout=1800):  # a hang guard: CI shares 2 cores among 5 jobs
     """Run ``code`` in a fresh Python on ``backend``; its stdout, or a failure showing its stderr."""
     env = {**os.environ, "KERAS_BACKEND": backend, "OPENBLAS_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
            "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
@@ -127,7 +129,7 @@ if task == "train":
 
 from skcnn.inspect import ActivationInspector, AttributionInspector, DreamInspector, OIPInspector
 out = folder / keras.backend.backend()
-out.mkdir()
+out.mkdir(exist_ok=True)  # a second try after a failed one finds it
 model = keras.saving.load_model(folder / "model.keras")
 images, targets = X[-6:].reshape(-1, 28, 28, 1), y[-6:]
 convs = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
@@ -147,21 +149,50 @@ print(json.dumps(sorted(path.name for path in out.iterdir())))
 """
 
 
+# CI runs this file in its JAX job and in its PyTorch job at the same time, and both compare with the same
+# TensorFlow results: where SKCNN_TEST_SHARED names a folder (.ci/run sets one for both jobs), the first job
+# to need a TensorFlow result computes it there and the other waits for it and reads it.
+SHARED = os.environ.get("SKCNN_TEST_SHARED")
+
+
+@contextlib.contextmanager
+def _once(folder, name):
+    """Whether the caller must make ``name`` in ``folder``: True once over every process sharing the folder."""
+    import fcntl  # POSIX; only where a folder is shared
+
+    if not SHARED:
+        yield True
+        return
+    with open(folder / f".{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held by the process making it, released when it is made (or fails)
+        done = folder / f".{name}.done"
+        if done.exists():
+            yield False
+            return
+        yield True  # an error in the caller's block leaves no .done: the next process tries again
+        done.touch()
+
+
 @pytest.fixture(scope="module")
 def digits(tmp_path_factory):
     """A folder holding the embedded digits in [0, 1] (``digits.npz``), read once for every subprocess."""
     from skcnn.datasets import load_mnist
 
-    folder = tmp_path_factory.mktemp("backends")
-    data, target = load_mnist(return_X_y=True)
-    np.savez(folder / "digits.npz", X=(data / 255.0).astype(np.float32), y=target)
+    folder = Path(SHARED, "backends") if SHARED else tmp_path_factory.mktemp("backends")
+    folder.mkdir(parents=True, exist_ok=True)
+    with _once(folder, "digits") as first:
+        if first:
+            data, target = load_mnist(return_X_y=True)
+            np.savez(folder / "digits.npz", X=(data / 255.0).astype(np.float32), y=target)
     return folder
 
 
 @pytest.fixture(scope="module")
 def compared(digits):
     """The folder of the TensorFlow-trained model.keras, with TensorFlow's results in ``tensorflow/``."""
-    _run("tensorflow", WORKER, digits, "train")
+    with _once(digits, "tensorflow") as first:
+        if first:
+            _run("tensorflow", WORKER, digits, "train")
     return digits
 
 
@@ -223,7 +254,10 @@ def _accuracy(backend, folder):
 
 @pytest.fixture(scope="module")
 def tensorflow_accuracy(digits):
-    return _accuracy("tensorflow", digits)
+    with _once(digits, "tensorflow_accuracy") as first:
+        if first:
+            (digits / "tensorflow_accuracy.json").write_text(json.dumps(_accuracy("tensorflow", digits)))
+    return json.loads((digits / "tensorflow_accuracy.json").read_text())
 
 
 @pytest.mark.slow
