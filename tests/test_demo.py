@@ -1,8 +1,9 @@
 """The main job, end to end: ``skcnn demo --quick`` through the installed command.
 
-Two tests are marked ``backend``: CI's JAX and PyTorch jobs run the whole quick
-demo on their backend too (the command inherits ``KERAS_BACKEND``), check that
-every picture decodes and that the CNN section names that backend.
+Two tests are marked ``backend``: CI's JAX and PyTorch jobs run the quick demo
+on their backend too (the command inherits ``KERAS_BACKEND``), check that every
+picture decodes and that the CNN section names that backend. There the demo runs
+the sections that use Keras (``KERAS_SECTIONS``).
 """
 
 import html
@@ -18,6 +19,10 @@ import pytest
 from PIL import Image
 
 SCRIPT = shutil.which("skcnn", path=os.path.dirname(sys.executable)) or shutil.which("skcnn")
+# The sections run on JAX and PyTorch: every one that uses Keras but "search". "neuron" and "mlp" are NumPy
+# only, and the CNN grid search of "search" (13 fits, the longest part of the demo on JAX) is also
+# tests/test_cnn.py's test_grid_search_over_alpha_l2, marked for every backend.
+KERAS_SECTIONS = "cnn,compare,inspect,dream,attribution,evaluation"
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +33,11 @@ def quick_demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "report"
     # as a user runs it: none of TensorFlow's logging settings given (the root conftest sets one)
     env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "AUTOGRAPH_VERBOSITY")}
-    run = subprocess.run([SCRIPT, "demo", "--quick", "--out", str(out)], capture_output=True, text=True,
-                         timeout=1800, env=env)  # a hang guard: CI shares 2 cores among 3 jobs
+    command = [SCRIPT, "demo", "--quick", "--out", str(out)]
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        command += ["--sections", KERAS_SECTIONS]
+    # a hang guard: CI shares 2 cores among 5 jobs
+    run = subprocess.run(command, capture_output=True, text=True, timeout=1800, env=env)
     assert run.returncode == 0, run.stderr[-3000:]
     return out, run, (out / "index.html").read_text(encoding="utf-8")
 
