@@ -158,11 +158,11 @@ SHARED = os.environ.get("SKCNN_TEST_SHARED")
 @contextlib.contextmanager
 def _once(folder, name):
     """Whether the caller must make ``name`` in ``folder``: True once over every process sharing the folder."""
-    import fcntl  # POSIX; only where a folder is shared
-
     if not SHARED:
         yield True
         return
+    import fcntl  # POSIX; only where a folder is shared
+
     with open(folder / f".{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # held by the process making it, released when it is made (or fails)
         done = folder / f".{name}.done"
